@@ -1,0 +1,50 @@
+import pino from "pino";
+import { ensureBootstrapAdmin } from "../access/index.js";
+import { openRuntime } from "../cli/runtime.js";
+import { prepareDatabase } from "../kernel/setup.js";
+import { buildApp } from "./app.js";
+
+export interface StartedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `accrue serve`: database (embedded or DATABASE_URL), migrations, the first
+ * admin, HTTP. On SIGINT/SIGTERM it stops taking requests, lets in-flight ones
+ * finish, then stops the embedded database.
+ */
+export async function startServer(): Promise<StartedServer> {
+  const runtime = await openRuntime({ ownsDatabaseServer: true, poolSize: 20 });
+  const logger = pino({ level: runtime.config.logLevel, base: { service: "accrue" } });
+  await prepareDatabase(runtime.db, runtime.connectionString);
+  const deps = { db: runtime.db, clock: runtime.clock };
+  const bootstrap = await ensureBootstrapAdmin(deps, { apiKeySecret: runtime.config.bootstrapApiKey });
+  const app = await buildApp({ ...deps, config: runtime.config, logger });
+  const address = await app.listen({ port: runtime.config.port, host: runtime.config.host });
+  const url = `http://localhost:${new URL(address).port}`;
+  if (bootstrap.created) {
+    // Printed once, on first start only: the secrets are stored hashed.
+    process.stdout.write(
+      [
+        "",
+        "First start: an administrator was created. Save these now; they are not shown again.",
+        `  web login  ${url}   email ${bootstrap.email}   password ${bootstrap.password}`,
+        `  API key    ${bootstrap.api_key}`,
+        "",
+      ].join("\n"),
+    );
+  }
+  process.stdout.write(`Accrue is running at ${url} (API under ${url}/v1, reference at ${url}/docs)\n`);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("shutting down: finishing in-flight requests");
+      await app.close();
+      await runtime.close();
+      logger.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url, stop };
+}

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { startServer } from "../../api/server.js";
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("run the API and the web app (embedded PostgreSQL unless DATABASE_URL is set)")
+    .addHelpText("after", "\nExamples:\n  accrue serve\n  PORT=8080 DATABASE_URL=postgres://… accrue serve")
+    .action(async () => {
+      const server = await startServer();
+      const shutdown = () => {
+        server.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+    });
+}

@@ -1,0 +1,21 @@
+import { Command } from "commander";
+import { register as registerMigrate } from "./commands/migrate.js";
+import { register as registerServe } from "./commands/serve.js";
+
+/** `accrue`: every command a billing team or an operator runs from a terminal. */
+export function buildProgram(): Command {
+  const program = new Command("accrue")
+    .description("Accrue billing operations: server, migrations, ledger, audit, jobs")
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      "\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
+    );
+  registerServe(program);
+  registerMigrate(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
