@@ -1,6 +1,6 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
-import { openRuntime } from "../cli/runtime.js";
+import { openRuntime } from "../kernel/runtime.js";
 import { prepareDatabase } from "../kernel/setup.js";
 import { buildApp } from "./app.js";
 

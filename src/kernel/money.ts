@@ -1,6 +1,6 @@
 import { Decimal as DecimalJs } from "decimal.js";
-import { currencyMinorUnits, parseCurrency } from "./currencies.js";
-import { DomainError, assert } from "./errors.js";
+import { currencyMinorUnits } from "./currencies.js";
+import { assert, DomainError } from "./errors.js";
 
 export { CURRENCY_CODES, type CurrencyCode, currencyMinorUnits, isCurrency, parseCurrency } from "./currencies.js";
 
@@ -57,7 +57,7 @@ function amountError(text: unknown, reason: string, param: string | undefined): 
  */
 export function parseAmount(text: unknown, param?: string): Decimal {
   if (typeof text !== "string") {
-    throw amountError(text, "send amounts as strings, e.g. \"12.50\"", param);
+    throw amountError(text, 'send amounts as strings, e.g. "12.50"', param);
   }
   if (!AMOUNT_PATTERN.test(text)) {
     throw amountError(
@@ -136,10 +136,7 @@ export function formatMoney(amount: Decimal, currency: string, locale: string): 
       style: "currency",
       currency,
       minimumFractionDigits: minorUnits,
-      maximumFractionDigits: Math.min(
-        Math.max(minorUnits, amount.decimalPlaces()),
-        DISPLAY_FRACTION_DIGITS_MAX,
-      ),
+      maximumFractionDigits: Math.min(Math.max(minorUnits, amount.decimalPlaces()), DISPLAY_FRACTION_DIGITS_MAX),
     });
   } catch (error) {
     throw new DomainError("invalid_request", `${JSON.stringify(locale)} is not a valid locale`, {
@@ -183,11 +180,7 @@ const AllocationDecimal = Decimal.clone({ precision: 1_000 });
  * weight gets zero. A negative amount (a credit) splits as the mirror image
  * of the positive one.
  */
-export function allocate(
-  amount: Decimal,
-  weights: readonly (Decimal | string)[],
-  currency: string,
-): Decimal[] {
+export function allocate(amount: Decimal, weights: readonly (Decimal | string)[], currency: string): Decimal[] {
   const minorUnits = currencyMinorUnits(currency);
   assert(isInMinorUnits(amount, currency), `allocate takes an amount already rounded to ${currency}`);
   if (weights.length === 0) {

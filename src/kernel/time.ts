@@ -59,7 +59,8 @@ export function parseDate(text: unknown, param?: string): Temporal.PlainDate {
  * or "2024-03-10T02:00:00-05:00". A local time without an offset is refused:
  * it names a different instant in every time zone.
  */
-const RFC_3339_INSTANT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
+const RFC_3339_INSTANT =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 
 export function parseInstant(text: unknown, param?: string): Temporal.Instant {
   if (typeof text === "string" && RFC_3339_INSTANT.test(text)) {

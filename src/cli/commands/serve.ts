@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { startServer } from "../../api/server.js";
+import { startServer } from "../../api/index.js";
 
 export function register(program: Command): void {
   program
