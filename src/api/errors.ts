@@ -79,24 +79,26 @@ export function sendError(reply: FastifyReply, payload: ErrorPayload): FastifyRe
 }
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   message?: string;
-  params?: { issue?: { code?: string; keys?: string[]; path?: (string | number)[]; input?: unknown } };
+  params?: { keys?: string[]; expected?: string; params?: { code?: string } };
 }
 
 /** A zod issue becomes one error naming the field, e.g. `lines.0.debit`. */
 function fromValidation(error: FastifyError & { validation: ValidationIssue[]; validationContext?: string }) {
   const first: ValidationIssue = error.validation[0] ?? {};
-  const issue = first.params?.issue;
   let path = (first.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
-  if (issue?.code === "unrecognized_keys" && issue.keys?.[0] !== undefined) {
-    path = path === "" ? issue.keys[0] : `${path}.${issue.keys[0]}`;
+  if (first.keyword === "unrecognized_keys" && first.params?.keys?.[0] !== undefined) {
+    path = path === "" ? first.params.keys[0] : `${path}.${first.params.keys[0]}`;
     return errorPayload("parameter_unknown", "invalid", `unknown field: ${path}`, path);
   }
-  const missing = issue?.code === "invalid_type" && issue.input === undefined;
-  const where =
-    error.validationContext === "body" || error.validationContext === undefined ? "" : `${error.validationContext} `;
+  const where = error.validationContext === "body" || error.validationContext === undefined ? "" : `${error.validationContext} `;
   const message = `${where}${path === "" ? "request" : path}: ${first.message ?? "is invalid"}`;
+  // A schema can name the domain code it stands for (amounts say invalid_amount).
+  const named = first.keyword === "custom" ? first.params?.params?.code : undefined;
+  if (named !== undefined) return errorPayload(named, "invalid", message, path);
+  const missing = first.keyword === "invalid_type" && /received undefined/.test(first.message ?? "");
   return errorPayload(missing ? "parameter_missing" : "parameter_invalid", "invalid", message, path);
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAmount } from "./money.js";
 
 /**
  * The API conventions every module's routes.ts follows (docs/api.md):
@@ -43,11 +44,17 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ object: z.literal("list"), data: z.array(item), has_more: z.boolean() });
 }
 
-/** `"12.50"`; the exact grammar and the 12-decimal limit are enforced by kernel/money parseAmount. */
+/** `"12.50"`: canonical decimal strings only (kernel/money parseAmount); a bad one is `invalid_amount`. */
 export const amountString = z
   .string()
   .max(45)
-  .regex(/^-?\d+(\.\d{1,12})?$/, 'an amount is a decimal string such as "12.50"')
+  .superRefine((value, context) => {
+    try {
+      parseAmount(value);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message, params: { code: "invalid_amount" } });
+    }
+  })
   .describe('a decimal amount as a string, e.g. "12.50"');
 
 export const currencyCode = z

@@ -6,7 +6,7 @@ export { CURRENCY_CODES, type CurrencyCode, currencyMinorUnits, isCurrency, pars
 
 /** Unit prices carry up to 12 decimal places (usage priced at 0.00042 a unit). */
 export const AMOUNT_FRACTION_DIGITS_MAX = 12;
-/** Ten nonillion of anything is a typo or an attack, not an invoice. */
+/** A nonillion (10^30) of anything is a typo or an attack, not an invoice. */
 export const AMOUNT_INTEGER_DIGITS_MAX = 30;
 
 /**

@@ -72,6 +72,16 @@ describe("periodShare and fractionOfPeriod", () => {
       "82800",
       "2674800",
     ], // 23 h of 31 × 24 − 1 = 743 h
+    [
+      "an evening change counts its local day",
+      marchNewYork,
+      "2024-03-20T21:00",
+      "2024-04-01T00:00",
+      "days",
+      "12",
+      "31",
+    ], // Mar 20–31 in New York; in UTC it is already Mar 21
+    ["Sydney's 23-hour day in days", octoberSydney, "2024-10-06T00:00", "2024-10-07T00:00", "days", "1", "31"], // local midnights are 13:00 or 14:00 UTC the day before
     ["New York's 25-hour day in days", novemberNewYork, "2024-11-03T00:00", "2024-11-04T00:00", "days", "1", "30"],
     [
       "New York's 25-hour day in seconds",

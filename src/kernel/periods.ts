@@ -25,7 +25,9 @@ export interface BillingInterval {
  * on the same day of the month (clamped to the month's last day) and at the
  * same local time of day, as Stripe does. Keeping the time of day means the
  * first period is a whole period: a customer who signs up at 15:00 is not
- * billed for the 15 hours before they existed.
+ * billed for the 15 hours before they existed. Day and week intervals count
+ * calendar days on the customer's clock, so a daily period holding a DST
+ * change lasts 23 or 25 hours and the next one starts at the usual time.
  *
  * `day_of_month`: periods start at local midnight on that day (1–31, clamped
  * to the month's last day: 31 gives Jan 31, Feb 28 or 29, Mar 31, Apr 30).
@@ -58,7 +60,7 @@ export interface BillingPeriod {
 /** Stripe's limit: an interval of at most three years (36 months, 156 weeks, 1095 days). */
 const INTERVAL_COUNT_MAX: Readonly<Record<IntervalUnit, number>> = { day: 1095, week: 156, month: 36, year: 3 };
 
-/** catch-up billing of ten years of daily periods is 3,650; more than this is a mistaken range. */
+/** Catch-up billing of ten years of daily periods is 3,650; more than this is a mistaken range. */
 export const PERIODS_BETWEEN_MAX = 10_000;
 
 function isIntervalUnit(value: unknown): value is IntervalUnit {

@@ -152,7 +152,7 @@ describe("bad input on every route", () => {
           ...(payload === undefined ? {} : { payload }),
         });
         sent++;
-        const body = response.headers["content-type"]?.includes("json") ? response.json() : undefined;
+        const body = String(response.headers["content-type"] ?? "").includes("json") ? response.json() : undefined;
         const where = `${route.method} ${route.path} [${testCase.name}]`;
         if (response.statusCode < 400 || response.statusCode >= 500) {
           failures.push(`${where} → ${response.statusCode}`);

@@ -6,7 +6,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../src/kernel/db.js";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/kernel/embedded-postgres.js";
-import { prepareDatabase } from "../../src/kernel/setup.js";
+import { prepareDatabase } from "../../src/jobs/index.js";
 
 /**
  * One PostgreSQL server per test run: the embedded one, or the server in

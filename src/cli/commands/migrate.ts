@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { prepareDatabase } from "../../kernel/setup.js";
+import { prepareDatabase } from "../../jobs/index.js";
 import { withRuntime } from "../runtime.js";
 
 export function register(program: Command): void {
