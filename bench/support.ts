@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { prepareDatabase } from "../src/jobs/index.js";
 import { type Db, openDatabase } from "../src/kernel/db.js";
 import { startEmbeddedPostgres } from "../src/kernel/embedded-postgres.js";
-import { prepareDatabase } from "../src/jobs/index.js";
 
 /**
  * A migrated database for one benchmark: a new database on DATABASE_URL's

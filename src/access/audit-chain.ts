@@ -65,7 +65,9 @@ export function auditHash(content: AuditContent, prevHash: string): string {
     request_id: content.request_id,
     occurred_at: content.occurred_at,
   };
-  return createHash("sha256").update(`${prevHash}\n${canonicalJson(covered)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${prevHash}\n${canonicalJson(covered)}`)
+    .digest("hex");
 }
 
 export type ChainProblemKind = "edited" | "deleted" | "inserted" | "reordered";
@@ -158,7 +160,11 @@ export class AuditChainVerifier {
     const expected = this.#prevSeq + 1n;
     if (seq > expected) {
       const missing = seq - 1n === expected ? `seq ${expected}` : `seqs ${expected} to ${seq - 1n}`;
-      this.#report(String(expected), "deleted", `${missing} missing: seq ${row.seq} does not link to seq ${this.#prevSeq}`);
+      this.#report(
+        String(expected),
+        "deleted",
+        `${missing} missing: seq ${row.seq} does not link to seq ${this.#prevSeq}`,
+      );
       if (!contentIntact) this.#reportEdited(row);
       return;
     }

@@ -1,10 +1,10 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { AuditLink, ChainHead } from "./audit-chain.js";
 
 /** SQL for the audit log and its chain head. Rows are only ever inserted (triggers refuse the rest). */
 
-export interface AuditEventsTable {
+interface AuditEventsTable {
   seq: string;
   id: string;
   actor_type: string;
@@ -118,9 +118,4 @@ export async function listAuditEventRows(
 
 export async function findAuditEvent(db: Executor, id: string): Promise<AuditEventRow | undefined> {
   return tables(db).selectFrom("audit_events").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-export async function countAuditEvents(db: Executor): Promise<number> {
-  const result = await sql<{ count: string }>`select count(*) as count from audit_events`.execute(db);
-  return Number(result.rows[0]?.count ?? 0);
 }

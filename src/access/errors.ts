@@ -1,7 +1,10 @@
 import { registerErrorCodes } from "../kernel/errors.js";
 
-/** The access module's stable error codes and how the API answers each. */
-export const accessErrors = registerErrorCodes({
+/**
+ * The access module's stable error codes and how the API answers each.
+ * Registered on load: model.ts imports this file, and every access service imports model.ts.
+ */
+registerErrorCodes({
   invalid_credentials: "unauthenticated",
   unauthenticated: "unauthenticated",
   csrf_token_invalid: "forbidden",
@@ -13,7 +16,6 @@ export const accessErrors = registerErrorCodes({
   email_invalid: "invalid",
   api_key_secret_invalid: "invalid",
   email_taken: "conflict",
-  user_disabled: "conflict",
   api_key_revoked: "conflict",
   approval_not_pending: "conflict",
   approval_self_decision: "forbidden",

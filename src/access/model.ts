@@ -1,6 +1,7 @@
 import { Temporal } from "temporal-polyfill";
 import type { Actor } from "../kernel/actor.js";
 import { DomainError } from "../kernel/errors.js";
+import "./errors.js";
 import { can, isRole, type Role, roleCovers } from "./permissions.js";
 
 /**
@@ -9,9 +10,9 @@ import { can, isRole, type Role, roleCovers } from "./permissions.js";
  * no clock: the caller passes `now`.
  */
 
-export const PASSWORD_LENGTH_MIN = 12;
+const PASSWORD_LENGTH_MIN = 12;
 /** argon2 cost grows with input; nobody types a passphrase this long. */
-export const PASSWORD_LENGTH_MAX = 1024;
+const PASSWORD_LENGTH_MAX = 1024;
 
 export function checkPasswordPolicy(password: string): void {
   if (password.length < PASSWORD_LENGTH_MIN) {
@@ -97,12 +98,16 @@ export function isStateChanging(method: string): boolean {
 
 /**
  * `sk_` + an optional environment word (`live_`, `test_`) + at least 32
- * base64url characters (≥ 192 random bits).
+ * base64url characters (≥ 192 random bits) after it.
  */
-const API_KEY_SECRET_PATTERN = /^sk_(?:[a-z]+_)?[A-Za-z0-9_-]{32,200}$/;
+const API_KEY_SECRET_PATTERN = /^sk_(?:(?:live|test)_)?([A-Za-z0-9_-]+)$/;
+const API_KEY_RANDOM_LENGTH_MIN = 32;
+const API_KEY_LENGTH_MAX = 200;
 
 export function isApiKeySecretShaped(secret: string): boolean {
-  return API_KEY_SECRET_PATTERN.test(secret);
+  if (secret.length > API_KEY_LENGTH_MAX) return false;
+  const random = API_KEY_SECRET_PATTERN.exec(secret)?.[1];
+  return random !== undefined && random.length >= API_KEY_RANDOM_LENGTH_MIN;
 }
 
 /** What identifies a key on screen without revealing it: `sk_live_…abcd`. */
@@ -134,7 +139,7 @@ export interface ApprovalParties {
  * approval requested with a person's API key cannot be approved by the same
  * person in the web app, and vice versa.
  */
-export function principalsOf(actor: Pick<Actor, "id" | "user_id">): string[] {
+function principalsOf(actor: Pick<Actor, "id" | "user_id">): string[] {
   return actor.user_id === undefined || actor.user_id === actor.id ? [actor.id] : [actor.id, actor.user_id];
 }
 

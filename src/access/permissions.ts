@@ -155,10 +155,6 @@ export function isRole(value: string): value is Role {
   return GRANTS.has(value);
 }
 
-export function isPermission(value: string): value is Permission {
-  return (PERMISSIONS as readonly string[]).includes(value);
-}
-
 /** Unknown roles and unknown permissions are refused: checks fail closed. */
 export function can(role: string, permission: string): boolean {
   return GRANTS.get(role)?.has(permission) ?? false;

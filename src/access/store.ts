@@ -3,7 +3,7 @@ import type { Executor } from "../kernel/db.js";
 
 /** SQL for the access module's tables (the audit log has its own, audit-store.ts). */
 
-export interface UsersTable {
+interface UsersTable {
   id: string;
   email: string;
   name: string;
@@ -16,7 +16,7 @@ export interface UsersTable {
   updated_at: Date;
 }
 
-export interface SessionsTable {
+interface SessionsTable {
   id: string;
   token_hash: string;
   user_id: string;
@@ -26,7 +26,7 @@ export interface SessionsTable {
   expires_at: Date;
 }
 
-export interface ApiKeysTable {
+interface ApiKeysTable {
   id: string;
   name: string;
   role: string;
@@ -41,7 +41,7 @@ export interface ApiKeysTable {
   revoked_by: string | null;
 }
 
-export interface ApprovalsTable {
+interface ApprovalsTable {
   id: string;
   action: string;
   object_type: string;
@@ -72,7 +72,7 @@ export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ApprovalRow = Selectable<ApprovalsTable>;
 
-export const tables = (db: Executor) => db as unknown as Kysely<AccessTables>;
+const tables = (db: Executor) => db as unknown as Kysely<AccessTables>;
 
 // ---- users ----
 

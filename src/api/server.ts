@@ -1,7 +1,7 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
-import { openRuntime } from "../kernel/runtime.js";
 import { prepareDatabase } from "../jobs/index.js";
+import { openRuntime } from "../kernel/runtime.js";
 import { buildApp } from "./app.js";
 
 export interface StartedServer {

@@ -1,6 +1,10 @@
 import { Command } from "commander";
+import { register as registerAudit } from "./commands/audit.js";
+import { register as registerJobs } from "./commands/jobs.js";
+import { register as registerKeys } from "./commands/keys.js";
 import { register as registerMigrate } from "./commands/migrate.js";
 import { register as registerServe } from "./commands/serve.js";
+import { register as registerUsers } from "./commands/users.js";
 
 /** `accrue`: every command a billing team or an operator runs from a terminal. */
 export function buildProgram(): Command {
@@ -13,6 +17,10 @@ export function buildProgram(): Command {
     );
   registerServe(program);
   registerMigrate(program);
+  registerUsers(program);
+  registerKeys(program);
+  registerAudit(program);
+  registerJobs(program);
   return program;
 }
 

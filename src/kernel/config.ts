@@ -12,6 +12,8 @@ export interface Config {
   logLevel: string;
   /** Where the built web app lives; served at / when present. */
   webDistDir: string;
+  /** Which webhook URLs may use plain http: any outside production; in production none, or loopback when allowed. */
+  webhookHttp: "any" | "loopback" | "none";
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,6 +29,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapApiKey: nonEmpty(env.ACCRUE_BOOTSTRAP_API_KEY),
     logLevel: env.LOG_LEVEL ?? "info",
     webDistDir: path.resolve(env.ACCRUE_WEB_DIST ?? path.join(import.meta.dirname, "../../web/dist")),
+    webhookHttp:
+      env.NODE_ENV !== "production" ? "any" : env.ACCRUE_WEBHOOKS_ALLOW_HTTP_LOOPBACK === "true" ? "loopback" : "none",
   };
 }
 

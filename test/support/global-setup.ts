@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { prepareDatabase } from "../../src/jobs/index.js";
 import { openDatabase } from "../../src/kernel/db.js";
 import { type EmbeddedServer, startEmbeddedPostgres } from "../../src/kernel/embedded-postgres.js";
-import { prepareDatabase } from "../../src/jobs/index.js";
 
 /**
  * One PostgreSQL server per test run: the embedded one, or the server in

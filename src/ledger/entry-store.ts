@@ -1,0 +1,256 @@
+import { type Kysely, sql } from "kysely";
+import type { Temporal } from "temporal-polyfill";
+import { fromDate, toDate } from "../kernel/clock.js";
+import type { Executor } from "../kernel/db.js";
+import { Decimal } from "../kernel/money.js";
+import { type PageRequest, paginate } from "../kernel/pagination.js";
+import type { PreparedEntry } from "./model.js";
+
+/**
+ * SQL for journal entries and their lines. Posting is set-based for one entry
+ * and for ten thousand alike: entries and lines go in through `unnest` arrays,
+ * and the balance rows get one netted update per account, in one statement.
+ */
+
+interface LedgerEntriesTable {
+  id: string;
+  idempotency_key: string;
+  source_type: string;
+  source_id: string;
+  effective_date: string;
+  memo: string;
+  posted_at: Date;
+  posted_by: string;
+  reverses_entry_id: string | null;
+}
+
+interface LedgerLinesTable {
+  entry_id: string;
+  line_no: number;
+  account_id: string;
+  currency: string;
+  debit: string;
+  credit: string;
+  effective_date: string;
+}
+
+interface LedgerAccountsView {
+  id: string;
+  code: string;
+  name: string;
+}
+
+interface LedgerEntryTables {
+  ledger_entries: LedgerEntriesTable;
+  ledger_lines: LedgerLinesTable;
+  ledger_accounts: LedgerAccountsView;
+}
+
+const t = (db: Executor) => db as unknown as Kysely<LedgerEntryTables>;
+
+export interface EntryToInsert extends PreparedEntry {
+  id: string;
+}
+
+/** Balance slots per account (migration 0003 explains them); the check constraint there agrees. */
+const BALANCE_SLOTS = 16;
+
+/**
+ * Writes entries, their lines and the netted balance changes in one round trip.
+ *
+ * - Entries whose idempotency key already exists are skipped (`on conflict do
+ *   nothing`); only the inserted entries' lines are written and counted.
+ * - Each touched account's balance slot gets one netted upsert, in account-id
+ *   order, so two postings sharing a slot lock its rows in the same order and
+ *   never deadlock; postings on other connections use other slots and do not
+ *   wait at all.
+ *
+ * Returns the ids of the entries inserted.
+ */
+export async function insertEntries(
+  db: Executor,
+  entries: readonly EntryToInsert[],
+  postedAt: Temporal.Instant,
+  postedBy: string,
+): Promise<string[]> {
+  const lineEntry: string[] = [];
+  const lineNo: number[] = [];
+  const lineAccount: string[] = [];
+  const lineCurrency: string[] = [];
+  const lineDebit: string[] = [];
+  const lineCredit: string[] = [];
+  const lineDate: string[] = [];
+  for (const entry of entries) {
+    entry.lines.forEach((line, index) => {
+      lineEntry.push(entry.id);
+      lineNo.push(index + 1);
+      lineAccount.push(line.account_id);
+      lineCurrency.push(line.currency);
+      lineDebit.push(line.debit.toFixed());
+      lineCredit.push(line.credit.toFixed());
+      lineDate.push(entry.effective_date);
+    });
+  }
+  const result = await sql<{ id: string }>`
+    with e as (
+      insert into ledger_entries
+        (id, idempotency_key, source_type, source_id, effective_date, memo, reverses_entry_id, posted_at, posted_by)
+      select u.*, ${toDate(postedAt)}::timestamptz, ${postedBy}::text
+      from unnest(
+        ${entries.map((entry) => entry.id)}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
+        ${entries.map((entry) => entry.source_type)}::text[], ${entries.map((entry) => entry.source_id)}::text[],
+        ${entries.map((entry) => entry.effective_date)}::date[], ${entries.map((entry) => entry.memo)}::text[],
+        ${entries.map((entry) => entry.reverses_entry_id)}::text[]) as u
+      on conflict (idempotency_key) do nothing
+      returning id
+    ), l as (
+      insert into ledger_lines (entry_id, line_no, account_id, currency, debit, credit, effective_date)
+      select u.* from unnest(
+        ${lineEntry}::text[], ${lineNo}::int2[], ${lineAccount}::text[], ${lineCurrency}::text[],
+        ${lineDebit}::numeric[], ${lineCredit}::numeric[], ${lineDate}::date[]) as u(entry_id)
+      where u.entry_id in (select id from e)
+      returning account_id, debit, credit
+    ), net as (
+      select account_id, sum(debit) as debit, sum(credit) as credit from l group by account_id
+    ), balances as (
+      insert into ledger_balances (account_id, slot, debit, credit)
+      select account_id, pg_backend_pid() % ${BALANCE_SLOTS}, debit, credit from net order by account_id
+      on conflict (account_id, slot) do update
+        set debit = ledger_balances.debit + excluded.debit, credit = ledger_balances.credit + excluded.credit
+    )
+    select id from e`.execute(db);
+  return result.rows.map((row) => row.id);
+}
+
+/** Ids of entries already posted under these idempotency keys. */
+export async function findEntryIdsByKey(db: Executor, keys: readonly string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  // One array parameter rather than one parameter per key: a billing run checks thousands.
+  const result = await sql<{ id: string; idempotency_key: string }>`
+    select id, idempotency_key from ledger_entries where idempotency_key = any(${[...keys]}::text[])`.execute(db);
+  return new Map(result.rows.map((row) => [row.idempotency_key, row.id]));
+}
+
+export interface EntryLineRow {
+  entry_id: string;
+  account_id: string;
+  account_code: string;
+  account_name: string;
+  currency: string;
+  debit: Decimal;
+  credit: Decimal;
+}
+
+export interface EntryRow {
+  id: string;
+  idempotency_key: string;
+  source_type: string;
+  source_id: string;
+  effective_date: string;
+  memo: string;
+  posted_at: Temporal.Instant;
+  posted_by: string;
+  reverses_entry_id: string | null;
+  reversed_by_entry_id: string | null;
+  lines: EntryLineRow[];
+}
+
+function entryColumns(db: Executor) {
+  return t(db)
+    .selectFrom("ledger_entries as e")
+    .select([
+      "e.id",
+      "e.idempotency_key",
+      "e.source_type",
+      "e.source_id",
+      sql<string>`e.effective_date::text`.as("effective_date"),
+      "e.memo",
+      "e.posted_at",
+      "e.posted_by",
+      "e.reverses_entry_id",
+      sql<string | null>`(select r.id from ledger_entries r where r.reverses_entry_id = e.id)`.as(
+        "reversed_by_entry_id",
+      ),
+    ]);
+}
+
+type EntryHeader = Omit<EntryRow, "lines" | "posted_at"> & { posted_at: Date };
+
+async function withLines(db: Executor, headers: EntryHeader[]): Promise<EntryRow[]> {
+  if (headers.length === 0) return [];
+  const lines = await t(db)
+    .selectFrom("ledger_lines as l")
+    .innerJoin("ledger_accounts as a", "a.id", "l.account_id")
+    .select(["l.entry_id", "l.account_id", "a.code", "a.name", "l.currency", "l.debit", "l.credit"])
+    .where(
+      "l.entry_id",
+      "in",
+      headers.map((header) => header.id),
+    )
+    .orderBy("l.entry_id")
+    .orderBy("l.line_no")
+    .execute();
+  const byEntry = new Map<string, EntryLineRow[]>();
+  for (const line of lines) {
+    const list = byEntry.get(line.entry_id) ?? [];
+    list.push({
+      entry_id: line.entry_id,
+      account_id: line.account_id,
+      account_code: line.code,
+      account_name: line.name,
+      currency: line.currency,
+      debit: new Decimal(line.debit),
+      credit: new Decimal(line.credit),
+    });
+    byEntry.set(line.entry_id, list);
+  }
+  return headers.map((header) => ({
+    ...header,
+    posted_at: fromDate(header.posted_at),
+    lines: byEntry.get(header.id) ?? [],
+  }));
+}
+
+export async function findEntry(db: Executor, id: string): Promise<EntryRow | undefined> {
+  const header = await entryColumns(db).where("e.id", "=", id).executeTakeFirst();
+  if (header === undefined) return undefined;
+  const [entry] = await withLines(db, [header]);
+  return entry;
+}
+
+/** Locks an entry's row against a concurrent reversal reading it at the same time. */
+export async function lockEntry(db: Executor, id: string): Promise<void> {
+  await sql`select 1 from ledger_entries where id = ${id} for update`.execute(db);
+}
+
+export interface EntryFilter {
+  account_id?: string | undefined;
+  source_type?: string | undefined;
+  source_id?: string | undefined;
+  effective_from?: string | undefined;
+  effective_to?: string | undefined;
+}
+
+export async function listEntries(
+  db: Executor,
+  filter: EntryFilter,
+  page: PageRequest,
+): Promise<{ data: EntryRow[]; has_more: boolean }> {
+  let query = entryColumns(db);
+  if (filter.account_id !== undefined) {
+    const accountId = filter.account_id;
+    query = query.where(
+      sql<boolean>`exists (select 1 from ledger_lines l where l.entry_id = e.id and l.account_id = ${accountId})`,
+    );
+  }
+  if (filter.source_type !== undefined) query = query.where("e.source_type", "=", filter.source_type);
+  if (filter.source_id !== undefined) query = query.where("e.source_id", "=", filter.source_id);
+  if (filter.effective_from !== undefined) {
+    query = query.where(sql<boolean>`e.effective_date >= ${filter.effective_from}::date`);
+  }
+  if (filter.effective_to !== undefined) {
+    query = query.where(sql<boolean>`e.effective_date <= ${filter.effective_to}::date`);
+  }
+  const result = await paginate(query, "e.id", page);
+  return { data: await withLines(db, result.data), has_more: result.has_more };
+}

@@ -1,0 +1,314 @@
+import { type Kysely, sql } from "kysely";
+import type { Temporal } from "temporal-polyfill";
+import { fromDate, toDate } from "../kernel/clock.js";
+import type { Executor } from "../kernel/db.js";
+import { Decimal } from "../kernel/money.js";
+import type { PageRequest } from "../kernel/pagination.js";
+import { paginate } from "../kernel/pagination.js";
+import type { Account, AccountFacts, AccountType, PartyType, PeriodState } from "./model.js";
+
+/**
+ * SQL for the ledger's accounts, balances and period locks (entries and lines
+ * are in entry-store.ts). Dates are read as text (`::text`): the pg driver
+ * would turn a `date` into a local-midnight Date, which is a different day in
+ * half the world's time zones.
+ */
+
+export interface LedgerAccountsTable {
+  id: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  party_type: PartyType | null;
+  party_id: string | null;
+  archived: boolean;
+  created_at: Date;
+}
+
+export interface LedgerSettingsTable {
+  singleton: boolean;
+  closed_through: string | null;
+  lock_id: string | null;
+}
+
+export interface LedgerPeriodLocksTable {
+  id: string;
+  action: "close" | "reopen";
+  through: string;
+  closed_through: string | null;
+  previous_lock_id: string | null;
+  reason: string | null;
+  created_by: string;
+  created_at: Date;
+}
+
+export interface LedgerAccountTables {
+  ledger_accounts: LedgerAccountsTable;
+  ledger_settings: LedgerSettingsTable;
+  ledger_period_locks: LedgerPeriodLocksTable;
+}
+
+const t = (db: Executor) => db as unknown as Kysely<LedgerAccountTables>;
+
+function toAccount(row: LedgerAccountsTable): Account {
+  return { ...row, created_at: fromDate(row.created_at) };
+}
+
+// ---------------------------------------------------------------------------
+// Accounts
+
+export interface NewAccountRow {
+  id: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  currency: string;
+  party_type: PartyType | null;
+  party_id: string | null;
+  created_at: Temporal.Instant;
+}
+
+/**
+ * Inserts accounts in one statement. A code
+ * already used in that currency is skipped (`on conflict do nothing`), so
+ * seeding the chart twice, or two requests creating the same customer's
+ * receivable at once, create it once. Returns the rows actually inserted.
+ */
+export async function insertAccounts(db: Executor, rows: readonly NewAccountRow[]): Promise<Account[]> {
+  if (rows.length === 0) return [];
+  const result = await sql<LedgerAccountsTable>`
+    insert into ledger_accounts (id, code, name, type, currency, party_type, party_id, created_at)
+    select * from unnest(
+      ${rows.map((row) => row.id)}::text[], ${rows.map((row) => row.code)}::text[],
+      ${rows.map((row) => row.name)}::text[], ${rows.map((row) => row.type)}::text[],
+      ${rows.map((row) => row.currency)}::text[], ${rows.map((row) => row.party_type)}::text[],
+      ${rows.map((row) => row.party_id)}::text[], ${rows.map((row) => toDate(row.created_at))}::timestamptz[])
+    on conflict (code, currency) do nothing
+    returning *`.execute(db);
+  return result.rows.map(toAccount);
+}
+
+export async function findAccount(db: Executor, id: string): Promise<Account | undefined> {
+  const row = await t(db).selectFrom("ledger_accounts").selectAll().where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : toAccount(row);
+}
+
+export async function findAccountsByCode(db: Executor, codes: readonly string[], currency: string): Promise<Account[]> {
+  if (codes.length === 0) return [];
+  const rows = await t(db)
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where("code", "in", [...codes])
+    .where("currency", "=", currency)
+    .execute();
+  return rows.map(toAccount);
+}
+
+export interface AccountFilter {
+  type?: AccountType | undefined;
+  currency?: string | undefined;
+  party_id?: string | undefined;
+  code_prefix?: string | undefined;
+}
+
+export async function listAccounts(
+  db: Executor,
+  filter: AccountFilter,
+  page: PageRequest,
+): Promise<{ data: Account[]; has_more: boolean }> {
+  let query = t(db).selectFrom("ledger_accounts").selectAll();
+  if (filter.type !== undefined) query = query.where("type", "=", filter.type);
+  if (filter.currency !== undefined) query = query.where("currency", "=", filter.currency);
+  if (filter.party_id !== undefined) query = query.where("party_id", "=", filter.party_id);
+  if (filter.code_prefix !== undefined) {
+    // starts_with, not LIKE: a code may contain "_", which LIKE reads as a wildcard.
+    query = query.where(sql<boolean>`starts_with(code, ${filter.code_prefix})`);
+  }
+  const page_ = await paginate(query, "id", page);
+  return { data: page_.data.map(toAccount), has_more: page_.has_more };
+}
+
+export interface PostingFacts {
+  closed_through: string | null;
+  accounts: Map<string, AccountFacts>;
+  /** The entry already posted under the idempotency key asked about, if any. */
+  existing_entry_id: string | null;
+}
+
+/**
+ * The first statement of every posting: a share lock on the ledger settings
+ * row (held to commit, so a period close waits for this posting, and a posting
+ * that starts after a close sees it), the accounts the lines name, and
+ * whether the idempotency key has posted already.
+ */
+export async function lockPeriodAndLoadAccounts(
+  db: Executor,
+  accountIds: readonly string[],
+  idempotencyKey: string | null,
+): Promise<PostingFacts> {
+  const result = await sql<{
+    closed_through: string | null;
+    existing_entry_id: string | null;
+    id: string | null;
+    code: string;
+    name: string;
+    type: AccountType;
+    currency: string;
+    archived: boolean;
+  }>`
+    select s.closed_through::text as closed_through,
+      (select e.id from ledger_entries e where e.idempotency_key = ${idempotencyKey}::text) as existing_entry_id,
+      a.id, a.code, a.name, a.type, a.currency, a.archived
+    from ledger_settings s
+    left join ledger_accounts a on a.id = any(${[...accountIds]}::text[])
+    for share of s`.execute(db);
+  const accounts = new Map<string, AccountFacts>();
+  for (const row of result.rows) {
+    if (row.id !== null) {
+      accounts.set(row.id, {
+        id: row.id,
+        code: row.code,
+        name: row.name,
+        type: row.type,
+        currency: row.currency,
+        archived: row.archived,
+      });
+    }
+  }
+  const first = result.rows[0];
+  return {
+    closed_through: first?.closed_through ?? null,
+    accounts,
+    existing_entry_id: first?.existing_entry_id ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Balances
+
+export interface BalanceTotals {
+  debit: Decimal;
+  credit: Decimal;
+}
+
+/** The current balance: the account's kept balance slots (at most 16 rows, one index range). */
+export async function readCurrentBalance(db: Executor, accountId: string): Promise<BalanceTotals> {
+  const result = await sql<{ debit: string; credit: string }>`
+    select coalesce(sum(debit), 0) as debit, coalesce(sum(credit), 0) as credit
+    from ledger_balances where account_id = ${accountId}`.execute(db);
+  const row = result.rows[0];
+  return { debit: new Decimal(row?.debit ?? 0), credit: new Decimal(row?.credit ?? 0) };
+}
+
+/** The balance as of a date: the account's lines up to that date, by index range. */
+export async function readBalanceAsOf(db: Executor, accountId: string, asOf: string): Promise<BalanceTotals> {
+  const result = await sql<{ debit: string; credit: string }>`
+    select coalesce(sum(debit), 0) as debit, coalesce(sum(credit), 0) as credit
+    from ledger_lines where account_id = ${accountId} and effective_date <= ${asOf}::date`.execute(db);
+  const row = result.rows[0];
+  return { debit: new Decimal(row?.debit ?? 0), credit: new Decimal(row?.credit ?? 0) };
+}
+
+export interface AccountTotalsRow extends AccountFacts {
+  debit: string;
+  credit: string;
+}
+
+/**
+ * Every account with its debit and credit totals: from the balance rows when
+ * no date is given (everything posted), otherwise summed from lines dated on
+ * or before it.
+ */
+export async function readAccountTotals(
+  db: Executor,
+  asOf: string | null,
+  currency: string | undefined,
+): Promise<AccountTotalsRow[]> {
+  const currencyFilter = currency === undefined ? sql`true` : sql`a.currency = ${currency}`;
+  const totals =
+    asOf === null
+      ? sql`select account_id, sum(debit) as debit, sum(credit) as credit from ledger_balances group by account_id`
+      : sql`select account_id, sum(debit) as debit, sum(credit) as credit
+            from ledger_lines where effective_date <= ${asOf}::date group by account_id`;
+  const result = await sql<AccountTotalsRow>`
+    select a.id, a.code, a.name, a.type, a.currency, a.archived,
+           coalesce(x.debit, 0) as debit, coalesce(x.credit, 0) as credit
+    from ledger_accounts a left join (${totals}) x on x.account_id = a.id
+    where ${currencyFilter}
+    order by a.currency, a.code`.execute(db);
+  return result.rows;
+}
+
+// ---------------------------------------------------------------------------
+// Period locks
+
+/** A close or reopen locks the settings row exclusively: it waits for every posting in flight. */
+export async function lockPeriodState(db: Executor): Promise<PeriodState> {
+  const result = await sql<PeriodState>`
+    select closed_through::text as closed_through, lock_id from ledger_settings for update`.execute(db);
+  const row = result.rows[0];
+  if (row === undefined) throw new Error("the ledger_settings row is missing; migration 0003 seeds it");
+  return row;
+}
+
+export async function readPeriodState(db: Executor): Promise<PeriodState> {
+  const result = await sql<PeriodState>`
+    select closed_through::text as closed_through, lock_id from ledger_settings`.execute(db);
+  return result.rows[0] ?? { closed_through: null, lock_id: null };
+}
+
+export async function savePeriodState(db: Executor, state: PeriodState): Promise<void> {
+  await sql`update ledger_settings set closed_through = ${state.closed_through}::date, lock_id = ${state.lock_id}`.execute(
+    db,
+  );
+}
+
+export interface PeriodLock {
+  id: string;
+  action: "close" | "reopen";
+  through: string;
+  closed_through: string | null;
+  previous_lock_id: string | null;
+  reason: string | null;
+  created_by: string;
+  created_at: Temporal.Instant;
+}
+
+export async function insertPeriodLock(db: Executor, lock: PeriodLock): Promise<void> {
+  await t(db)
+    .insertInto("ledger_period_locks")
+    .values({ ...lock, created_at: toDate(lock.created_at) })
+    .execute();
+}
+
+const periodLockColumns = [
+  "id",
+  "action",
+  sql<string>`through::text`.as("through"),
+  sql<string | null>`closed_through::text`.as("closed_through"),
+  "previous_lock_id",
+  "reason",
+  "created_by",
+  "created_at",
+] as const;
+
+export async function findPeriodLock(db: Executor, id: string): Promise<PeriodLock | undefined> {
+  const row = await t(db)
+    .selectFrom("ledger_period_locks")
+    .select(periodLockColumns)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { ...row, created_at: fromDate(row.created_at) };
+}
+
+export async function listPeriodLocks(
+  db: Executor,
+  page: PageRequest,
+): Promise<{ data: PeriodLock[]; has_more: boolean }> {
+  const result = await paginate(t(db).selectFrom("ledger_period_locks").select(periodLockColumns), "id", page);
+  return {
+    data: result.data.map((row) => ({ ...row, created_at: fromDate(row.created_at) })),
+    has_more: result.has_more,
+  };
+}

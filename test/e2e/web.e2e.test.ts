@@ -1,0 +1,257 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser, registerApprovalHandler, requestApproval, type User } from "../../src/access/index.js";
+import { buildApp } from "../../src/api/app.js";
+import { type RequestContext, systemContext } from "../../src/kernel/actor.js";
+import { systemClock } from "../../src/kernel/clock.js";
+import type { Deps } from "../../src/kernel/deps.js";
+import { ensureDefaultChart, postManualEntry } from "../../src/ledger/index.js";
+import { freshDatabase } from "../support/database.js";
+
+/**
+ * The web app as a person uses it: the real server (API and built web app) on
+ * a fresh database, driven by Debian's Chromium. Screenshots of every step go
+ * to test-output/ (git-ignored); the ones the guide shows go to docs/guide/img/.
+ *
+ * The app must be built: this file builds web/dist when it is missing or older
+ * than its sources (scripts/ensure-web-build.mjs); CI builds before the run.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const OUTPUT_DIR = path.join(ROOT, "test-output/e2e");
+const GUIDE_DIR = path.join(ROOT, "docs/guide/img");
+const PASSWORD = "correct horse battery staple";
+const EMAIL = "maria.lopez@example.com";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let app: FastifyInstance;
+let browser: Browser;
+let page: Page;
+let baseUrl: string;
+let user: User;
+
+async function shoot(name: string, options: { guide?: boolean } = {}): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  // Let modal and drawer transitions finish so the picture shows what a person sees.
+  await page.waitForTimeout(350);
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+  if (options.guide === true) await page.screenshot({ path: path.join(GUIDE_DIR, `${name}.png`), fullPage: true });
+}
+
+function userContext(who: User): RequestContext {
+  return {
+    actor: { type: "user", id: who.id, role: who.role, user_id: who.id, display_name: who.name },
+    request_id: "req_e2e_seed",
+  };
+}
+
+/** Data a person would find on a working day: a small chart with postings, approvals waiting. */
+async function seed(deps: Deps): Promise<void> {
+  const system = systemContext("e2e", "req_e2e_seed");
+  user = await createUser(deps, system, { email: EMAIL, name: "Maria Lopez", role: "admin", password: PASSWORD });
+  const colleague = await createUser(deps, system, {
+    email: "sam.okafor@example.com",
+    name: "Sam Okafor",
+    role: "billing_analyst",
+    password: PASSWORD,
+  });
+  const chart = await ensureDefaultChart(deps, "USD");
+  const today = systemClock.now().toZonedDateTimeISO("UTC").toPlainDate();
+  const postings: [string, string, string, string][] = [
+    ["Invoice INV-0001 to Acme Logistics", chart.accounts_receivable.id, chart.revenue.id, "12500.00"],
+    ["Sales tax on INV-0001", chart.accounts_receivable.id, chart.tax_payable.id, "1031.25"],
+    ["Payment from Acme Logistics", chart.cash.id, chart.accounts_receivable.id, "8000.00"],
+    ["Card processing fee", chart.gateway_fees.id, chart.cash.id, "232.30"],
+  ];
+  for (const [index, [memo, debit, credit, amount]] of postings.entries()) {
+    await postManualEntry(deps, userContext(user), {
+      effective_date: today.subtract({ days: 5 - index }).toString(),
+      memo,
+      lines: [
+        { account: debit, debit: amount },
+        { account: credit, credit: amount },
+      ],
+    });
+  }
+  // Approvals need a module that carries them out; a no-op stands in for one here.
+  registerApprovalHandler("credit_notes.issue", async () => {});
+  await requestApproval(deps, userContext(colleague), {
+    action: "credit_notes.issue",
+    object_type: "invoice",
+    object_id: "inv_e2e_0001",
+    payload: {},
+    summary: "Credit note of $450.00 on INV-0001 for Acme Logistics (late delivery)",
+  });
+  await requestApproval(deps, userContext(user), {
+    action: "credit_notes.issue",
+    object_type: "invoice",
+    object_id: "inv_e2e_0002",
+    payload: {},
+    summary: "Credit note of $80.00 on INV-0002 for Borealis Foods (duplicate line)",
+  });
+}
+
+beforeAll(async () => {
+  execFileSync("node", [path.join(ROOT, "scripts/ensure-web-build.mjs")], { cwd: ROOT, stdio: "inherit" });
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  mkdirSync(GUIDE_DIR, { recursive: true });
+  const { db } = await freshDatabase();
+  const deps: Deps = { db, clock: systemClock };
+  await seed(deps);
+  app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
+  baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe("the web app in Chromium", () => {
+  it("refuses a wrong password and says so", async () => {
+    await page.goto(`${baseUrl}/ledger/trial-balance`);
+    await page.waitForURL(/\/login/);
+    await shoot("login", { guide: true });
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.locator('input[name="password"]').fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "Could not sign in" });
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/email or password/i);
+    await shoot("login-error");
+  });
+
+  it("signs in and shows a balanced trial balance", async () => {
+    await page.locator('input[name="password"]').fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/ledger\/trial-balance/);
+    await page.getByTestId("balanced-badge").waitFor();
+    expect(await page.getByTestId("balanced-badge").textContent()).toBe("Balanced");
+    expect(await page.getByTestId("user-name").textContent()).toBe("Maria Lopez");
+    const table = page.getByRole("table").first();
+    for (const account of ["Cash", "Accounts receivable", "Revenue", "Tax payable", "Gateway fees"]) {
+      await table.getByRole("cell", { name: account, exact: true }).waitFor();
+    }
+    // 12,500.00 + 1,031.25 + 8,000.00 + 232.30 = 21,763.55 on each side
+    await page.getByTestId("totals-USD").getByText("$21,763.55").first().waitFor();
+    await shoot("trial-balance", { guide: true });
+  });
+
+  it("lists journal entries and opens one with its lines", async () => {
+    await page.getByRole("link", { name: "Journal entries" }).click();
+    await page.waitForURL(/\/ledger\/entries/);
+    await page.getByRole("cell", { name: "Invoice INV-0001 to Acme Logistics" }).click();
+    const drawer = page.getByRole("dialog");
+    await drawer.getByText("Total USD").waitFor();
+    expect(await drawer.textContent()).toContain("$12,500.00");
+    await shoot("journal-entry", { guide: true });
+    await page.keyboard.press("Escape");
+    await drawer.waitFor({ state: "hidden" });
+  });
+
+  it("creates an API key and shows its secret once", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.waitForURL(/\/developers\/api-keys/);
+    await page.getByRole("button", { name: "Create key" }).click();
+    const modal = page.getByRole("dialog");
+    await modal.getByLabel("Name").fill("Warehouse sync");
+    await modal.getByRole("button", { name: "Create key" }).click();
+    const secretBox = modal.getByTestId("revealed-secret");
+    await secretBox.waitFor();
+    const secret = (await secretBox.textContent()) ?? "";
+    expect(secret).toMatch(/^sk_/);
+    expect(await modal.textContent()).toContain("only time");
+    await shoot("api-key-created", { guide: true });
+
+    await modal.getByRole("button", { name: "I have copied it" }).click();
+    await modal.waitFor({ state: "hidden" });
+    await page.getByRole("cell", { name: "Warehouse sync" }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+    // Opening the dialog again starts a new key; the old secret is gone for good.
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("dialog").getByLabel("Name").waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await page.keyboard.press("Escape");
+    await shoot("api-keys", { guide: true });
+  });
+
+  it("shows the audit log with an intact chain and a diff", async () => {
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.waitForURL(/\/audit-log/);
+    await page.getByTestId("chain-status").getByText(/Chain intact, \d+ rows checked/).waitFor();
+    await page.getByRole("cell", { name: "api_key.created" }).first().click();
+    const diff = page.getByTestId("audit-diff");
+    await diff.waitFor();
+    expect(await diff.textContent()).toContain("Warehouse sync");
+    expect(await diff.textContent()).toContain("Added");
+    await shoot("audit-log", { guide: true });
+    await page.keyboard.press("Escape");
+  });
+
+  it("refuses self-approval with the API's message and approves a colleague's request", async () => {
+    await page.getByRole("link", { name: "Approvals" }).click();
+    await page.waitForURL(/\/approvals/);
+    await shoot("approvals", { guide: true });
+
+    const own = page.getByRole("row").filter({ hasText: "Borealis Foods" });
+    await own.getByRole("button", { name: "Approve" }).click();
+    const modal = page.getByRole("dialog");
+    await modal.getByRole("button", { name: "Approve" }).click();
+    const refusal = modal.getByRole("alert");
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain("approval_self_decision");
+    await shoot("approval-self-refused");
+    await modal.getByRole("button", { name: "Cancel" }).click();
+    await modal.waitFor({ state: "hidden" });
+
+    const theirs = page.getByRole("row").filter({ hasText: "Acme Logistics" });
+    await theirs.getByRole("button", { name: "Approve" }).click();
+    await modal.getByLabel("Comment").fill("Delivery was four days late; agreed with the account manager.");
+    await modal.getByRole("button", { name: "Approve" }).click();
+    await modal.waitFor({ state: "hidden" });
+    await page.getByRole("row").filter({ hasText: "Acme Logistics" }).waitFor({ state: "detached" });
+  });
+
+  it("adds a webhook endpoint and shows its signing secret once", async () => {
+    await page.getByRole("link", { name: "Webhook endpoints" }).click();
+    await page.waitForURL(/\/developers\/webhooks/);
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    const modal = page.getByRole("dialog");
+    await modal.getByLabel("URL").fill("https://hooks.example.com/accrue");
+    await modal.getByLabel("Description").fill("Finance data warehouse");
+    await modal.getByRole("button", { name: "Add endpoint" }).click();
+    const secret = (await modal.getByTestId("revealed-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^whsec_/);
+    await modal.getByRole("button", { name: "I have copied it" }).click();
+    await modal.waitFor({ state: "hidden" });
+    await page.getByRole("cell", { name: "https://hooks.example.com/accrue" }).click();
+    await page.getByRole("dialog").getByText("Nothing has been sent to this endpoint yet.").waitFor();
+    expect(await page.content()).not.toContain(secret);
+    await shoot("webhook-endpoint");
+    await page.keyboard.press("Escape");
+  });
+
+  it("signs out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${baseUrl}/audit-log`);
+    await page.waitForURL(/\/login\?redirect=/);
+  });
+});

@@ -1,0 +1,54 @@
+import { Button, Group, Text } from "@mantine/core";
+
+export interface Cursor {
+  starting_after?: string;
+  ending_before?: string;
+}
+
+/**
+ * Cursor paging as the API does it: Next asks for rows after the last one
+ * shown, Previous for rows before the first. `has_more` speaks about the
+ * direction just travelled, so the other direction is known to exist.
+ */
+export function pageLinks(cursor: Cursor, hasMore: boolean): { hasNext: boolean; hasPrevious: boolean } {
+  if (cursor.ending_before !== undefined) return { hasNext: true, hasPrevious: hasMore };
+  if (cursor.starting_after !== undefined) return { hasNext: hasMore, hasPrevious: true };
+  return { hasNext: hasMore, hasPrevious: false };
+}
+
+export function Pager(props: {
+  cursor: Cursor;
+  rows: readonly { id: string }[];
+  hasMore: boolean;
+  onPage: (cursor: Cursor) => void;
+  label?: string;
+}) {
+  const { hasNext, hasPrevious } = pageLinks(props.cursor, props.hasMore);
+  const first = props.rows[0]?.id;
+  const last = props.rows[props.rows.length - 1]?.id;
+  return (
+    <Group justify="space-between" mt="xs">
+      <Text size="xs" c="dimmed">
+        {props.rows.length === 0 ? "No rows" : `${props.rows.length} ${props.label ?? "rows"} on this page`}
+      </Text>
+      <Group gap="xs">
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!hasPrevious || first === undefined}
+          onClick={() => first !== undefined && props.onPage({ ending_before: first })}
+        >
+          ← Previous
+        </Button>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={!hasNext || last === undefined}
+          onClick={() => last !== undefined && props.onPage({ starting_after: last })}
+        >
+          Next →
+        </Button>
+      </Group>
+    </Group>
+  );
+}
