@@ -123,6 +123,50 @@ create trigger ledger_lines_immutable before update or delete on ledger_lines
 create trigger ledger_lines_no_truncate before truncate on ledger_lines
   for each statement execute function ledger_reject_change();
 
+-- Posting, as one statement kept in the database: entries, lines and the
+-- netted balance changes from parallel arrays (one element per entry, one per
+-- line). A function rather than SQL sent by the application because PL/pgSQL
+-- keeps the statement's plan for the session: planning this statement took
+-- longer than running it for a single entry.
+--
+-- Entries whose idempotency key exists are skipped (on conflict do nothing);
+-- only inserted entries' lines are written and added to balances. Each touched
+-- account gets one netted upsert into its balance slot for this connection,
+-- in account-id order, so two postings sharing a slot lock its rows in one
+-- order and never deadlock. Returns the ids of the entries inserted.
+create function ledger_post_entries(
+  p_ids text[], p_keys text[], p_source_types text[], p_source_ids text[], p_dates date[], p_memos text[],
+  p_reverses text[], p_posted_at timestamptz, p_posted_by text,
+  p_line_entries text[], p_line_nos smallint[], p_line_accounts text[], p_line_currencies text[],
+  p_line_debits numeric[], p_line_credits numeric[]
+) returns setof text language plpgsql as $$
+begin
+  return query
+    with e as (
+      insert into ledger_entries as x
+        (id, idempotency_key, source_type, source_id, effective_date, memo, reverses_entry_id, posted_at, posted_by)
+      select u.*, p_posted_at, p_posted_by
+      from unnest(p_ids, p_keys, p_source_types, p_source_ids, p_dates, p_memos, p_reverses) as u
+      on conflict (idempotency_key) do nothing
+      returning x.id, x.effective_date
+    ), l as (
+      insert into ledger_lines as y (entry_id, line_no, account_id, currency, debit, credit, effective_date)
+      select u.entry_id, u.line_no, u.account_id, u.currency, u.debit, u.credit, e.effective_date
+      from unnest(p_line_entries, p_line_nos, p_line_accounts, p_line_currencies, p_line_debits, p_line_credits)
+        as u(entry_id, line_no, account_id, currency, debit, credit)
+      join e on e.id = u.entry_id
+      returning y.account_id, y.debit, y.credit
+    ), net as (
+      select l.account_id, sum(l.debit) as debit, sum(l.credit) as credit from l group by l.account_id
+    ), balances as (
+      insert into ledger_balances as b (account_id, slot, debit, credit)
+      select net.account_id, pg_backend_pid() % 16, net.debit, net.credit from net order by net.account_id
+      on conflict (account_id, slot) do update
+        set debit = b.debit + excluded.debit, credit = b.credit + excluded.credit
+    )
+    select e.id from e;
+end $$;
+
 -- One row: the latest closed date. Every posting takes a share lock on it and a
 -- close takes an exclusive one, so a close and a posting never interleave
 -- (docs/guide/ledger.md, "Closing a period").

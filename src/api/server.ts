@@ -1,8 +1,10 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
-import { prepareDatabase } from "../jobs/index.js";
+import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { openRuntime } from "../kernel/runtime.js";
+import { webhookQueues } from "../webhooks/index.js";
 import { buildApp } from "./app.js";
+import { maintenanceQueues, scheduleMaintenance } from "./maintenance.js";
 
 export interface StartedServer {
   url: string;
@@ -11,8 +13,8 @@ export interface StartedServer {
 
 /**
  * `accrue serve`: database (embedded or DATABASE_URL), migrations, the first
- * admin, HTTP. On SIGINT/SIGTERM it stops taking requests, lets in-flight ones
- * finish, then stops the embedded database.
+ * admin, the job workers, HTTP. On SIGINT/SIGTERM it stops taking requests,
+ * lets in-flight requests and jobs finish, then stops the embedded database.
  */
 export async function startServer(): Promise<StartedServer> {
   const runtime = await openRuntime({ ownsDatabaseServer: true, poolSize: 20 });
@@ -20,6 +22,13 @@ export async function startServer(): Promise<StartedServer> {
   await prepareDatabase(runtime.db, runtime.connectionString);
   const deps = { db: runtime.db, clock: runtime.clock };
   const bootstrap = await ensureBootstrapAdmin(deps, { apiKeySecret: runtime.config.bootstrapApiKey });
+  const jobs = await startJobs({
+    ...deps,
+    connectionString: runtime.connectionString,
+    handlers: { ...webhookQueues(deps), ...maintenanceQueues(deps) },
+    onError: (error) => logger.error({ err: error }, "job runner error"),
+  });
+  await scheduleMaintenance(jobs);
   const app = await buildApp({ ...deps, config: runtime.config, logger });
   const address = await app.listen({ port: runtime.config.port, host: runtime.config.host });
   const url = `http://localhost:${new URL(address).port}`;
@@ -41,6 +50,8 @@ export async function startServer(): Promise<StartedServer> {
     stopping ??= (async () => {
       logger.info("shutting down: finishing in-flight requests");
       await app.close();
+      logger.info("stopping jobs: letting in-flight jobs finish");
+      await jobs.stop();
       await runtime.close();
       logger.info("stopped");
     })();

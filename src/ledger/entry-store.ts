@@ -52,20 +52,10 @@ export interface EntryToInsert extends PreparedEntry {
   id: string;
 }
 
-/** Balance slots per account (migration 0003 explains them); the check constraint there agrees. */
-const BALANCE_SLOTS = 16;
-
 /**
- * Writes entries, their lines and the netted balance changes in one round trip.
- *
- * - Entries whose idempotency key already exists are skipped (`on conflict do
- *   nothing`); only the inserted entries' lines are written and counted.
- * - Each touched account's balance slot gets one netted upsert, in account-id
- *   order, so two postings sharing a slot lock its rows in the same order and
- *   never deadlock; postings on other connections use other slots and do not
- *   wait at all.
- *
- * Returns the ids of the entries inserted.
+ * Writes entries, their lines and the netted balance changes in one round
+ * trip, through ledger_post_entries (migration 0003), which skips entries whose
+ * idempotency key already posted. Returns the ids of the entries inserted.
  */
 export async function insertEntries(
   db: Executor,
@@ -79,7 +69,6 @@ export async function insertEntries(
   const lineCurrency: string[] = [];
   const lineDebit: string[] = [];
   const lineCredit: string[] = [];
-  const lineDate: string[] = [];
   for (const entry of entries) {
     entry.lines.forEach((line, index) => {
       lineEntry.push(entry.id);
@@ -88,37 +77,16 @@ export async function insertEntries(
       lineCurrency.push(line.currency);
       lineDebit.push(line.debit.toFixed());
       lineCredit.push(line.credit.toFixed());
-      lineDate.push(entry.effective_date);
     });
   }
   const result = await sql<{ id: string }>`
-    with e as (
-      insert into ledger_entries
-        (id, idempotency_key, source_type, source_id, effective_date, memo, reverses_entry_id, posted_at, posted_by)
-      select u.*, ${toDate(postedAt)}::timestamptz, ${postedBy}::text
-      from unnest(
-        ${entries.map((entry) => entry.id)}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
-        ${entries.map((entry) => entry.source_type)}::text[], ${entries.map((entry) => entry.source_id)}::text[],
-        ${entries.map((entry) => entry.effective_date)}::date[], ${entries.map((entry) => entry.memo)}::text[],
-        ${entries.map((entry) => entry.reverses_entry_id)}::text[]) as u
-      on conflict (idempotency_key) do nothing
-      returning id
-    ), l as (
-      insert into ledger_lines (entry_id, line_no, account_id, currency, debit, credit, effective_date)
-      select u.* from unnest(
-        ${lineEntry}::text[], ${lineNo}::int2[], ${lineAccount}::text[], ${lineCurrency}::text[],
-        ${lineDebit}::numeric[], ${lineCredit}::numeric[], ${lineDate}::date[]) as u(entry_id)
-      where u.entry_id in (select id from e)
-      returning account_id, debit, credit
-    ), net as (
-      select account_id, sum(debit) as debit, sum(credit) as credit from l group by account_id
-    ), balances as (
-      insert into ledger_balances (account_id, slot, debit, credit)
-      select account_id, pg_backend_pid() % ${BALANCE_SLOTS}, debit, credit from net order by account_id
-      on conflict (account_id, slot) do update
-        set debit = ledger_balances.debit + excluded.debit, credit = ledger_balances.credit + excluded.credit
-    )
-    select id from e`.execute(db);
+    select ledger_post_entries(
+      ${entries.map((entry) => entry.id)}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
+      ${entries.map((entry) => entry.source_type)}::text[], ${entries.map((entry) => entry.source_id)}::text[],
+      ${entries.map((entry) => entry.effective_date)}::date[], ${entries.map((entry) => entry.memo)}::text[],
+      ${entries.map((entry) => entry.reverses_entry_id)}::text[], ${toDate(postedAt)}::timestamptz, ${postedBy}::text,
+      ${lineEntry}::text[], ${lineNo}::int2[], ${lineAccount}::text[], ${lineCurrency}::text[],
+      ${lineDebit}::numeric[], ${lineCredit}::numeric[]) as id`.execute(db);
   return result.rows.map((row) => row.id);
 }
 
