@@ -119,6 +119,7 @@ function authRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags: ["access"],
           summary: "Sign out",
           description: "Ends the session behind the cookie (needs `X-CSRF-Token`) and clears the cookie.",
+          body: z.strictObject({}).optional(),
           response: { 200: z.object({ signed_out: z.literal(true) }), ...errorResponses },
         },
       },
@@ -155,7 +156,12 @@ function userRoutes(deps: Deps): FastifyPluginAsyncZod {
       "/v1/users",
       {
         config: { permission: "users:manage" } satisfies RouteConfig,
-        schema: { tags: ["access"], summary: "List users", response: { 200: listOf(userSchema), ...errorResponses } },
+        schema: {
+          tags: ["access"],
+          summary: "List users",
+          querystring: z.strictObject({}),
+          response: { 200: listOf(userSchema), ...errorResponses },
+        },
       },
       async () => ({ object: "list" as const, data: await listUsers(deps), has_more: false }),
     );

@@ -29,7 +29,10 @@ export function registerAuthentication(app: FastifyInstance, deps: Deps): void {
   app.addHook("onRequest", async (request, reply) => {
     const config = request.routeOptions.config as Partial<RouteConfig> | undefined;
     if (config?.public === true) return;
-    if (request.routeOptions.url === undefined) return; // unmatched: the not-found handler answers
+    const url = request.routeOptions.url;
+    if (url === undefined) return; // unmatched: the not-found handler answers
+    // Only the API is behind credentials; /health, /metrics, /docs and the web app's files are not.
+    if (!url.startsWith("/v1/")) return;
     const result = await authenticateRequest(deps, {
       authorization: request.headers.authorization,
       session_token: request.cookies?.accrue_session,

@@ -1,47 +1,12 @@
-import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../kernel/errors.js";
-import { Decimal } from "../kernel/money.js";
 import {
-  applyOverride,
-  type ChargeModel,
-  type ChargeModelOverride,
   chargeBeforeRounding,
   type PercentageModel,
   priceQuantity,
   priceTransactions,
-  priceVersionAt,
-  trueUpLine,
   validateChargeModel,
 } from "./charge-models.js";
-
-const d = (text: string) => new Decimal(text);
-
-/** Up to 100 at 1.00; 101–1,000 at 0.80 plus 5.00 once; above 1,000 at 0.50. */
-const TIERS = [
-  { up_to: "100", unit_amount: "1.00" },
-  { up_to: "1000", unit_amount: "0.80", flat_amount: "5.00" },
-  { up_to: null, unit_amount: "0.50" },
-];
-const graduated = { kind: "graduated", tiers: TIERS };
-const volume = { kind: "volume", tiers: TIERS };
-const pack = { kind: "package", package_amount: "5.00", package_size: 100 };
-const card = {
-  kind: "percentage",
-  percent: "2.9",
-  transaction_minimum_amount: "0.30",
-  transaction_maximum_amount: "5.00",
-};
-
-function thrown(action: () => unknown): DomainError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
+import { card, d, graduated, pack, TIERS, thrown, volume } from "./test-support.js";
 
 describe("priceQuantity", () => {
   it.each<[string, Record<string, unknown>, string, string, string]>([
@@ -74,28 +39,6 @@ describe("priceQuantity", () => {
     const rated = priceQuantity(validateChargeModel(input, currency), d(quantity), currency);
     expect(rated.amount.toFixed()).toBe(d(expected).toFixed());
     expect(rated.minimum_applied).toBeUndefined();
-  });
-
-  it("shows which tiers were applied and how", () => {
-    const rated = priceQuantity(validateChargeModel(graduated, "USD"), d("1500"), "USD");
-    expect(
-      rated.tiers_applied.map((tier) => [tier.tier_index, tier.quantity.toFixed(), tier.amount.toFixed()]),
-    ).toEqual([
-      [0, "100", "100"], // 100 × 1.00
-      [1, "900", "725"], // 900 × 0.80 + 5.00
-      [2, "500", "250"], // 500 × 0.50
-    ]);
-    expect(rated.unit_amount_effective).toBeUndefined();
-    expect(rated.explanation).toBe(
-      "tier 1 (over 0 up to 100): 100 × 1 = 100; tier 2 (over 100 up to 1000): 900 × 0.8 + 5 flat = 725; " +
-        "tier 3 (over 1000): 500 × 0.5 = 250; total 1075.00 USD",
-    );
-  });
-
-  it("names the volume tier's price as the effective unit amount", () => {
-    const rated = priceQuantity(validateChargeModel(volume, "USD"), d("250"), "USD");
-    expect(rated.unit_amount_effective?.toFixed()).toBe("0.8");
-    expect(rated.tiers_applied).toHaveLength(1);
   });
 
   it("lifts a line to the minimum charge and says so", () => {
@@ -213,108 +156,5 @@ describe("validateChargeModel", () => {
     expect(() => validateChargeModel({ kind: "percentage", percent: "0" }, "USD")).not.toThrow();
     expect(() => validateChargeModel({ kind: "percentage", percent: "100" }, "USD")).not.toThrow();
     expect(() => validateChargeModel({ kind: "flat", amount: "1", minimum_amount: "10.005" }, "BHD")).not.toThrow();
-  });
-});
-
-describe("applyOverride", () => {
-  const plan = validateChargeModel({ ...graduated, minimum_amount: "50.00" }, "USD");
-  const at = (model: ChargeModel, quantity: string) => priceQuantity(model, d(quantity), "USD").amount.toFixed(2);
-
-  it.each<[string, ChargeModelOverride, string, string]>([
-    ["no override", {}, "250", "225.00"], // 100 × 1.00 + 150 × 0.80 + 5.00
-    ["tier 2 at 0.70", { tiers: { 1: { unit_amount: d("0.70") } } }, "250", "210.00"], // 100 + 150 × 0.70 + 5.00
-    ["tier 2's flat fee waived", { tiers: { 1: { flat_amount: d("0") } } }, "250", "220.00"], // 100 + 120
-    ["plan minimum applies", {}, "10", "50.00"], // 10 × 1.00 = 10.00 < 50.00
-    ["minimum lowered", { minimum_amount: d("20.00") }, "10", "20.00"], // 10.00 < 20.00
-    ["minimum removed", { minimum_amount: null }, "10", "10.00"], // 10 × 1.00
-  ])("%s", (_name, override, quantity, expected) => {
-    expect(at(applyOverride(plan, override), quantity)).toBe(expected);
-  });
-
-  it("resolves at rating time, so the plan's later prices reach the customer", () => {
-    const override: ChargeModelOverride = { tiers: { 1: { unit_amount: d("0.70") } } };
-    const repriced = validateChargeModel(
-      { kind: "graduated", tiers: [{ ...TIERS[0], unit_amount: "0.90" }, ...TIERS.slice(1)] },
-      "USD",
-    );
-    expect(at(applyOverride(repriced, override), "250")).toBe("200.00"); // 100 × 0.90 (plan) + 150 × 0.70 (customer) + 5.00
-    expect(at(plan, "250")).toBe("225.00"); // the plan itself is untouched
-  });
-
-  it.each<[string, ChargeModel, ChargeModelOverride, string]>([
-    [
-      "a field the kind lacks",
-      validateChargeModel({ kind: "flat", amount: "1" }, "USD"),
-      { unit_amount: d("1") },
-      "override.unit_amount",
-    ],
-    ["a tier that is not there", plan, { tiers: { 5: { unit_amount: d("1") } } }, "override.tiers[5]"],
-    ["a negative tier price", plan, { tiers: { 0: { unit_amount: d("-1") } } }, "override.tiers[0].unit_amount"],
-    ["a negative minimum", plan, { minimum_amount: d("-1") }, "override.minimum_amount"],
-    ["percent over 100", validateChargeModel(card, "USD"), { percent: d("101") }, "override.percent"],
-    [
-      "maximum under the plan's minimum",
-      validateChargeModel(card, "USD"),
-      { transaction_maximum_amount: d("0.10") },
-      "override.transaction_maximum_amount",
-    ],
-  ])("refuses %s", (_name, base, override, param) => {
-    expect(thrown(() => applyOverride(base, override))).toMatchObject({ code: "invalid_override", param });
-  });
-});
-
-describe("priceVersionAt", () => {
-  const instant = (text: string) => Temporal.Instant.from(text);
-  const versions = [
-    { id: "march", effective_from: instant("2024-03-01T00:00:00Z") },
-    { id: "january", effective_from: instant("2024-01-01T00:00:00Z") },
-  ];
-
-  it.each([
-    ["2024-01-01T00:00:00Z", "january"], // a boundary belongs to the version starting there
-    ["2024-02-29T23:59:59.999999999Z", "january"], // [Jan 1, Mar 1) is half-open
-    ["2024-03-01T00:00:00Z", "march"],
-    ["2030-01-01T00:00:00Z", "march"], // the last version holds until a newer one exists
-  ])("%s → %s", (at, id) => {
-    expect(priceVersionAt(versions, instant(at)).id).toBe(id);
-  });
-
-  it("finds nothing before the first version", () => {
-    expect(thrown(() => priceVersionAt(versions, instant("2023-12-31T23:59:59Z"))).code).toBe(
-      "price_version_not_found",
-    );
-    expect(thrown(() => priceVersionAt([], instant("2024-01-01T00:00:00Z"))).code).toBe("price_version_not_found");
-  });
-
-  it("refuses two versions taking effect at once", () => {
-    const twice = [...versions, { id: "again", effective_from: instant("2024-03-01T00:00:00Z") }];
-    expect(thrown(() => priceVersionAt(twice, instant("2024-04-01T00:00:00Z"))).code).toBe("invalid_price_versions");
-  });
-});
-
-describe("trueUpLine", () => {
-  it.each<[string, string, string, "period" | "term", string | undefined]>([
-    ["usage short of the commitment", "1000.00", "640.00", "period", "360.00"], // 1,000.00 − 640.00
-    ["usage met it exactly", "1000.00", "1000.00", "period", undefined],
-    ["usage above it", "1000.00", "1200.00", "term", undefined],
-    ["credits count as zero", "1000.00", "-50.00", "period", "1000.00"], // never more than the commitment
-    ["JPY", "100000", "99999", "term", "1"],
-  ])("%s", (_name, commitment, billed, scope, expected) => {
-    const currency = commitment.includes(".") ? "USD" : "JPY";
-    const line = trueUpLine({ commitment_amount: d(commitment), billed_amount: d(billed), currency, scope });
-    expect(line?.amount.toFixed()).toBe(expected === undefined ? undefined : d(expected).toFixed());
-  });
-
-  it("describes the shortfall", () => {
-    const line = trueUpLine({ commitment_amount: d("1000"), billed_amount: d("640"), currency: "USD", scope: "term" });
-    expect(line?.description).toBe(
-      "Minimum commitment true-up for the term: committed 1000.00 USD, billed 640.00 USD, shortfall 360.00 USD",
-    );
-  });
-
-  it("refuses a commitment in fractions of a cent", () => {
-    const action = () =>
-      trueUpLine({ commitment_amount: d("100.005"), billed_amount: d("0"), currency: "USD", scope: "period" });
-    expect(thrown(action)).toMatchObject({ code: "invalid_commitment", param: "commitment_amount" });
   });
 });

@@ -1,29 +1,28 @@
-import { Temporal } from "temporal-polyfill";
-import { assert, assertNever, DomainError } from "../kernel/errors.js";
+import { assertNever, DomainError } from "../kernel/errors.js";
 import {
   currencyMinorUnits,
-  Decimal,
+  type Decimal,
   formatAmountForApi,
-  isInMinorUnits,
-  parseAmount,
   parseCurrencyAmount,
   roundToMinor,
 } from "../kernel/money.js";
-import "./errors.js";
+import {
+  checkQuantity,
+  type Fields,
+  fieldsOf,
+  HUNDRED,
+  parseOptionalPrice,
+  parsePrice,
+  refuseUnknownFields,
+  ZERO,
+} from "./price-fields.js";
+import { parseTiers, type Rating, rateGraduated, rateVolume, type Tier, type TierApplied } from "./tiers.js";
 
 /**
  * Charge models: how a quantity held or used in a period becomes an amount.
  * Pure arithmetic over plain data. Tier, package and percentage amounts stay
  * exact until the line total, which is rounded once, half-up, to the currency.
  */
-
-/** One band of a tiered price; `up_to` is inclusive, null means no upper bound. */
-export interface Tier {
-  up_to: Decimal | null;
-  unit_amount: Decimal;
-  /** Charged once when any unit falls into the tier (graduated) or the total lands in it (volume). */
-  flat_amount: Decimal;
-}
 
 /** A charge per period no usage pushes the line below (the line says when it was lifted). */
 interface Minimum {
@@ -46,19 +45,6 @@ export type ChargeModel =
 export type ChargeModelKind = ChargeModel["kind"];
 export type PercentageModel = Extract<ChargeModel, { kind: "percentage" }>;
 
-export interface TierApplied {
-  /** 0-based, the same index an override's `tiers` uses. */
-  tier_index: number;
-  /** The tier's band: above `from`, up to and including `to` (null: unbounded). */
-  from: Decimal;
-  to: Decimal | null;
-  quantity: Decimal;
-  unit_amount: Decimal;
-  flat_amount: Decimal;
-  /** Exact, unrounded: only the line total is rounded. */
-  amount: Decimal;
-}
-
 export interface RatedCharge {
   /** The line amount, rounded once to the currency's minor unit, minimum included. */
   amount: Decimal;
@@ -70,10 +56,6 @@ export interface RatedCharge {
   explanation: string;
 }
 
-const ZERO = new Decimal(0);
-const HUNDRED = new Decimal(100);
-/** Stripe allows 250 tiers; more is a generated table that belongs in a rate card. */
-const TIERS_MAX = 250;
 const PACKAGE_SIZE_MAX = 1_000_000_000_000;
 /** The fields each kind reads; anything else is refused, so a misspelt minimum is not silently dropped. */
 const FIELDS: Readonly<Record<ChargeModelKind, readonly string[]>> = {
@@ -84,74 +66,9 @@ const FIELDS: Readonly<Record<ChargeModelKind, readonly string[]>> = {
   package: ["package_amount", "package_size", "rounding"],
   percentage: ["percent", "transaction_minimum_amount", "transaction_maximum_amount"],
 };
-const KINDS = Object.keys(FIELDS) as ChargeModelKind[];
-const TIER_FIELDS = ["up_to", "unit_amount", "flat_amount"];
+export const CHARGE_MODEL_KINDS = Object.keys(FIELDS) as ChargeModelKind[];
 
 // ---------------------------------------------------------------- validation
-
-type Fields = Readonly<Record<string, unknown>>;
-
-function fieldsOf(value: unknown, param: string, code: string): Fields {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Fields;
-  throw new DomainError(code, `${param} must be an object`, { param });
-}
-
-function refuseUnknownFields(fields: Fields, known: readonly string[], prefix: string, code: string): void {
-  const unknown = Object.keys(fields).find((name) => !known.includes(name));
-  if (unknown === undefined) return;
-  const param = `${prefix}${unknown}`;
-  throw new DomainError(code, `${param} is not a field of this price (expected ${known.join(", ")})`, { param });
-}
-
-/** A price or amount (up to 12 decimals, sent as a string) that may not be negative. */
-function parsePrice(value: unknown, param: string, code = "invalid_price"): Decimal {
-  const price = parseAmount(value, param);
-  if (price.isNegative()) throw new DomainError(code, `${param} must be zero or more`, { param });
-  return price;
-}
-
-function parseOptionalPrice(value: unknown, param: string): Decimal | undefined {
-  return value === undefined || value === null ? undefined : parsePrice(value, param);
-}
-
-function parseTier(value: unknown, param: string): Tier {
-  const fields = fieldsOf(value, param, "invalid_tiers");
-  refuseUnknownFields(fields, TIER_FIELDS, `${param}.`, "invalid_tiers");
-  if (fields.unit_amount === undefined && fields.flat_amount === undefined) {
-    throw new DomainError("invalid_tiers", `${param} needs a unit_amount, a flat_amount or both`, { param });
-  }
-  const upTo = fields.up_to === null ? null : parsePrice(fields.up_to, `${param}.up_to`, "invalid_tiers");
-  if (upTo?.isZero()) throw new DomainError("invalid_tiers", `${param}.up_to must be above 0`, { param });
-  return {
-    up_to: upTo,
-    unit_amount: parsePrice(fields.unit_amount ?? "0", `${param}.unit_amount`, "invalid_tiers"),
-    flat_amount: parsePrice(fields.flat_amount ?? "0", `${param}.flat_amount`, "invalid_tiers"),
-  };
-}
-
-/** Tiers ascend strictly and the last is unbounded, so every quantity lands in exactly one tier. */
-function parseTiers(value: unknown, param = "tiers"): Tier[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > TIERS_MAX) {
-    throw new DomainError("invalid_tiers", `${param} must list 1 to ${TIERS_MAX} tiers`, { param });
-  }
-  const tiers = value.map((tier, index) => parseTier(tier, `${param}[${index}]`));
-  tiers.forEach((tier, index) => {
-    const isLast = index === tiers.length - 1;
-    const previous = tiers[index - 1]?.up_to;
-    if (isLast !== (tier.up_to === null)) {
-      const message = isLast
-        ? "the last tier must have up_to null (no upper bound)"
-        : "only the last tier is unbounded";
-      throw new DomainError("invalid_tiers", message, { param: `${param}[${index}].up_to` });
-    }
-    if (previous && tier.up_to && !tier.up_to.gt(previous)) {
-      throw new DomainError("invalid_tiers", `up_to must rise from tier to tier`, {
-        param: `${param}[${index}].up_to`,
-      });
-    }
-  });
-  return tiers;
-}
 
 function parsePackageSize(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > PACKAGE_SIZE_MAX) {
@@ -207,8 +124,9 @@ function parseKindFields(kind: ChargeModelKind, fields: Fields): ChargeModel {
 export function validateChargeModel(input: unknown, currency: string): ChargeModel {
   const fields = fieldsOf(input, "charge_model", "invalid_charge_model");
   const kind = fields.kind;
-  if (typeof kind !== "string" || !KINDS.includes(kind as ChargeModelKind)) {
-    throw new DomainError("invalid_charge_model", `kind must be one of ${KINDS.join(", ")}`, { param: "kind" });
+  if (typeof kind !== "string" || !CHARGE_MODEL_KINDS.includes(kind as ChargeModelKind)) {
+    const kinds = CHARGE_MODEL_KINDS.join(", ");
+    throw new DomainError("invalid_charge_model", `kind must be one of ${kinds}`, { param: "kind" });
   }
   currencyMinorUnits(currency, "currency");
   refuseUnknownFields(
@@ -227,72 +145,6 @@ export function validateChargeModel(input: unknown, currency: string): ChargeMod
 }
 
 // ---------------------------------------------------------------- rating
-
-/** Rating before the minimum: an exact amount and the steps that explain it. */
-interface Rating {
-  amount: Decimal;
-  tiers_applied: TierApplied[];
-  unit_amount_effective?: Decimal;
-  steps: string[];
-}
-
-function checkQuantity(quantity: Decimal, param = "quantity"): void {
-  if (!quantity.isFinite() || quantity.isNegative()) {
-    throw new DomainError("invalid_quantity", `${param} must be zero or more`, { param });
-  }
-}
-
-function tierApplied(tier_index: number, from: Decimal, tier: Tier, quantity: Decimal): TierApplied {
-  const amount = quantity.times(tier.unit_amount).plus(tier.flat_amount);
-  return {
-    tier_index,
-    from,
-    to: tier.up_to,
-    quantity,
-    unit_amount: tier.unit_amount,
-    flat_amount: tier.flat_amount,
-    amount,
-  };
-}
-
-function describeTier(applied: TierApplied): string {
-  const band = applied.to === null ? `over ${applied.from}` : `over ${applied.from} up to ${applied.to}`;
-  const flat = applied.flat_amount.isZero() ? "" : ` + ${applied.flat_amount} flat`;
-  return `tier ${applied.tier_index + 1} (${band}): ${applied.quantity} × ${applied.unit_amount}${flat} = ${applied.amount}`;
-}
-
-function tieredRating(tiers_applied: TierApplied[], unit_amount_effective?: Decimal): Rating {
-  const amount = tiers_applied.reduce((sum, tier) => sum.plus(tier.amount), ZERO);
-  return { amount, tiers_applied, unit_amount_effective, steps: tiers_applied.map(describeTier) };
-}
-
-/** Each tier's units at that tier's price; a tier's flat fee once any unit reaches it. */
-function rateGraduated(tiers: readonly Tier[], quantity: Decimal): Rating {
-  const applied: TierApplied[] = [];
-  let from = ZERO;
-  for (const [index, tier] of tiers.entries()) {
-    if (quantity.lte(from)) break;
-    const ceiling = tier.up_to === null || quantity.lt(tier.up_to) ? quantity : tier.up_to;
-    applied.push(tierApplied(index, from, tier, ceiling.minus(from)));
-    if (tier.up_to === null) break;
-    from = tier.up_to;
-  }
-  return tieredRating(applied);
-}
-
-/**
- * Every unit at the price of the tier the total lands in. Zero units land in
- * no tier, so a tier's flat fee is never charged for a period without use
- * (a fee for merely holding the price is a flat price or a minimum).
- */
-function rateVolume(tiers: readonly Tier[], quantity: Decimal): Rating {
-  if (quantity.isZero()) return tieredRating([]);
-  const index = tiers.findIndex((tier) => tier.up_to === null || quantity.lte(tier.up_to));
-  const tier = tiers[index];
-  assert(tier !== undefined, "validated tiers end unbounded");
-  const from = tiers[index - 1]?.up_to ?? ZERO;
-  return tieredRating([tierApplied(index, from, tier, quantity)], tier.unit_amount);
-}
 
 function ratePackage(model: Extract<ChargeModel, { kind: "package" }>, quantity: Decimal): Rating {
   const exact = quantity.div(model.package_size);
@@ -388,171 +240,4 @@ export function chargeBeforeRounding(model: ChargeModel, quantity: Decimal): Dec
   checkQuantity(quantity);
   const { amount } = rateBeforeMinimum(model, quantity);
   return model.minimum_amount !== undefined && amount.lt(model.minimum_amount) ? model.minimum_amount : amount;
-}
-
-// ---------------------------------------------------------------- per-customer overrides
-
-export interface TierOverride {
-  unit_amount?: Decimal;
-  flat_amount?: Decimal;
-}
-
-/**
- * A customer's own prices as a sparse patch over the plan's model, stored on
- * its own and resolved at rating time, so the plan's other prices still reach
- * the customer when the plan changes (Lago copies the whole plan, and then
- * they never do). Tier boundaries are the plan's; only amounts are patched.
- * null removes an optional amount (no minimum for this customer).
- */
-export interface ChargeModelOverride {
-  amount?: Decimal;
-  unit_amount?: Decimal;
-  package_amount?: Decimal;
-  percent?: Decimal;
-  transaction_minimum_amount?: Decimal | null;
-  transaction_maximum_amount?: Decimal | null;
-  /** By 0-based tier index. */
-  tiers?: Readonly<Record<number, TierOverride>>;
-  minimum_amount?: Decimal | null;
-}
-
-const OVERRIDABLE: Readonly<Record<ChargeModelKind, readonly string[]>> = {
-  flat: ["amount"],
-  per_unit: ["unit_amount"],
-  graduated: ["tiers"],
-  volume: ["tiers"],
-  package: ["package_amount"],
-  percentage: ["percent", "transaction_minimum_amount", "transaction_maximum_amount"],
-};
-
-function overrideError(param: string, message: string): DomainError {
-  return new DomainError("invalid_override", message, { param: `override.${param}` });
-}
-
-function checkOverrideAmount(value: unknown, param: string): void {
-  if (value instanceof Decimal && (!value.isFinite() || value.isNegative())) {
-    throw overrideError(param, `${param} must be zero or more`);
-  }
-}
-
-function patchTiers(tiers: readonly Tier[], patch: ChargeModelOverride["tiers"]): Tier[] {
-  const patched = [...tiers];
-  for (const [key, tierPatch] of Object.entries(patch ?? {})) {
-    const tier = /^(0|[1-9][0-9]*)$/.test(key) ? patched[Number(key)] : undefined;
-    if (tier === undefined) throw overrideError(`tiers[${key}]`, `the price has no tier ${key} (tiers count from 0)`);
-    checkOverrideAmount(tierPatch.unit_amount, `tiers[${key}].unit_amount`);
-    checkOverrideAmount(tierPatch.flat_amount, `tiers[${key}].flat_amount`);
-    patched[Number(key)] = { ...tier, ...definedOnly(tierPatch) };
-  }
-  return patched;
-}
-
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-/** A patched optional amount: undefined keeps the plan's, null removes it. */
-function patchOptional(patch: Decimal | null | undefined, base: Decimal | undefined): Decimal | undefined {
-  return patch === undefined ? base : (patch ?? undefined);
-}
-
-function patchKind(base: ChargeModel, patch: ChargeModelOverride): ChargeModel {
-  switch (base.kind) {
-    case "flat":
-      return { ...base, amount: patch.amount ?? base.amount };
-    case "per_unit":
-      return { ...base, unit_amount: patch.unit_amount ?? base.unit_amount };
-    case "graduated":
-    case "volume":
-      return { ...base, tiers: patchTiers(base.tiers, patch.tiers) };
-    case "package":
-      return { ...base, package_amount: patch.package_amount ?? base.package_amount };
-    case "percentage":
-      return {
-        ...base,
-        percent: patch.percent ?? base.percent,
-        transaction_minimum_amount: patchOptional(patch.transaction_minimum_amount, base.transaction_minimum_amount),
-        transaction_maximum_amount: patchOptional(patch.transaction_maximum_amount, base.transaction_maximum_amount),
-      };
-    default:
-      return assertNever(base, "charge model");
-  }
-}
-
-/** The model a customer is rated on: the plan's, with the customer's patch laid over it. */
-export function applyOverride(base: ChargeModel, override: ChargeModelOverride): ChargeModel {
-  for (const [name, value] of Object.entries(override)) {
-    if (value === undefined || name === "minimum_amount") continue;
-    if (!OVERRIDABLE[base.kind].includes(name)) throw overrideError(name, `a ${base.kind} price has no ${name}`);
-    checkOverrideAmount(value, name);
-  }
-  checkOverrideAmount(override.minimum_amount, "minimum_amount");
-  const model = patchKind(base, override);
-  if (model.kind === "percentage") {
-    const { percent, transaction_minimum_amount: low, transaction_maximum_amount: high } = model;
-    if (percent.gt(HUNDRED)) throw overrideError("percent", "percent must be 0 to 100");
-    if (low && high && low.gt(high)) throw overrideError("transaction_maximum_amount", "maximum below minimum");
-  }
-  return { ...model, minimum_amount: patchOptional(override.minimum_amount, base.minimum_amount) };
-}
-
-// ---------------------------------------------------------------- price versions
-
-/**
- * The version in effect at an instant: each holds from its effective_from up
- * to the next one's, half-open, so an instant on a boundary takes the new price.
- */
-export function priceVersionAt<Version extends { effective_from: Temporal.Instant }>(
-  versions: readonly Version[],
-  instant: Temporal.Instant,
-): Version {
-  const sorted = [...versions].sort((a, b) => Temporal.Instant.compare(a.effective_from, b.effective_from));
-  let inEffect: Version | undefined;
-  for (const [index, version] of sorted.entries()) {
-    if (sorted[index + 1]?.effective_from.equals(version.effective_from)) {
-      throw new DomainError("invalid_price_versions", `two versions take effect at ${version.effective_from}`, {
-        param: "effective_from",
-      });
-    }
-    if (Temporal.Instant.compare(version.effective_from, instant) <= 0) inEffect = version;
-  }
-  if (inEffect === undefined) {
-    throw new DomainError("price_version_not_found", `no version of the price is in effect at ${instant}`);
-  }
-  return inEffect;
-}
-
-// ---------------------------------------------------------------- commitments
-
-export interface TrueUpLine {
-  /** The shortfall, billed so the period or term reaches the commitment. */
-  amount: Decimal;
-  description: string;
-}
-
-/**
- * The line that lifts spend to a committed minimum, or undefined when spend
- * reached it. `billed_amount` is the sum of the rounded lines the commitment
- * counts, over one period or the whole term; spend below zero (credits) counts
- * as zero, so the true-up never exceeds the commitment.
- */
-export function trueUpLine(commitment: {
-  commitment_amount: Decimal;
-  billed_amount: Decimal;
-  currency: string;
-  scope: "period" | "term";
-}): TrueUpLine | undefined {
-  const { commitment_amount, billed_amount, currency, scope } = commitment;
-  if (!isInMinorUnits(commitment_amount, currency) || commitment_amount.isNegative()) {
-    throw new DomainError("invalid_commitment", `the commitment must be a ${currency} amount of zero or more`, {
-      param: "commitment_amount",
-    });
-  }
-  assert(isInMinorUnits(billed_amount, currency), "the billed amount is a sum of rounded lines");
-  const counted = Decimal.max(billed_amount, ZERO);
-  if (counted.gte(commitment_amount)) return undefined;
-  const amount = commitment_amount.minus(counted);
-  const shown = (value: Decimal) => `${formatAmountForApi(value, currency)} ${currency}`;
-  const description = `Minimum commitment true-up for the ${scope}: committed ${shown(commitment_amount)}, billed ${shown(counted)}, shortfall ${shown(amount)}`;
-  return { amount, description };
 }

@@ -8,6 +8,9 @@ import { DomainError } from "./errors.js";
  */
 export const ID_PREFIXES = {
   customer: "cus",
+  customer_note: "cnote",
+  customer_contact: "ccon",
+  purchase_order: "po",
   invoice: "inv",
   invoice_line: "il",
   credit_note: "cn",
@@ -15,6 +18,9 @@ export const ID_PREFIXES = {
   product: "prod",
   plan: "plan",
   price: "price",
+  price_version: "pv",
+  price_override: "pov",
+  commitment: "cmt",
   payment: "pay",
   event: "evt",
   ledger_account: "acct",

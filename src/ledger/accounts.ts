@@ -225,10 +225,7 @@ export async function getAccountBalance(deps: Deps, id: string, asOf?: string, t
   const account = await findAccount(db, parseId("ledger_account", id, "id"));
   if (account === undefined) throw new DomainError("account_not_found", `no ledger account ${id}`, { param: "id" });
   const date = asOf === undefined ? null : parseDate(asOf, "as_of").toString();
-  const totals =
-    date === null
-      ? await readCurrentBalance(db, account.id)
-      : await readBalanceAsOf(db, account.id, date);
+  const totals = date === null ? await readCurrentBalance(db, account.id) : await readBalanceAsOf(db, account.id, date);
   return { account, as_of: date, ...totals, balance: signedBalance(account.type, totals.debit, totals.credit) };
 }
 

@@ -74,7 +74,11 @@ describe("prepareEntry accepts", () => {
     },
     { name: "JPY has no minor unit", lines: [dr("ar_jpy", "1000"), cr("rev_jpy", "1000")], totals: { JPY: "1000" } },
     { name: "BHD has three", lines: [dr("ar_bhd", "1.250"), cr("rev_bhd", "1.250")], totals: { BHD: "1.25" } },
-    { name: "Decimal amounts from other modules", lines: [dr("ar_usd", "0.01"), cr("rev_usd", "0.01")], totals: { USD: "0.01" } },
+    {
+      name: "Decimal amounts from other modules",
+      lines: [dr("ar_usd", "0.01"), cr("rev_usd", "0.01")],
+      totals: { USD: "0.01" },
+    },
   ];
   it.each(cases)("$name", ({ lines, totals }) => {
     const prepared = prepareEntry(entry(lines), accounts, null);
@@ -140,7 +144,11 @@ describe("prepareEntry refuses", () => {
       input: entry([{ account_id: "ar_usd" }, cr("rev_usd", "1.00")]),
       code: "line_side_invalid",
     },
-    { name: "amount in exponent form", input: entry([dr("ar_usd", "1e3"), cr("rev_usd", "1000")]), code: "invalid_amount" },
+    {
+      name: "amount in exponent form",
+      input: entry([dr("ar_usd", "1e3"), cr("rev_usd", "1000")]),
+      code: "invalid_amount",
+    },
     {
       name: "an amount past 10^18",
       input: entry([dr("ar_usd", "1000000000000000000"), cr("rev_usd", "1000000000000000000")]),
@@ -207,7 +215,11 @@ describe("normal balance side", () => {
 });
 
 describe("reversals", () => {
-  const posted = prepareEntry(entry([dr("ar_usd", "110.00"), cr("rev_usd", "100.00"), cr("tax_usd", "10.00")]), accounts, null);
+  const posted = prepareEntry(
+    entry([dr("ar_usd", "110.00"), cr("rev_usd", "100.00"), cr("tax_usd", "10.00")]),
+    accounts,
+    null,
+  );
 
   it("mirror every line onto the other side", () => {
     const mirrored = prepareEntry(entry(mirroredLines(posted.lines)), accounts, null);
@@ -223,12 +235,12 @@ describe("reversals", () => {
   it("happen once, and never to a reversal", () => {
     const base = { id: "je_1", lines: posted.lines };
     expect(() => checkReversible({ ...base, reverses_entry_id: null, reversed_by_entry_id: null })).not.toThrow();
-    expect(failure(() => checkReversible({ ...base, reverses_entry_id: null, reversed_by_entry_id: "je_2" })).code).toBe(
-      "entry_already_reversed",
-    );
-    expect(failure(() => checkReversible({ ...base, reverses_entry_id: "je_0", reversed_by_entry_id: null })).code).toBe(
-      "reversal_not_reversible",
-    );
+    expect(
+      failure(() => checkReversible({ ...base, reverses_entry_id: null, reversed_by_entry_id: "je_2" })).code,
+    ).toBe("entry_already_reversed");
+    expect(
+      failure(() => checkReversible({ ...base, reverses_entry_id: "je_0", reversed_by_entry_id: null })).code,
+    ).toBe("reversal_not_reversible");
   });
 });
 

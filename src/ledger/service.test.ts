@@ -22,8 +22,8 @@ import {
   postManualEntry,
   receivableAccountFor,
   reopenPeriod,
-  reverseEntry,
   revenueAccountFor,
+  reverseEntry,
   trialBalance,
 } from "./index.js";
 
@@ -74,7 +74,9 @@ describe("the default chart", () => {
     const again = await ensureDefaultChart(deps, "USD");
     expect(again.revenue.id).toBe(chart.revenue.id);
     expect(again.tax_payable).toMatchObject({ code: "2100", type: "liability", currency: "USD" });
-    const count = await sql<{ n: string }>`select count(*) as n from ledger_accounts where currency = 'USD' and code not like '%:%'`.execute(db);
+    const count = await sql<{
+      n: string;
+    }>`select count(*) as n from ledger_accounts where currency = 'USD' and code not like '%:%'`.execute(db);
     expect(count.rows[0]?.n).toBe(String(Object.keys(chart).length));
   });
 
@@ -111,7 +113,9 @@ describe("postEntry", () => {
     expect(second.id).toBe(first.id);
     expect(second.memo).toBe("Invoice inv_b");
     expect(await balanceOf(customer.id)).toBe(balance);
-    const count = await sql<{ n: string }>`select count(*) as n from ledger_entries where idempotency_key = 'invoice.finalized:inv_b'`.execute(db);
+    const count = await sql<{
+      n: string;
+    }>`select count(*) as n from ledger_entries where idempotency_key = 'invoice.finalized:inv_b'`.execute(db);
     expect(count.rows[0]?.n).toBe("1");
   });
 
@@ -158,10 +162,12 @@ describe("posted entries are immutable, in the database too", () => {
   });
 
   it("refuses to change an account's currency or delete it", async () => {
-    await expect(sql`update ledger_accounts set currency = 'EUR' where id = ${customer.id}`.execute(db)).rejects.toThrow(
-      /never change/,
+    await expect(
+      sql`update ledger_accounts set currency = 'EUR' where id = ${customer.id}`.execute(db),
+    ).rejects.toThrow(/never change/);
+    await expect(sql`delete from ledger_accounts where id = ${customer.id}`.execute(db)).rejects.toThrow(
+      /never deleted/,
     );
-    await expect(sql`delete from ledger_accounts where id = ${customer.id}`.execute(db)).rejects.toThrow(/never deleted/);
   });
 });
 
@@ -170,7 +176,11 @@ describe("reversals", () => {
     const balance = await balanceOf(customer.id);
     const entry = await postEntry(deps, ctx, invoiceEntry("inv_g", "30.00"));
     const reversal = await reverseEntry(deps, user, entry.id, { effective_date: "2026-11-21" });
-    expect(reversal).toMatchObject({ reverses_entry_id: entry.id, source_id: "inv_g", memo: `Reversal of ${entry.id}` });
+    expect(reversal).toMatchObject({
+      reverses_entry_id: entry.id,
+      source_id: "inv_g",
+      memo: `Reversal of ${entry.id}`,
+    });
     expect(reversal.lines.map((line) => [line.debit.toFixed(2), line.credit.toFixed(2)])).toEqual([
       ["0.00", "30.00"],
       ["30.00", "0.00"],
@@ -238,8 +248,13 @@ describe("postEntriesBatch", () => {
 
   it("refuses the whole batch when one entry is wrong, naming it", async () => {
     const good = invoiceEntry("inv_i1", "1.00");
-    const bad = { ...invoiceEntry("inv_i2", "1.00"), lines: [{ account_id: customer.id, debit: new Decimal("1.001") }, good.lines[1]] };
-    const error = await postEntriesBatch(deps, ctx, [good, bad as typeof good]).catch((caught) => caught as DomainError);
+    const bad = {
+      ...invoiceEntry("inv_i2", "1.00"),
+      lines: [{ account_id: customer.id, debit: new Decimal("1.001") }, good.lines[1]],
+    };
+    const error = await postEntriesBatch(deps, ctx, [good, bad as typeof good]).catch(
+      (caught) => caught as DomainError,
+    );
     expect(error).toMatchObject({ code: "amount_precision", param: "entries.1.lines.0.debit" });
     expect((await listEntries(deps, { source_id: "inv_i1" }, { limit: 10 })).data).toHaveLength(0);
   });
@@ -288,7 +303,9 @@ describe("manual entries", () => {
     expect(entry).toMatchObject({ source_type: "manual", source_id: entry.id, posted_by: "usr_test" });
     const audit = await listAuditEvents(deps, { limit: 10, object_type: "journal_entry", object_id: entry.id });
     expect(audit.data[0]).toMatchObject({ action: "ledger.entry_posted", actor_id: "usr_test" });
-    const events = await sql<{ type: string }>`select type from outbox_events where data->>'id' = ${entry.id}`.execute(db);
+    const events = await sql<{ type: string }>`select type from outbox_events where data->>'id' = ${entry.id}`.execute(
+      db,
+    );
     expect(events.rows).toEqual([{ type: "ledger.entry_posted" }]);
   });
 });

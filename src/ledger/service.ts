@@ -130,17 +130,44 @@ export interface BatchPostResult {
 }
 
 /** Names the entry in a batch that failed: `entries.12.lines.0.debit`. */
-function inBatch<T>(index: number, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    if (!(error instanceof DomainError)) throw error;
-    const param = error.param === undefined ? `entries.${index}` : `entries.${index}.${error.param}`;
-    throw new DomainError(error.code, `entry ${index}: ${error.message}`, {
-      param,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    });
+function inBatch(index: number, error: DomainError): DomainError {
+  const param = error.param === undefined ? `entries.${index}` : `entries.${index}.${error.param}`;
+  return new DomainError(error.code, `entry ${index}: ${error.message}`, {
+    param,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  });
+}
+
+/**
+ * Prepares every entry of a batch. An entry that fails the rules but whose
+ * key has already posted is a replay (a re-run billing run whose period has
+ * since closed): it is skipped, not refused. Keys are looked up only when
+ * something failed, so the common path costs no query.
+ */
+async function prepareBatch(
+  tx: Executor,
+  inputs: readonly EntryInput[],
+  facts: { accounts: ReadonlyMap<string, AccountFacts>; closed_through: string | null },
+): Promise<EntryToInsert[]> {
+  const prepared: EntryToInsert[] = [];
+  const failures: { index: number; error: DomainError }[] = [];
+  inputs.forEach((input, index) => {
+    try {
+      prepared.push({ ...prepareEntry(input, facts.accounts, facts.closed_through), id: newId("journal_entry") });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      failures.push({ index, error });
+    }
+  });
+  if (failures.length > 0) {
+    const posted = await findEntryIdsByKey(
+      tx,
+      failures.map((failure) => (inputs[failure.index] as EntryInput).idempotency_key),
+    );
+    const refused = failures.find((failure) => !posted.has((inputs[failure.index] as EntryInput).idempotency_key));
+    if (refused !== undefined) throw inBatch(refused.index, refused.error);
   }
+  return prepared;
 }
 
 /**
@@ -160,26 +187,18 @@ export async function postEntriesBatch(
   return inTransaction(tx ?? deps.db, async (inner) => {
     const accountIds = [...new Set(inputs.flatMap((input) => input.lines.map((line) => line.account_id)))];
     const facts = await lockPeriodAndLoadAccounts(inner, accountIds, null);
-    const keyToId = await findEntryIdsByKey(
-      inner,
-      inputs.map((input) => input.idempotency_key),
-    );
-    const toInsert: EntryToInsert[] = [];
-    inputs.forEach((input, index) => {
-      if (keyToId.has(input.idempotency_key)) return;
-      const prepared = inBatch(index, () => prepareEntry(input, facts.accounts, facts.closed_through));
-      const id = newId("journal_entry");
-      keyToId.set(input.idempotency_key, id);
-      toInsert.push({ ...prepared, id });
-    });
-    const inserted = new Set(await insertEntries(inner, toInsert, deps.clock.now(), ctx.actor.id));
-    const raced = toInsert.filter((entry) => !inserted.has(entry.id)).map((entry) => entry.idempotency_key);
-    for (const [key, id] of await findEntryIdsByKey(inner, raced)) keyToId.set(key, id);
-    ledgerPostingsTotal.inc({ path: "batch" }, inserted.size);
+    const prepared = await prepareBatch(inner, inputs, facts);
+    const inserted = await insertEntries(inner, prepared, deps.clock.now(), ctx.actor.id);
+    const keyToId = new Map<string, string>();
+    const insertedIds = new Set(inserted);
+    for (const entry of prepared) if (insertedIds.has(entry.id)) keyToId.set(entry.idempotency_key, entry.id);
+    const missing = inputs.map((input) => input.idempotency_key).filter((key) => !keyToId.has(key));
+    for (const [key, id] of await findEntryIdsByKey(inner, missing)) keyToId.set(key, id);
+    ledgerPostingsTotal.inc({ path: "batch" }, inserted.length);
     return {
       entry_ids: inputs.map((input) => keyToId.get(input.idempotency_key) as string),
-      posted_count: inserted.size,
-      duplicate_count: inputs.length - inserted.size,
+      posted_count: inserted.length,
+      duplicate_count: inputs.length - inserted.length,
     };
   });
 }

@@ -64,7 +64,7 @@ export async function operations(app: FastifyInstance): Promise<Operation[]> {
 }
 
 /** Public routes under /v1 that answer without credentials by design. */
-export const PUBLIC_V1_ROUTES = new Set(["POST /v1/auth/login"]);
+export const PUBLIC_V1_ROUTES = new Set(["POST /v1/auth/login", "POST /v1/auth/logout", "GET /v1/auth/me"]);
 
 export function isWrite(operation: Operation): boolean {
   return operation.method !== "GET";

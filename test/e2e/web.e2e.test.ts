@@ -117,6 +117,12 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
   page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  // A failing step is easier to read with the browser's own complaints beside it.
+  page.on("pageerror", (error) => console.error(`[browser] ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.error(`[browser console] ${message.text()}`);
+  });
 });
 
 afterAll(async () => {
