@@ -123,24 +123,84 @@ create trigger ledger_lines_immutable before update or delete on ledger_lines
 create trigger ledger_lines_no_truncate before truncate on ledger_lines
   for each statement execute function ledger_reject_change();
 
--- Posting, as one statement kept in the database: entries, lines and the
--- netted balance changes from parallel arrays (one element per entry, one per
--- line). A function rather than SQL sent by the application because PL/pgSQL
--- keeps the statement's plan for the session: planning this statement took
--- longer than running it for a single entry.
+-- One row: the latest closed date, and the close in effect.
+create table ledger_settings (
+  singleton boolean primary key default true check (singleton),
+  closed_through date,
+  lock_id text
+);
+insert into ledger_settings (singleton) values (true);
+
+-- The period lock a posting takes (docs/guide/ledger.md, "Closing a period").
+-- Every posting holds a shared advisory lock to commit; a close or reopen takes
+-- it exclusively (src/ledger/periods.ts), so it waits for the postings in
+-- flight and postings that start meanwhile wait for it. An advisory lock and
+-- not a share lock on the settings row: PostgreSQL queues new shared requests
+-- behind a waiting exclusive one, so a steady stream of postings cannot starve
+-- a close, and taking it writes nothing (a row share lock is WAL-logged).
 --
--- Entries whose idempotency key exists are skipped (on conflict do nothing);
--- only inserted entries' lines are written and added to balances. Each touched
--- account gets one netted upsert into its balance slot for this connection,
--- in account-id order, so two postings sharing a slot lock its rows in one
--- order and never deadlock. Returns the ids of the entries inserted.
+-- The date is read after the lock is granted, in a statement of its own (this
+-- function is volatile, so under read committed it reads with a fresh
+-- snapshot): a posting that waited for a close sees it. Under repeatable read
+-- or serializable the caller's snapshot may predate a close committed while it
+-- waited, so the row is also share-locked, which fails with a serialization
+-- error rather than reading a stale date.
+create function ledger_posting_period() returns date language plpgsql volatile as $$
+declare
+  closed date;
+begin
+  perform pg_advisory_xact_lock_shared(hashtextextended('ledger:period_lock', 0));
+  if current_setting('transaction_isolation') = 'read committed' then
+    select s.closed_through into closed from ledger_settings s;
+  else
+    select s.closed_through into closed from ledger_settings s for share;
+  end if;
+  return closed;
+end $$;
+
+-- Posting, in one statement: entries, lines and netted balance changes from
+-- parallel arrays (one element per entry, one per line), with the checks that
+-- need the database done in the same statement, so a single posting is one
+-- round trip and needs no transaction of its own. The application has already
+-- checked everything else (model.ts: lines, amounts, currencies, balance).
+-- PL/pgSQL because it keeps the statements' plans for the session: planning the
+-- insert took longer than running it for a single entry.
+--
+-- Returns one row per outcome (result_kind, result_key, result_value):
+--   'posted', idempotency key, entry id        for each entry inserted;
+--   'period_closed', idempotency key, date     the first entry dated in the closed
+--                                              period (nothing is inserted);
+--   'account_archived', null, account id       a line on an archived account
+--                                              (nothing is inserted).
+-- An entry whose key has posted already is skipped and reported by no row: it is
+-- a replay, and its period and accounts are not checked again.
+--
+-- Each touched account gets one netted upsert into its balance slot for this
+-- connection, in account-id order, so two postings sharing a slot lock its rows
+-- in one order and never deadlock.
 create function ledger_post_entries(
   p_ids text[], p_keys text[], p_source_types text[], p_source_ids text[], p_dates date[], p_memos text[],
   p_reverses text[], p_posted_at timestamptz, p_posted_by text,
   p_line_entries text[], p_line_nos smallint[], p_line_accounts text[], p_line_currencies text[],
   p_line_debits numeric[], p_line_credits numeric[]
-) returns setof text language plpgsql as $$
+) returns table (result_kind text, result_key text, result_value text) language plpgsql as $$
+declare
+  closed date := ledger_posting_period();
 begin
+  if closed is not null then
+    return query
+      select 'period_closed', u.k, closed::text
+      from unnest(p_keys, p_dates) as u(k, d)
+      where u.d <= closed and not exists (select 1 from ledger_entries e where e.idempotency_key = u.k)
+      limit 1;
+    if found then return; end if;
+  end if;
+  return query
+    select 'account_archived', null::text, a.id
+    from ledger_accounts a
+    where a.id = any(p_line_accounts) and a.archived
+    limit 1;
+  if found then return; end if;
   return query
     with e as (
       insert into ledger_entries as x
@@ -148,7 +208,7 @@ begin
       select u.*, p_posted_at, p_posted_by
       from unnest(p_ids, p_keys, p_source_types, p_source_ids, p_dates, p_memos, p_reverses) as u
       on conflict (idempotency_key) do nothing
-      returning x.id, x.effective_date
+      returning x.id, x.idempotency_key, x.effective_date
     ), l as (
       insert into ledger_lines as y (entry_id, line_no, account_id, currency, debit, credit, effective_date)
       select u.entry_id, u.line_no, u.account_id, u.currency, u.debit, u.credit, e.effective_date
@@ -164,18 +224,8 @@ begin
       on conflict (account_id, slot) do update
         set debit = b.debit + excluded.debit, credit = b.credit + excluded.credit
     )
-    select e.id from e;
+    select 'posted', e.idempotency_key, e.id from e;
 end $$;
-
--- One row: the latest closed date. Every posting takes a share lock on it and a
--- close takes an exclusive one, so a close and a posting never interleave
--- (docs/guide/ledger.md, "Closing a period").
-create table ledger_settings (
-  singleton boolean primary key default true check (singleton),
-  closed_through date,
-  lock_id text
-);
-insert into ledger_settings (singleton) values (true);
 
 -- Every close and reopen, kept: who, when, why.
 create table ledger_period_locks (

@@ -1,10 +1,20 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { accessRoutes } from "../access/index.js";
+import { catalogRoutes } from "../catalog/index.js";
+import { customerRoutes } from "../customers/index.js";
 import { jobRoutes } from "../jobs/index.js";
 import type { Deps } from "../kernel/deps.js";
+import { ledgerRoutes } from "../ledger/index.js";
 import { webhookRoutes } from "../webhooks/index.js";
 
 /** Every module's routes, in the order they appear in the OpenAPI document. */
 export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
-  return [accessRoutes(deps), webhookRoutes(deps), jobRoutes(deps)];
+  return [
+    accessRoutes(deps),
+    ledgerRoutes(deps),
+    customerRoutes(deps),
+    catalogRoutes(deps),
+    webhookRoutes(deps),
+    jobRoutes(deps),
+  ];
 }

@@ -66,7 +66,7 @@ const FIELDS: Readonly<Record<ChargeModelKind, readonly string[]>> = {
   package: ["package_amount", "package_size", "rounding"],
   percentage: ["percent", "transaction_minimum_amount", "transaction_maximum_amount"],
 };
-export const CHARGE_MODEL_KINDS = Object.keys(FIELDS) as ChargeModelKind[];
+const CHARGE_MODEL_KINDS = Object.keys(FIELDS) as ChargeModelKind[];
 
 // ---------------------------------------------------------------- validation
 

@@ -12,8 +12,31 @@ export const catalogErrors = registerErrorCodes({
   invalid_override: "invalid",
   invalid_price_versions: "invalid",
   invalid_commitment: "invalid",
+  invalid_currency_options: "invalid",
+  invalid_billable_metric: "invalid",
   // A quantity or transaction amount handed to rating.
   invalid_quantity: "invalid",
+  // A price or override may not take effect before now: what was billed stays billed.
+  effective_from_in_past: "invalid",
+  // A price on a plan is in the plan's currency; a price is rated only in its currencies.
+  price_currency_mismatch: "invalid",
+  price_currency_unavailable: "invalid",
+  // The state of the catalog forbids it now.
+  product_archived: "conflict",
+  plan_archived: "conflict",
+  price_archived: "conflict",
+  commitment_archived: "conflict",
+  price_override_ended: "conflict",
+  // Versions and overrides are appended: a new one starts after the latest.
+  price_version_out_of_order: "conflict",
+  price_override_out_of_order: "conflict",
+  // A new version whose tiers no longer fit a customer's override.
+  price_override_incompatible: "conflict",
+  product_not_found: "not_found",
+  plan_not_found: "not_found",
+  price_not_found: "not_found",
+  price_override_not_found: "not_found",
+  commitment_not_found: "not_found",
   // No version of the price was in effect at the instant asked about.
   price_version_not_found: "not_found",
 });

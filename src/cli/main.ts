@@ -1,7 +1,9 @@
 import { Command } from "commander";
 import { register as registerAudit } from "./commands/audit.js";
+import { register as registerCustomers } from "./commands/customers.js";
 import { register as registerJobs } from "./commands/jobs.js";
 import { register as registerKeys } from "./commands/keys.js";
+import { register as registerLedger } from "./commands/ledger.js";
 import { register as registerMigrate } from "./commands/migrate.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerUsers } from "./commands/users.js";
@@ -20,7 +22,9 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerKeys(program);
   registerAudit(program);
+  registerLedger(program);
   registerJobs(program);
+  registerCustomers(program);
   return program;
 }
 

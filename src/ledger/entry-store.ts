@@ -52,17 +52,25 @@ export interface EntryToInsert extends PreparedEntry {
   id: string;
 }
 
+/** What one posting statement did: the entries it inserted, or why it inserted nothing. */
+export type PostingOutcome =
+  | { kind: "posted"; inserted: Map<string, string> }
+  | { kind: "period_closed"; idempotency_key: string; closed_through: string }
+  | { kind: "account_archived"; account_id: string };
+
 /**
  * Writes entries, their lines and the netted balance changes in one round
- * trip, through ledger_post_entries (migration 0003), which skips entries whose
- * idempotency key already posted. Returns the ids of the entries inserted.
+ * trip, through ledger_post_entries (migration 0003), which also takes the
+ * period lock and checks the period and archived accounts. Entries whose
+ * idempotency key already posted are skipped: `inserted` maps the keys of the
+ * entries inserted to their ids.
  */
 export async function insertEntries(
   db: Executor,
   entries: readonly EntryToInsert[],
   postedAt: Temporal.Instant,
   postedBy: string,
-): Promise<string[]> {
+): Promise<PostingOutcome> {
   const lineEntry: string[] = [];
   const lineNo: number[] = [];
   const lineAccount: string[] = [];
@@ -79,15 +87,29 @@ export async function insertEntries(
       lineCredit.push(line.credit.toFixed());
     });
   }
-  const result = await sql<{ id: string }>`
-    select ledger_post_entries(
+  const result = await sql<{ result_kind: string; result_key: string | null; result_value: string }>`
+    select * from ledger_post_entries(
       ${entries.map((entry) => entry.id)}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
       ${entries.map((entry) => entry.source_type)}::text[], ${entries.map((entry) => entry.source_id)}::text[],
       ${entries.map((entry) => entry.effective_date)}::date[], ${entries.map((entry) => entry.memo)}::text[],
       ${entries.map((entry) => entry.reverses_entry_id)}::text[], ${toDate(postedAt)}::timestamptz, ${postedBy}::text,
       ${lineEntry}::text[], ${lineNo}::int2[], ${lineAccount}::text[], ${lineCurrency}::text[],
-      ${lineDebit}::numeric[], ${lineCredit}::numeric[]) as id`.execute(db);
-  return result.rows.map((row) => row.id);
+      ${lineDebit}::numeric[], ${lineCredit}::numeric[])`.execute(db);
+  const inserted = new Map<string, string>();
+  for (const row of result.rows) {
+    switch (row.result_kind) {
+      case "period_closed":
+        return { kind: "period_closed", idempotency_key: row.result_key ?? "", closed_through: row.result_value };
+      case "account_archived":
+        return { kind: "account_archived", account_id: row.result_value };
+      case "posted":
+        inserted.set(row.result_key ?? "", row.result_value);
+        break;
+      default:
+        throw new Error(`ledger_post_entries returned an unknown outcome ${row.result_kind}`);
+    }
+  }
+  return { kind: "posted", inserted };
 }
 
 /** Ids of entries already posted under these idempotency keys. */

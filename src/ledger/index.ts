@@ -16,6 +16,14 @@ export {
   trialBalance,
 } from "./accounts.js";
 export { CHART_ROLES, type ChartRole, DEFAULT_CHART } from "./chart.js";
+export {
+  getEntry,
+  listEntries,
+  type ManualEntryInput,
+  postManualEntry,
+  type ReverseOptions,
+  reverseEntry,
+} from "./entries.js";
 export { ledgerErrors } from "./errors.js";
 export { type AccountBalance, accountJson, balanceJson, journalEntryJson, trialBalanceJson } from "./json.js";
 export {
@@ -30,14 +38,4 @@ export {
 } from "./model.js";
 export { closePeriod, getPeriodState, listPeriodLocks, reopenPeriod } from "./periods.js";
 export { ledgerRoutes } from "./routes.js";
-export {
-  type BatchPostResult,
-  getEntry,
-  type JournalEntry,
-  listEntries,
-  postEntriesBatch,
-  postEntry,
-  postManualEntry,
-  type ReverseOptions,
-  reverseEntry,
-} from "./service.js";
+export { type BatchPostResult, type JournalEntry, postEntriesBatch, postEntry } from "./service.js";

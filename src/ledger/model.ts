@@ -2,6 +2,8 @@ import type { Temporal } from "temporal-polyfill";
 import { assert, assertNever, DomainError } from "../kernel/errors.js";
 import { currencyMinorUnits, Decimal, parseAmount } from "../kernel/money.js";
 import { parseDate } from "../kernel/time.js";
+// The codes this file throws are registered with their kinds wherever the rules are used.
+import "./errors.js";
 
 /**
  * The ledger's rules as plain functions: what a valid journal entry is, which

@@ -21,15 +21,12 @@ import {
 /**
  * Period locks: closing the books through a date, and reopening them.
  *
- * Race-free by a row lock on the single ledger_settings row. Every posting
- * share-locks it in its first statement and holds the lock to commit; a close
- * or reopen locks it exclusively, so it waits for the postings in flight to
- * commit and postings that start meanwhile wait for the close. A posting
- * therefore either committed before the close (and the close's figures include
- * it) or reads the new closed date and fails with period_closed. A row lock
- * rather than an advisory lock because it also holds when a caller posts in a
- * repeatable-read transaction: there the share lock on a row closed since the
- * snapshot fails with a serialization error instead of reading a stale date.
+ * Race-free by one lock that every posting takes shared and holds to commit,
+ * and that a close or reopen takes exclusively (an advisory lock; migration
+ * 0003 says why not a row lock). A close therefore waits for the postings in
+ * flight to commit, and postings that start meanwhile wait for the close and
+ * then read its date. A posting either committed before the close (and the
+ * closed period's figures include it) or fails with period_closed.
  */
 
 export async function getPeriodState(deps: Deps): Promise<PeriodState> {

@@ -13,10 +13,10 @@ import {
   text,
 } from "../kernel/http.js";
 import { createAccount, getAccount, getAccountBalance, listAccounts, trialBalance } from "./accounts.js";
+import { getEntry, listEntries, postManualEntry, reverseEntry } from "./entries.js";
 import { accountJson, balanceJson, journalEntryJson, periodLockJson, trialBalanceJson } from "./json.js";
 import { ACCOUNT_TYPES, ENTRY_LINES_MAX, MEMO_LENGTH_MAX, PARTY_TYPES } from "./model.js";
 import { closePeriod, listPeriodLocks, reopenPeriod } from "./periods.js";
-import { getEntry, listEntries, postManualEntry, reverseEntry } from "./service.js";
 
 /** The ledger's HTTP routes: reads need ledger:read, posting ledger:write, period locks ledger:close. */
 

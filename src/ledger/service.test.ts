@@ -171,6 +171,34 @@ describe("posted entries are immutable, in the database too", () => {
   });
 });
 
+describe("the database's own checks", () => {
+  it("refuse lines that do not balance, even written by hand", async () => {
+    const id = newId("journal_entry");
+    await expect(
+      inTransaction(db, async (tx) => {
+        await sql`insert into ledger_entries (id, idempotency_key, source_type, source_id, effective_date, posted_at, posted_by)
+          values (${id}, ${id}, 'manual', ${id}, '2026-11-20', now(), 'psql')`.execute(tx);
+        await sql`insert into ledger_lines (entry_id, line_no, account_id, currency, debit, credit, effective_date) values
+          (${id}, 1, ${chart.cash.id}, 'USD', 10, 0, '2026-11-20'),
+          (${id}, 2, ${chart.revenue.id}, 'USD', 0, 9, '2026-11-20')`.execute(tx);
+      }),
+    ).rejects.toThrow(/does not balance/);
+  });
+
+  it("refuse a posting to an account archived since it was last used", async () => {
+    const account = await receivableAccountFor(deps, db, newId("customer"), "USD");
+    await postEntry(deps, ctx, invoiceEntry("inv_arch1", "1.00", "2026-11-20", account.id));
+    await sql`update ledger_accounts set archived = true where id = ${account.id}`.execute(db);
+    const input = invoiceEntry("inv_arch2", "1.00", "2026-11-20", account.id);
+    const error = await postEntry(deps, ctx, input).catch((caught: DomainError) => caught);
+    expect(error).toMatchObject({ code: "account_archived", param: "lines.0.account" });
+    const batch = await postEntriesBatch(deps, ctx, [invoiceEntry("inv_arch3", "1.00"), input]).catch(
+      (caught: DomainError) => caught,
+    );
+    expect(batch).toMatchObject({ code: "account_archived", param: "entries.1.lines.0.account" });
+  });
+});
+
 describe("reversals", () => {
   it("post the mirror image once; a reversal is not reversible", async () => {
     const balance = await balanceOf(customer.id);

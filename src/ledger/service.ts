@@ -1,55 +1,43 @@
 import type { Temporal } from "temporal-polyfill";
-import { recordAudit } from "../access/index.js";
 import type { RequestContext } from "../kernel/actor.js";
-import { type Executor, inTransaction } from "../kernel/db.js";
+import type { Executor } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
-import { newId, parseId } from "../kernel/ids.js";
-import { emitEvent } from "../kernel/outbox.js";
-import type { PageRequest } from "../kernel/pagination.js";
+import { newId } from "../kernel/ids.js";
 import {
-  type EntryFilter,
   type EntryRow,
   type EntryToInsert,
   findEntry,
   findEntryIdsByKey,
   insertEntries,
-  listEntries as listEntryRows,
-  lockEntry,
+  type PostingOutcome,
 } from "./entry-store.js";
-import { journalEntryJson } from "./json.js";
 import { ledgerPostingsTotal } from "./metrics.js";
 import {
   type AccountFacts,
   checkEntryShape,
-  checkReversible,
+  checkPeriodOpen,
   type EntryInput,
-  mirroredLines,
   type PreparedEntry,
   prepareEntry,
-  reversalKey,
 } from "./model.js";
-import { lockPeriodAndLoadAccounts } from "./store.js";
+import { loadAccountFacts } from "./store.js";
 
 /**
- * Posting journal entries. Two paths share one set of rules (model.ts):
+ * Posting journal entries. Two paths share one set of rules (model.ts) and one
+ * posting statement (ledger_post_entries in migration 0003):
  *
  * - postEntry: one entry, for API paths and for other modules, which pass
  *   their open transaction so an invoice and its entry commit together;
- * - postEntriesBatch: thousands of entries in one set-based statement, for
- *   billing runs.
+ * - postEntriesBatch: thousands of entries at once, for billing runs.
  *
- * Both start by share-locking the ledger settings row (the period lock) and
- * end with the netted balance update, so a hot account's row is locked only
- * from the last statement to commit.
+ * Either is one round trip once the accounts are known: the statement takes
+ * the period lock, checks the period and archived accounts, inserts entries
+ * and lines, and adds each account's netted change to its balance. Being one
+ * statement, it is atomic without a transaction of its own.
  */
 
 export type JournalEntry = EntryRow;
-
-interface PostOptions {
-  id?: string;
-  reversesEntryId?: string | null;
-}
 
 function entryFromPrepared(
   id: string,
@@ -72,44 +60,74 @@ function entryFromPrepared(
   };
 }
 
-async function existingEntry(tx: Executor, id: string): Promise<JournalEntry> {
-  const entry = await findEntry(tx, id);
-  if (entry === undefined) throw new Error(`entry ${id} vanished: entries are never deleted`);
-  return entry;
+/** The refusal the posting statement reported, as the model words it, naming the entry's field. */
+function refusalError(outcome: Exclude<PostingOutcome, { kind: "posted" }>, entries: readonly PreparedEntry[]) {
+  if (outcome.kind === "period_closed") {
+    const index = entries.findIndex((entry) => entry.idempotency_key === outcome.idempotency_key);
+    const entry = entries[index] as PreparedEntry;
+    try {
+      checkPeriodOpen(entry.effective_date, outcome.closed_through);
+    } catch (error) {
+      return { index, error: error as DomainError };
+    }
+    throw new Error(`the database refused ${entry.effective_date} but the model accepts it`);
+  }
+  for (const [index, entry] of entries.entries()) {
+    const line = entry.lines.findIndex((candidate) => candidate.account_id === outcome.account_id);
+    if (line >= 0) {
+      const error = new DomainError("account_archived", `account ${outcome.account_id} is archived`, {
+        param: `lines.${line}.account`,
+      });
+      return { index, error };
+    }
+  }
+  throw new Error(`the database refused archived account ${outcome.account_id}, which no line names`);
 }
 
-/** Posts one entry inside `tx`; returns the entry and whether this call posted it. */
-async function postInTransaction(
+export interface PostedEntry {
+  entry: JournalEntry;
+  /** False when the idempotency key had already posted and the first entry was returned. */
+  created: boolean;
+}
+
+/** Posts one entry with `db` (the caller's transaction or the pool) and says whether this call posted it. */
+export async function postOneEntry(
   deps: Deps,
   ctx: RequestContext,
-  tx: Executor,
+  db: Executor,
   input: EntryInput,
-  options: PostOptions = {},
-): Promise<{ entry: JournalEntry; created: boolean }> {
-  const accountIds = [...new Set(input.lines.map((line) => line.account_id))];
-  const facts = await lockPeriodAndLoadAccounts(tx, accountIds, input.idempotency_key);
-  if (facts.existing_entry_id !== null) {
-    return { entry: await existingEntry(tx, facts.existing_entry_id), created: false };
+  options: { id?: string; reversesEntryId?: string | null } = {},
+): Promise<PostedEntry> {
+  const key = input.idempotency_key;
+  try {
+    const accounts = await loadAccountFacts(db, [...new Set(input.lines.map((line) => line.account_id))]);
+    // The period is checked by the posting statement, under the period lock.
+    const prepared = prepareEntry(input, accounts, null, options.reversesEntryId ?? null);
+    const id = options.id ?? newId("journal_entry");
+    const postedAt = deps.clock.now();
+    const outcome = await insertEntries(db, [{ ...prepared, id }], postedAt, ctx.actor.id);
+    if (outcome.kind !== "posted") throw refusalError(outcome, [prepared]).error;
+    if (outcome.inserted.has(key)) {
+      ledgerPostingsTotal.inc({ path: "single" });
+      return { entry: entryFromPrepared(id, prepared, accounts, postedAt, ctx.actor.id), created: true };
+    }
+  } catch (error) {
+    // A replay of a key that has posted returns the first entry, even if its period has closed since.
+    if (!(error instanceof DomainError)) throw error;
+    const posted = (await findEntryIdsByKey(db, [key])).get(key);
+    if (posted === undefined) throw error;
   }
-  const prepared = prepareEntry(input, facts.accounts, facts.closed_through, options.reversesEntryId ?? null);
-  const id = options.id ?? newId("journal_entry");
-  const postedAt = deps.clock.now();
-  const inserted = await insertEntries(tx, [{ ...prepared, id }], postedAt, ctx.actor.id);
-  if (inserted.length === 0) {
-    // A concurrent posting with the same key committed first: return its entry.
-    const raced = (await findEntryIdsByKey(tx, [input.idempotency_key])).get(input.idempotency_key);
-    if (raced === undefined) throw new Error("an idempotency key conflicted but no entry holds it");
-    return { entry: await existingEntry(tx, raced), created: false };
-  }
-  ledgerPostingsTotal.inc({ path: "single" });
-  return { entry: entryFromPrepared(id, prepared, facts.accounts, postedAt, ctx.actor.id), created: true };
+  const id = (await findEntryIdsByKey(db, [key])).get(key);
+  const entry = id === undefined ? undefined : await findEntry(db, id);
+  if (entry === undefined) throw new Error(`idempotency key ${key} skipped an insert but holds no entry`);
+  return { entry, created: false };
 }
 
 /**
  * Posts one balanced entry, or returns the entry already posted under its
  * idempotency key. Pass `tx` to post inside the caller's transaction (the
  * invoice and its entry then commit or roll back together); without it the
- * entry gets its own transaction. Posts no outbox event and no audit row: the
+ * posting commits on its own. Posts no outbox event and no audit row: the
  * caller's own event (invoice.finalized) says why money moved.
  */
 export async function postEntry(
@@ -119,7 +137,7 @@ export async function postEntry(
   tx?: Executor,
 ): Promise<JournalEntry> {
   checkEntryShape(input);
-  return inTransaction(tx ?? deps.db, async (inner) => (await postInTransaction(deps, ctx, inner, input)).entry);
+  return (await postOneEntry(deps, ctx, tx ?? deps.db, input)).entry;
 }
 
 export interface BatchPostResult {
@@ -139,43 +157,69 @@ function inBatch(index: number, error: DomainError): DomainError {
 }
 
 /**
- * Prepares every entry of a batch. An entry that fails the rules but whose
- * key has already posted is a replay (a re-run billing run whose period has
- * since closed): it is skipped, not refused. Keys are looked up only when
+ * Refuses the batch for the first failure whose entry has not posted before.
+ * An entry that fails but whose key has posted is a replay (a billing run
+ * re-run after its period closed) and is skipped. Keys are looked up only when
  * something failed, so the common path costs no query.
  */
-async function prepareBatch(
-  tx: Executor,
+async function refuseUnlessReplays(
+  db: Executor,
   inputs: readonly EntryInput[],
-  facts: { accounts: ReadonlyMap<string, AccountFacts>; closed_through: string | null },
+  failures: readonly { index: number; error: DomainError }[],
+): Promise<void> {
+  if (failures.length === 0) return;
+  const keyOf = (index: number) => (inputs[index] as EntryInput).idempotency_key;
+  const posted = await findEntryIdsByKey(
+    db,
+    failures.map((failure) => keyOf(failure.index)),
+  );
+  const refused = failures.find((failure) => !posted.has(keyOf(failure.index)));
+  if (refused !== undefined) throw inBatch(refused.index, refused.error);
+}
+
+async function prepareBatch(
+  db: Executor,
+  inputs: readonly EntryInput[],
+  accounts: ReadonlyMap<string, AccountFacts>,
 ): Promise<EntryToInsert[]> {
   const prepared: EntryToInsert[] = [];
   const failures: { index: number; error: DomainError }[] = [];
   inputs.forEach((input, index) => {
     try {
-      prepared.push({ ...prepareEntry(input, facts.accounts, facts.closed_through), id: newId("journal_entry") });
+      prepared.push({ ...prepareEntry(input, accounts, null), id: newId("journal_entry") });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       failures.push({ index, error });
     }
   });
-  if (failures.length > 0) {
-    const posted = await findEntryIdsByKey(
-      tx,
-      failures.map((failure) => (inputs[failure.index] as EntryInput).idempotency_key),
-    );
-    const refused = failures.find((failure) => !posted.has((inputs[failure.index] as EntryInput).idempotency_key));
-    if (refused !== undefined) throw inBatch(refused.index, refused.error);
-  }
+  await refuseUnlessReplays(db, inputs, failures);
   return prepared;
 }
 
+/** Inserts, leaving out replays that the posting statement refused, until it posts. */
+async function insertBatch(
+  deps: Deps,
+  ctx: RequestContext,
+  db: Executor,
+  inputs: readonly EntryInput[],
+  prepared: EntryToInsert[],
+): Promise<Map<string, string>> {
+  for (;;) {
+    const outcome = await insertEntries(db, prepared, deps.clock.now(), ctx.actor.id);
+    if (outcome.kind === "posted") return outcome.inserted;
+    const { index, error } = refusalError(outcome, prepared);
+    const inputIndex = inputs.findIndex((input) => input.idempotency_key === prepared[index]?.idempotency_key);
+    await refuseUnlessReplays(db, inputs, [{ index: inputIndex, error }]);
+    prepared.splice(index, 1);
+  }
+}
+
 /**
- * Posts many entries at once, all or nothing: one statement inserts every
- * entry and line (`unnest`, `on conflict` on the idempotency key) and updates
- * each touched account's balance once, netted. Entries whose key already
- * posted are skipped, so a billing run that is re-run posts nothing twice.
- * Emits no event per entry: the run reports what it did.
+ * Posts many entries at once, all or nothing, in one statement: every entry
+ * and line goes in through `unnest`, and each touched account's balance gets
+ * one netted update. Entries whose key already posted are skipped, so a
+ * billing run that is re-run posts nothing twice. Emits no event per entry:
+ * the run reports what it did.
  */
 export async function postEntriesBatch(
   deps: Deps,
@@ -184,118 +228,19 @@ export async function postEntriesBatch(
   tx?: Executor,
 ): Promise<BatchPostResult> {
   if (inputs.length === 0) return { entry_ids: [], posted_count: 0, duplicate_count: 0 };
-  return inTransaction(tx ?? deps.db, async (inner) => {
-    const accountIds = [...new Set(inputs.flatMap((input) => input.lines.map((line) => line.account_id)))];
-    const facts = await lockPeriodAndLoadAccounts(inner, accountIds, null);
-    const prepared = await prepareBatch(inner, inputs, facts);
-    const inserted = await insertEntries(inner, prepared, deps.clock.now(), ctx.actor.id);
-    const keyToId = new Map<string, string>();
-    const insertedIds = new Set(inserted);
-    for (const entry of prepared) if (insertedIds.has(entry.id)) keyToId.set(entry.idempotency_key, entry.id);
-    const missing = inputs.map((input) => input.idempotency_key).filter((key) => !keyToId.has(key));
-    for (const [key, id] of await findEntryIdsByKey(inner, missing)) keyToId.set(key, id);
-    ledgerPostingsTotal.inc({ path: "batch" }, inserted.length);
-    return {
-      entry_ids: inputs.map((input) => keyToId.get(input.idempotency_key) as string),
-      posted_count: inserted.length,
-      duplicate_count: inputs.length - inserted.length,
-    };
-  });
-}
-
-// ---------------------------------------------------------------------------
-// Entries posted by people through the API: audited and announced.
-
-export interface ManualEntryInput {
-  effective_date: string;
-  memo?: string | undefined;
-  source?: { type: string; id: string } | undefined;
-  lines: readonly { account: string; debit?: string | undefined; credit?: string | undefined }[];
-}
-
-async function announce(deps: Deps, ctx: RequestContext, tx: Executor, action: string, entry: JournalEntry) {
-  const at = deps.clock.now();
-  const json = journalEntryJson(entry);
-  await emitEvent(tx, { type: "ledger.entry_posted", data: json }, at, ctx.request_id);
-  // Last: the audit chain's head lock is held from here to commit.
-  await recordAudit(
-    tx,
-    ctx,
-    { action, object_type: "journal_entry", object_id: entry.id, before: null, after: json },
-    at,
-  );
-}
-
-/** A manual journal entry (POST /v1/ledger/entries): posted, announced and audited in one transaction. */
-export async function postManualEntry(deps: Deps, ctx: RequestContext, body: ManualEntryInput): Promise<JournalEntry> {
-  const id = newId("journal_entry");
-  const input: EntryInput = {
-    source_type: body.source?.type ?? "manual",
-    source_id: body.source?.id ?? id,
-    idempotency_key: `manual:${id}`,
-    effective_date: body.effective_date,
-    memo: body.memo,
-    lines: body.lines.map((line) => ({ account_id: line.account, debit: line.debit, credit: line.credit })),
+  const db = tx ?? deps.db;
+  const accountIds = new Set<string>();
+  for (const input of inputs) for (const line of input.lines) accountIds.add(line.account_id);
+  const accounts = await loadAccountFacts(db, [...accountIds]);
+  const prepared = await prepareBatch(db, inputs, accounts);
+  const keyToId = await insertBatch(deps, ctx, db, inputs, prepared);
+  const postedCount = keyToId.size;
+  const missing = inputs.map((input) => input.idempotency_key).filter((key) => !keyToId.has(key));
+  for (const [key, id] of await findEntryIdsByKey(db, missing)) keyToId.set(key, id);
+  ledgerPostingsTotal.inc({ path: "batch" }, postedCount);
+  return {
+    entry_ids: inputs.map((input) => keyToId.get(input.idempotency_key) as string),
+    posted_count: postedCount,
+    duplicate_count: inputs.length - postedCount,
   };
-  checkEntryShape(input);
-  return inTransaction(deps.db, async (tx) => {
-    const { entry } = await postInTransaction(deps, ctx, tx, input, { id });
-    await announce(deps, ctx, tx, "ledger.entry_posted", entry);
-    return entry;
-  });
-}
-
-export interface ReverseOptions {
-  effective_date: string | Temporal.PlainDate;
-  memo?: string | undefined;
-}
-
-/**
- * Posts the mirror image of an entry, dated `effective_date`, and links the
- * two. An entry is reversed once (a unique index backs this up against two
- * concurrent reversals); a reversal is not itself reversible (model.ts says
- * why). Audited and announced, like a manual entry.
- */
-export async function reverseEntry(
-  deps: Deps,
-  ctx: RequestContext,
-  entryId: string,
-  options: ReverseOptions,
-  tx?: Executor,
-): Promise<JournalEntry> {
-  parseId("journal_entry", entryId, "id");
-  return inTransaction(tx ?? deps.db, async (inner) => {
-    // Two reversals of one entry queue here; the second then sees the first's link.
-    await lockEntry(inner, entryId);
-    const original = await findEntry(inner, entryId);
-    if (original === undefined)
-      throw new DomainError("entry_not_found", `no journal entry ${entryId}`, { param: "id" });
-    checkReversible(original);
-    const input: EntryInput = {
-      source_type: original.source_type,
-      source_id: original.source_id,
-      idempotency_key: reversalKey(original.id),
-      effective_date: options.effective_date,
-      memo: options.memo ?? `Reversal of ${original.id}`,
-      lines: mirroredLines(original.lines),
-    };
-    checkEntryShape(input);
-    const { entry } = await postInTransaction(deps, ctx, inner, input, { reversesEntryId: original.id });
-    await announce(deps, ctx, inner, "ledger.entry_reversed", entry);
-    return entry;
-  });
-}
-
-export async function getEntry(deps: Deps, id: string): Promise<JournalEntry> {
-  const entry = await findEntry(deps.db, parseId("journal_entry", id, "id"));
-  if (entry === undefined) throw new DomainError("entry_not_found", `no journal entry ${id}`, { param: "id" });
-  return entry;
-}
-
-export async function listEntries(
-  deps: Deps,
-  filter: EntryFilter,
-  page: PageRequest,
-): Promise<{ data: JournalEntry[]; has_more: boolean }> {
-  return listEntryRows(deps.db, filter, page);
 }

@@ -129,59 +129,42 @@ export async function listAccounts(
   return { data: page_.data.map(toAccount), has_more: page_.has_more };
 }
 
-export interface PostingFacts {
-  closed_through: string | null;
-  accounts: Map<string, AccountFacts>;
-  /** The entry already posted under the idempotency key asked about, if any. */
-  existing_entry_id: string | null;
-}
-
 /**
- * The first statement of every posting: a share lock on the ledger settings
- * row (held to commit, so a period close waits for this posting, and a posting
- * that starts after a close sees it), the accounts the lines name, and
- * whether the idempotency key has posted already.
+ * What posting needs to know about accounts (code, name, type, currency), kept
+ * for the life of the process. Safe to keep because none of it ever changes:
+ * ledger_accounts_guard refuses a change of type or currency, no route renames
+ * an account, and ids are never reused. Whether an account is archived does
+ * change, so ledger_post_entries checks that in the posting statement itself.
+ * A billing run posting to thousands of customers' receivables then reads no
+ * account twice.
  */
-export async function lockPeriodAndLoadAccounts(
+const knownAccounts = new Map<string, AccountFacts>();
+const KNOWN_ACCOUNTS_MAX = 100_000;
+
+/** The accounts the lines name, from memory or, for those not seen yet, from the database. */
+export async function loadAccountFacts(
   db: Executor,
   accountIds: readonly string[],
-  idempotencyKey: string | null,
-): Promise<PostingFacts> {
-  const result = await sql<{
-    closed_through: string | null;
-    existing_entry_id: string | null;
-    id: string | null;
-    code: string;
-    name: string;
-    type: AccountType;
-    currency: string;
-    archived: boolean;
-  }>`
-    select s.closed_through::text as closed_through,
-      (select e.id from ledger_entries e where e.idempotency_key = ${idempotencyKey}::text) as existing_entry_id,
-      a.id, a.code, a.name, a.type, a.currency, a.archived
-    from ledger_settings s
-    left join ledger_accounts a on a.id = any(${[...accountIds]}::text[])
-    for share of s`.execute(db);
-  const accounts = new Map<string, AccountFacts>();
-  for (const row of result.rows) {
-    if (row.id !== null) {
-      accounts.set(row.id, {
-        id: row.id,
-        code: row.code,
-        name: row.name,
-        type: row.type,
-        currency: row.currency,
-        archived: row.archived,
-      });
-    }
+): Promise<Map<string, AccountFacts>> {
+  const found = new Map<string, AccountFacts>();
+  const missing: string[] = [];
+  for (const id of accountIds) {
+    const known = knownAccounts.get(id);
+    if (known === undefined) missing.push(id);
+    else found.set(id, known);
   }
-  const first = result.rows[0];
-  return {
-    closed_through: first?.closed_through ?? null,
-    accounts,
-    existing_entry_id: first?.existing_entry_id ?? null,
-  };
+  if (missing.length === 0) return found;
+  const rows = await t(db)
+    .selectFrom("ledger_accounts")
+    .select(["id", "code", "name", "type", "currency", "archived"])
+    .where(sql<boolean>`id = any(${missing}::text[])`)
+    .execute();
+  if (knownAccounts.size + rows.length > KNOWN_ACCOUNTS_MAX) knownAccounts.clear();
+  for (const row of rows) {
+    found.set(row.id, row);
+    if (!row.archived) knownAccounts.set(row.id, { ...row, archived: false });
+  }
+  return found;
 }
 
 // ---------------------------------------------------------------------------
@@ -243,8 +226,13 @@ export async function readAccountTotals(
 // ---------------------------------------------------------------------------
 // Period locks
 
-/** A close or reopen locks the settings row exclusively: it waits for every posting in flight. */
+/**
+ * A close or reopen takes the period lock exclusively (it waits for every
+ * posting in flight, and new postings wait for it), then reads and locks the
+ * settings row with a snapshot taken after the wait.
+ */
 export async function lockPeriodState(db: Executor): Promise<PeriodState> {
+  await sql`select pg_advisory_xact_lock(hashtextextended('ledger:period_lock', 0))`.execute(db);
   const result = await sql<PeriodState>`
     select closed_through::text as closed_through, lock_id from ledger_settings for update`.execute(db);
   const row = result.rows[0];

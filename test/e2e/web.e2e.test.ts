@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -9,7 +10,7 @@ import { buildApp } from "../../src/api/app.js";
 import { type RequestContext, systemContext } from "../../src/kernel/actor.js";
 import { systemClock } from "../../src/kernel/clock.js";
 import type { Deps } from "../../src/kernel/deps.js";
-import { ensureDefaultChart, postManualEntry } from "../../src/ledger/index.js";
+import { ensureDefaultChart, postManualEntry, reverseEntry } from "../../src/ledger/index.js";
 import { freshDatabase } from "../support/database.js";
 
 /**
@@ -44,12 +45,42 @@ let page: Page;
 let baseUrl: string;
 let user: User;
 
+/** A webhook receiver on loopback that answers with whatever status the test sets. */
+const receiver = { url: "", status: 200, signatures: [] as string[], server: undefined as Server | undefined };
+
+async function startReceiver(): Promise<void> {
+  const server = createServer((request, response) => {
+    receiver.signatures.push(String(request.headers["accrue-signature"] ?? ""));
+    request.resume();
+    request.on("end", () => {
+      response.statusCode = receiver.status;
+      response.end(receiver.status < 300 ? "ok" : "unavailable");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the receiver has no port");
+  receiver.server = server;
+  receiver.url = `http://127.0.0.1:${address.port}/hooks/accrue`;
+}
+
 async function shoot(name: string, options: { guide?: boolean } = {}): Promise<void> {
   await page.waitForLoadState("networkidle");
+  // Toasts fade out after a few seconds; the guide's pictures are taken without them.
+  if (options.guide === true) {
+    await page.waitForFunction(() => document.querySelectorAll(".mantine-Notification-root").length === 0, null, {
+      timeout: 10_000,
+    });
+  }
   // Let modal and drawer transitions finish so the picture shows what a person sees.
   await page.waitForTimeout(350);
   await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`), fullPage: true });
   if (options.guide === true) await page.screenshot({ path: path.join(GUIDE_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Client-side navigations change the URL without a new page load, so wait for the URL alone. */
+async function arrive(url: RegExp): Promise<void> {
+  await page.waitForURL(url, { waitUntil: "commit" });
 }
 
 function userContext(who: User): RequestContext {
@@ -79,7 +110,7 @@ async function seed(deps: Deps): Promise<void> {
   ];
   for (const [index, [memo, debit, credit, amount]] of postings.entries()) {
     await postManualEntry(deps, userContext(user), {
-      effective_date: today.subtract({ days: 5 - index }).toString(),
+      effective_date: today.subtract({ days: 6 - index }).toString(),
       memo,
       lines: [
         { account: debit, debit: amount },
@@ -87,6 +118,18 @@ async function seed(deps: Deps): Promise<void> {
       ],
     });
   }
+  const duplicate = await postManualEntry(deps, userContext(user), {
+    effective_date: today.subtract({ days: 2 }).toString(),
+    memo: "Payment from Acme Logistics (entered twice)",
+    lines: [
+      { account: chart.cash.id, debit: "8000.00" },
+      { account: chart.accounts_receivable.id, credit: "8000.00" },
+    ],
+  });
+  await reverseEntry(deps, userContext(user), duplicate.id, {
+    effective_date: today.subtract({ days: 1 }).toString(),
+    memo: "Reverse the duplicate payment",
+  });
   // Approvals need a module that carries them out; a no-op stands in for one here.
   registerApprovalHandler("credit_notes.issue", async () => {});
   await requestApproval(deps, userContext(colleague), {
@@ -114,6 +157,7 @@ beforeAll(async () => {
   await seed(deps);
   app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  await startReceiver();
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
   page = await context.newPage();
@@ -128,41 +172,42 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  receiver.server?.close();
 });
 
 describe("the web app in Chromium", () => {
   it("refuses a wrong password and says so", async () => {
     await page.goto(`${baseUrl}/ledger/trial-balance`);
-    await page.waitForURL(/\/login/);
+    await arrive(/\/login/);
     await shoot("login", { guide: true });
     await page.getByLabel("Email").fill(EMAIL);
     await page.locator('input[name="password"]').fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
     const alert = page.getByRole("alert").filter({ hasText: "Could not sign in" });
     await alert.waitFor();
-    expect(await alert.textContent()).toMatch(/email or password/i);
+    expect(await alert.textContent()).toContain("The email or password is incorrect.");
     await shoot("login-error");
   });
 
   it("signs in and shows a balanced trial balance", async () => {
     await page.locator('input[name="password"]').fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/ledger\/trial-balance/);
+    await arrive(/\/ledger\/trial-balance/);
     await page.getByTestId("balanced-badge").waitFor();
     expect(await page.getByTestId("balanced-badge").textContent()).toBe("Balanced");
     expect(await page.getByTestId("user-name").textContent()).toBe("Maria Lopez");
     const table = page.getByRole("table").first();
     for (const account of ["Cash", "Accounts receivable", "Revenue", "Tax payable", "Gateway fees"]) {
-      await table.getByRole("cell", { name: account, exact: true }).waitFor();
+      await table.getByRole("cell", { name: account, exact: true }).first().waitFor();
     }
-    // 12,500.00 + 1,031.25 + 8,000.00 + 232.30 = 21,763.55 on each side
-    await page.getByTestId("totals-USD").getByText("$21,763.55").first().waitFor();
+    // 12,500.00 + 1,031.25 + 8,000.00 + 232.30 + 8,000.00 (duplicate) + 8,000.00 (its reversal) = 37,763.55 a side
+    await page.getByTestId("totals-USD").getByText("$37,763.55").first().waitFor();
     await shoot("trial-balance", { guide: true });
   });
 
-  it("lists journal entries and opens one with its lines", async () => {
+  it("lists journal entries and follows a reversal from its drawer", async () => {
     await page.getByRole("link", { name: "Journal entries" }).click();
-    await page.waitForURL(/\/ledger\/entries/);
+    await arrive(/\/ledger\/entries/);
     await page.getByRole("cell", { name: "Invoice INV-0001 to Acme Logistics" }).click();
     const drawer = page.getByRole("dialog");
     await drawer.getByText("Total USD").waitFor();
@@ -170,11 +215,20 @@ describe("the web app in Chromium", () => {
     await shoot("journal-entry", { guide: true });
     await page.keyboard.press("Escape");
     await drawer.waitFor({ state: "hidden" });
+    await shoot("journal-entries", { guide: true });
+
+    await page.getByRole("cell", { name: "Payment from Acme Logistics (entered twice)" }).click();
+    await drawer.getByText("Reversed by").waitFor();
+    await drawer.getByText("Reversed by").getByRole("button").click();
+    await drawer.getByText("Reverse the duplicate payment").waitFor();
+    await drawer.getByText("Reverses").waitFor();
+    await page.keyboard.press("Escape");
+    await drawer.waitFor({ state: "hidden" });
   });
 
   it("creates an API key and shows its secret once", async () => {
     await page.getByRole("link", { name: "API keys" }).click();
-    await page.waitForURL(/\/developers\/api-keys/);
+    await arrive(/\/developers\/api-keys/);
     await page.getByRole("button", { name: "Create key" }).click();
     const modal = page.getByRole("dialog");
     await modal.getByLabel("Name").fill("Warehouse sync");
@@ -196,24 +250,41 @@ describe("the web app in Chromium", () => {
     expect(await page.content()).not.toContain(secret);
     await page.keyboard.press("Escape");
     await shoot("api-keys", { guide: true });
+
+    // A second key, revoked after a confirmation: hidden from the list until revoked keys are shown.
+    await page.getByRole("button", { name: "Create key" }).click();
+    await modal.getByLabel("Name").fill("Old importer");
+    await modal.getByRole("button", { name: "Create key" }).click();
+    await modal.getByTestId("revealed-secret").waitFor();
+    await modal.getByRole("button", { name: "I have copied it" }).click();
+    await modal.waitFor({ state: "hidden" });
+    await page.getByRole("row").filter({ hasText: "Old importer" }).getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
+    await page.getByRole("row").filter({ hasText: "Old importer" }).waitFor({ state: "detached" });
+    await page.getByText("Show revoked keys").click();
+    await page.getByRole("row").filter({ hasText: "Old importer" }).getByText(/Revoked/).waitFor();
   });
 
   it("shows the audit log with an intact chain and a diff", async () => {
     await page.getByRole("link", { name: "Audit log" }).click();
-    await page.waitForURL(/\/audit-log/);
-    await page.getByTestId("chain-status").getByText(/Chain intact, \d+ rows checked/).waitFor();
+    await arrive(/\/audit-log/);
+    await page
+      .getByTestId("chain-status")
+      .getByText(/Chain intact, \d+ rows checked/)
+      .waitFor();
+    await shoot("audit-log", { guide: true });
     await page.getByRole("cell", { name: "api_key.created" }).first().click();
     const diff = page.getByTestId("audit-diff");
     await diff.waitFor();
     expect(await diff.textContent()).toContain("Warehouse sync");
     expect(await diff.textContent()).toContain("Added");
-    await shoot("audit-log", { guide: true });
+    await shoot("audit-event", { guide: true });
     await page.keyboard.press("Escape");
   });
 
   it("refuses self-approval with the API's message and approves a colleague's request", async () => {
     await page.getByRole("link", { name: "Approvals" }).click();
-    await page.waitForURL(/\/approvals/);
+    await arrive(/\/approvals/);
     await shoot("approvals", { guide: true });
 
     const own = page.getByRole("row").filter({ hasText: "Borealis Foods" });
@@ -235,29 +306,53 @@ describe("the web app in Chromium", () => {
     await page.getByRole("row").filter({ hasText: "Acme Logistics" }).waitFor({ state: "detached" });
   });
 
-  it("adds a webhook endpoint and shows its signing secret once", async () => {
+  it("adds a webhook endpoint, shows its signing secret once, and resends a failed delivery", async () => {
     await page.getByRole("link", { name: "Webhook endpoints" }).click();
-    await page.waitForURL(/\/developers\/webhooks/);
+    await arrive(/\/developers\/webhooks/);
     await page.getByRole("button", { name: "Add endpoint" }).click();
     const modal = page.getByRole("dialog");
-    await modal.getByLabel("URL").fill("https://hooks.example.com/accrue");
+    // A bad field is named: the alert says which, and the field itself is marked.
+    await modal.getByLabel("URL").fill("ftp://files.example.com/drop");
+    await modal.getByRole("button", { name: "Add endpoint" }).click();
+    await modal.getByRole("alert").getByText("Field: url").waitFor();
+    expect(await modal.getByLabel("URL").getAttribute("aria-invalid")).toBe("true");
+    await shoot("webhook-endpoint-error", { guide: true });
+    await modal.getByLabel("URL").fill(receiver.url);
     await modal.getByLabel("Description").fill("Finance data warehouse");
     await modal.getByRole("button", { name: "Add endpoint" }).click();
     const secret = (await modal.getByTestId("revealed-secret").textContent()) ?? "";
     expect(secret).toMatch(/^whsec_/);
     await modal.getByRole("button", { name: "I have copied it" }).click();
     await modal.waitFor({ state: "hidden" });
-    await page.getByRole("cell", { name: "https://hooks.example.com/accrue" }).click();
-    await page.getByRole("dialog").getByText("Nothing has been sent to this endpoint yet.").waitFor();
     expect(await page.content()).not.toContain(secret);
-    await shoot("webhook-endpoint");
+
+    await page.getByRole("cell", { name: receiver.url }).click();
+    const drawer = page.getByRole("dialog");
+    await drawer.getByText("Nothing has been sent to this endpoint yet.").waitFor();
+    receiver.status = 200;
+    await drawer.getByRole("button", { name: "Send test event" }).click();
+    await drawer.getByText("Succeeded").waitFor();
+    receiver.status = 503;
+    await drawer.getByRole("button", { name: "Send test event" }).click();
+    await drawer.getByText("Failed").waitFor();
+    await shoot("webhook-deliveries", { guide: true });
+
+    receiver.status = 200;
+    const failed = drawer.getByRole("row").filter({ hasText: "Failed" });
+    await failed.getByRole("button", { name: "Resend" }).click();
+    await drawer.getByRole("row").filter({ hasText: "Failed" }).waitFor({ state: "detached" });
+    expect(await drawer.getByText("Succeeded").count()).toBe(2);
+    // ping, failed ping, resent ping: each signed with the endpoint's secret.
+    expect(receiver.signatures).toHaveLength(3);
+    for (const signature of receiver.signatures) expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}/);
     await page.keyboard.press("Escape");
+    await shoot("webhook-endpoints", { guide: true });
   });
 
   it("signs out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(/\/login/);
+    await arrive(/\/login/);
     await page.goto(`${baseUrl}/audit-log`);
-    await page.waitForURL(/\/login\?redirect=/);
+    await arrive(/\/login\?redirect=/);
   });
 });

@@ -103,7 +103,7 @@ export interface List<T> {
   has_more: boolean;
 }
 
-export interface SessionUser {
+interface SessionUser {
   id: string;
   email: string;
   name: string;
@@ -142,7 +142,7 @@ export interface LedgerAccount {
   archived: boolean;
 }
 
-export interface JournalLine {
+interface JournalLine {
   account_id: string;
   account_code: string;
   account_name: string;

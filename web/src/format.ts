@@ -50,6 +50,11 @@ export function sumAmounts(amounts: readonly string[]): string {
   return amounts.reduce((total, amount) => total.plus(amount), new Decimal(0)).toFixed();
 }
 
+/** How far apart two amounts are, always positive. */
+export function amountDifference(left: string, right: string): string {
+  return new Decimal(left).minus(right).abs().toFixed();
+}
+
 export function amountsEqual(left: string, right: string): boolean {
   return new Decimal(left).equals(right);
 }
@@ -57,6 +62,21 @@ export function amountsEqual(left: string, right: string): boolean {
 /** Charts draw with floats; only here, and never for a figure a person reads as money. */
 export function amountForChart(amount: string): number {
   return new Decimal(amount).toNumber();
+}
+
+/** An axis label, "$14K": a chart's scale, never a figure to book. */
+export function formatCompact(value: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat("en-US", {
+      style: "currency",
+      currency,
+      currencyDisplay: "narrowSymbol",
+      notation: "compact",
+      maximumFractionDigits: 1,
+    }).format(value);
+  } catch {
+    return String(value);
+  }
 }
 
 const dateTime = new Intl.DateTimeFormat("en-GB", {
@@ -86,6 +106,9 @@ export function todayInBrowser(): string {
 
 /** snake_case codes read as words: "billing_analyst" → "Billing analyst". */
 export function humanize(code: string): string {
-  const words = code.replaceAll(/[_.]/g, " ").trim();
+  const words = code
+    .replaceAll(/[_.]/g, " ")
+    .trim()
+    .replaceAll(/\bapi\b/gi, "API");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

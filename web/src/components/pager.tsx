@@ -10,7 +10,7 @@ export interface Cursor {
  * shown, Previous for rows before the first. `has_more` speaks about the
  * direction just travelled, so the other direction is known to exist.
  */
-export function pageLinks(cursor: Cursor, hasMore: boolean): { hasNext: boolean; hasPrevious: boolean } {
+function pageLinks(cursor: Cursor, hasMore: boolean): { hasNext: boolean; hasPrevious: boolean } {
   if (cursor.ending_before !== undefined) return { hasNext: true, hasPrevious: hasMore };
   if (cursor.starting_after !== undefined) return { hasNext: hasMore, hasPrevious: true };
   return { hasNext: hasMore, hasPrevious: false };
@@ -21,7 +21,8 @@ export function Pager(props: {
   rows: readonly { id: string }[];
   hasMore: boolean;
   onPage: (cursor: Cursor) => void;
-  label?: string;
+  /** What a row is, singular and plural: ["entry", "entries"]. */
+  noun: [string, string];
 }) {
   const { hasNext, hasPrevious } = pageLinks(props.cursor, props.hasMore);
   const first = props.rows[0]?.id;
@@ -29,7 +30,9 @@ export function Pager(props: {
   return (
     <Group justify="space-between" mt="xs">
       <Text size="xs" c="dimmed">
-        {props.rows.length === 0 ? "No rows" : `${props.rows.length} ${props.label ?? "rows"} on this page`}
+        {props.rows.length === 0
+          ? ""
+          : `${props.rows.length} ${props.rows.length === 1 ? props.noun[0] : props.noun[1]} on this page`}
       </Text>
       <Group gap="xs">
         <Button

@@ -36,7 +36,7 @@ export function PageHeader(props: { title: string; description?: ReactNode; acti
 export function ErrorAlert(props: { error: unknown; title?: string }) {
   if (props.error === null || props.error === undefined) return null;
   const error = props.error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = asSentence(error instanceof Error ? error.message : String(error));
   return (
     <Alert color="red" variant="light" title={props.title ?? "The request failed"} role="alert" mb="sm">
       <Text size="sm">{message}</Text>
@@ -54,11 +54,21 @@ export function ErrorAlert(props: { error: unknown; title?: string }) {
   );
 }
 
+/** The API writes messages in lower case for embedding; on their own they read as sentences. */
+function asSentence(message: string): string {
+  const trimmed = message.trim();
+  if (trimmed === "") return trimmed;
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 /** The message to show under a form field when the API named that field. */
 export function fieldError(error: unknown, field: string): string | undefined {
   if (!(error instanceof ApiError) || error.param === null) return undefined;
   const param = error.param;
-  return param === field || param.startsWith(`${field}.`) || param.startsWith(`${field}[`) ? error.message : undefined;
+  return param === field || param.startsWith(`${field}.`) || param.startsWith(`${field}[`)
+    ? asSentence(error.message)
+    : undefined;
 }
 
 /** A money figure: right-aligned, tabular digits, formatted in its currency. */

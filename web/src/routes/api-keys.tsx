@@ -100,7 +100,7 @@ export function ApiKeysPage() {
         cursor={cursor}
         rows={rows}
         hasMore={keys.data?.has_more ?? false}
-        label="keys"
+        noun={["key", "keys"]}
         onPage={(next) => void navigate({ search: { include_revoked, ...next } })}
       />
       <CreateKeyModal opened={creating} onClose={() => setCreating(false)} />

@@ -140,7 +140,7 @@ export function ApprovalsPage() {
         cursor={cursor}
         rows={rows}
         hasMore={approvals.data?.has_more ?? false}
-        label="approvals"
+        noun={["approval", "approvals"]}
         onPage={(next) => void navigate({ search: { ...(search.status ? { status: search.status } : {}), ...next } })}
       />
       <DecisionModal deciding={deciding} onClose={() => setDeciding(null)} />

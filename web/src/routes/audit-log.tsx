@@ -94,7 +94,7 @@ export function AuditLogPage() {
         cursor={query}
         rows={rows}
         hasMore={events.data?.has_more ?? false}
-        label="events"
+        noun={["event", "events"]}
         onPage={(cursor) =>
           void navigate({
             search: (prev) => ({ ...prev, starting_after: undefined, ending_before: undefined, ...cursor }),

@@ -123,7 +123,7 @@ export function JournalEntriesPage() {
         cursor={query}
         rows={rows}
         hasMore={entries.data?.has_more ?? false}
-        label="entries"
+        noun={["entry", "entries"]}
         onPage={(cursor) =>
           void navigate({
             search: (prev) => ({ ...prev, starting_after: undefined, ending_before: undefined, ...cursor }),
@@ -189,7 +189,7 @@ function EntryFilters() {
         />
         <TextInput
           label="Source type"
-          placeholder="invoice, payment, manual…"
+          placeholder="invoice, manual…"
           w={170}
           value={filters.source_type}
           onChange={(event) => setFilters({ ...filters, source_type: event.currentTarget.value })}

@@ -147,7 +147,7 @@ export function Shell() {
   return (
     <AppShell
       header={{ height: 52 }}
-      navbar={{ width: 236, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      navbar={{ width: 264, breakpoint: "sm", collapsed: { mobile: !opened } }}
       padding="lg"
     >
       <AppShell.Header px="md">

@@ -1,16 +1,33 @@
 import { BarChart } from "@mantine/charts";
-import { Badge, Group, Paper, Select, SimpleGrid, Stack, Switch, Table, Text } from "@mantine/core";
+import { Badge, Divider, Group, Paper, Select, SimpleGrid, Stack, Switch, Table, Text } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, type TrialBalance, type TrialBalanceAccount } from "../api.js";
 import { Amount, ErrorAlert, MessageRow, PageHeader } from "../components/ui.js";
-import { amountForChart, amountsEqual, formatAmount, humanize, isZero, sumAmounts, todayInBrowser } from "../format.js";
+import {
+  amountDifference,
+  amountForChart,
+  amountsEqual,
+  formatAmount,
+  formatCompact,
+  humanize,
+  isZero,
+  sumAmounts,
+  todayInBrowser,
+} from "../format.js";
 
 const route = getRouteApi("/signed-in/ledger/trial-balance");
 
 const TYPE_ORDER = ["asset", "liability", "equity", "revenue", "expense"];
+const TYPE_TOTAL_LABELS: Record<string, string> = {
+  asset: "Assets",
+  liability: "Liabilities",
+  equity: "Equity",
+  revenue: "Revenue",
+  expense: "Expenses",
+};
 
 function trialBalanceQuery(asOf: string, currency: string | undefined) {
   return {
@@ -168,6 +185,15 @@ function CurrencyRows(props: {
   );
 }
 
+/** Balances summed by account type, each on its normal side (assets as debits, revenue as credits). */
+function balancesByType(report: TrialBalance, currency: string): { type: string; balance: string }[] {
+  const accounts = report.accounts.filter((account) => account.currency === currency);
+  return TYPE_ORDER.map((type) => ({
+    type,
+    balance: sumAmounts(accounts.filter((account) => account.type === type).map((account) => account.balance)),
+  }));
+}
+
 /** Totals per currency, whether each balances, and where the balances sit by account type. */
 function Summary(props: { report: TrialBalance }) {
   const { report } = props;
@@ -182,42 +208,64 @@ function Summary(props: { report: TrialBalance }) {
             </Text>
           </Paper>
         ) : null}
-        {report.totals.map((total) => {
-          const balanced = amountsEqual(total.debit, total.credit);
-          return (
-            <Paper key={total.currency} withBorder p="md" radius="sm" data-testid={`totals-${total.currency}`}>
-              <Group justify="space-between" mb="xs">
-                <Text fw={600}>{total.currency} totals</Text>
-                {balanced ? (
-                  <Badge color="teal" variant="light" data-testid="balanced-badge">
-                    Balanced
-                  </Badge>
-                ) : (
-                  <Badge color="red" variant="filled" data-testid="balanced-badge">
-                    Out of balance
-                  </Badge>
-                )}
-              </Group>
-              <SimpleGrid cols={2} spacing="xs">
-                <Figure label="Debits" value={total.debit} currency={total.currency} />
-                <Figure label="Credits" value={total.credit} currency={total.currency} />
-              </SimpleGrid>
-            </Paper>
-          );
-        })}
+        {report.totals.map((total) => (
+          <CurrencyTotals key={total.currency} report={report} total={total} />
+        ))}
       </Stack>
       {chartCurrency === undefined ? null : <BalancesByType report={report} currency={chartCurrency} />}
     </SimpleGrid>
   );
 }
 
-function Figure(props: { label: string; value: string; currency: string }) {
+function CurrencyTotals(props: { report: TrialBalance; total: TrialBalance["totals"][number] }) {
+  const { total } = props;
+  const balanced = amountsEqual(total.debit, total.credit);
+  return (
+    <Paper withBorder p="md" radius="sm" data-testid={`totals-${total.currency}`}>
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>{total.currency} totals</Text>
+        {balanced ? (
+          <Badge color="teal" variant="light" data-testid="balanced-badge">
+            Balanced
+          </Badge>
+        ) : (
+          <Badge color="red" variant="filled" data-testid="balanced-badge">
+            Out of balance by {formatAmount(amountDifference(total.debit, total.credit), total.currency)}
+          </Badge>
+        )}
+      </Group>
+      <SimpleGrid cols={2} spacing="xs">
+        <Figure label="Debits" value={total.debit} currency={total.currency} />
+        <Figure label="Credits" value={total.credit} currency={total.currency} />
+      </SimpleGrid>
+      <Divider my="sm" />
+      <SimpleGrid cols={5} spacing="xs">
+        {balancesByType(props.report, total.currency).map((row) => (
+          <Figure
+            key={row.type}
+            label={TYPE_TOTAL_LABELS[row.type] ?? row.type}
+            value={row.balance}
+            currency={total.currency}
+            small
+          />
+        ))}
+      </SimpleGrid>
+    </Paper>
+  );
+}
+
+function Figure(props: { label: string; value: string; currency: string; small?: boolean }) {
   return (
     <Stack gap={0}>
       <Text size="xs" c="dimmed" tt="uppercase">
         {props.label}
       </Text>
-      <Text className="amount" ta="left" size="lg" fw={600}>
+      <Text
+        className="amount"
+        ta="left"
+        size={props.small === true ? "sm" : "lg"}
+        fw={props.small === true ? 500 : 600}
+      >
         {formatAmount(props.value, props.currency)}
       </Text>
     </Stack>
@@ -225,10 +273,9 @@ function Figure(props: { label: string; value: string; currency: string }) {
 }
 
 function BalancesByType(props: { report: TrialBalance; currency: string }) {
-  const accounts = props.report.accounts.filter((account) => account.currency === props.currency);
-  const data = TYPE_ORDER.map((type) => ({
-    type: humanize(type),
-    balance: amountForChart(sumAmounts(accounts.filter((a) => a.type === type).map((a) => a.balance))),
+  const data = balancesByType(props.report, props.currency).map((row) => ({
+    type: TYPE_TOTAL_LABELS[row.type] ?? row.type,
+    balance: amountForChart(row.balance),
   }));
   return (
     <Paper withBorder p="md" radius="sm">
@@ -240,7 +287,8 @@ function BalancesByType(props: { report: TrialBalance; currency: string }) {
         data={data}
         dataKey="type"
         series={[{ name: "balance", label: "Balance", color: "indigo.6" }]}
-        valueFormatter={(value) => formatAmount(String(value), props.currency)}
+        valueFormatter={(value) => formatAmount(value.toFixed(2), props.currency)}
+        yAxisProps={{ tickFormatter: (value: number) => formatCompact(value, props.currency), width: 64 }}
         tickLine="y"
         gridAxis="y"
         withTooltip

@@ -20,7 +20,7 @@ export function DeliveriesDrawer(props: { endpoint: WebhookEndpoint | undefined;
       opened={endpoint !== undefined}
       onClose={props.onClose}
       position="right"
-      size="80rem"
+      size="64rem"
       title={<Text fw={600}>Webhook deliveries</Text>}
     >
       {endpoint === undefined ? null : <Deliveries endpoint={endpoint} />}
@@ -40,8 +40,12 @@ function Deliveries(props: { endpoint: WebhookEndpoint }) {
   });
   const resend = useMutation({
     mutationFn: (id: string) => api.post<WebhookDelivery>(`/v1/webhook_deliveries/${encodeURIComponent(id)}/resend`),
-    onSuccess: async () => {
-      notifications.show({ color: "teal", title: "Queued", message: "The delivery will be sent again shortly." });
+    onSuccess: async (delivery) => {
+      notifications.show({
+        color: delivery.state === "succeeded" ? "teal" : "orange",
+        title: "Delivery resent",
+        message: `The delivery is ${delivery.state}.`,
+      });
       await queryClient.invalidateQueries({ queryKey });
     },
   });

@@ -1,0 +1,51 @@
+/**
+ * What other modules and the adapters (api, cli) may use from customers.
+ * Everything else in this folder is private to it.
+ */
+export { customerErrors } from "./errors.js";
+export {
+  CONTACT_ROLES,
+  type Contact,
+  type ContactRole,
+  CUSTOMER_ID_PREFIX,
+  type InvoiceDelivery,
+} from "./fields.js";
+export { type CustomerImportResult, type ImportRowResult, importCustomers } from "./import.js";
+export {
+  type Address,
+  type CustomerChanges,
+  type CustomerInput,
+  dueDate,
+  type Hold,
+  missingAddressFields,
+  type PaymentTerms,
+} from "./model.js";
+export { addCustomerNote, type CustomerNote, listCustomerNotes, setCustomerNotePinned } from "./notes.js";
+export { type PurchaseOrderStanding, purchaseOrderStanding } from "./purchase-order-model.js";
+export {
+  type ConsumptionOptions,
+  consumePurchaseOrder,
+  createPurchaseOrder,
+  getPurchaseOrder,
+  listPurchaseOrders,
+  type PurchaseOrder,
+  releasePurchaseOrder,
+  updatePurchaseOrder,
+} from "./purchase-orders.js";
+export { customerRoutes } from "./routes.js";
+export {
+  archiveCustomer,
+  type BillingAccount,
+  type Customer,
+  createCustomer,
+  customerHistory,
+  getCustomer,
+  listCustomers,
+  placeBillingHold,
+  placeCreditHold,
+  releaseBillingHold,
+  releaseCreditHold,
+  unarchiveCustomer,
+  updateCustomer,
+} from "./service.js";
+export { TAX_ID_TYPES, type TaxId, type TaxIdType } from "./tax-ids.js";
