@@ -27,11 +27,13 @@ import { benchDatabase, percentile, report } from "./support.js";
  *
  * Afterwards it checks that the kept balances equal the sum of the lines and
  * that the trial balance balances: a fast wrong ledger is no result.
+ * Environment: BENCH_LEDGER_BATCH_SIZE, _BATCHES, _SINGLE_POSTS, _SINGLE_CALLERS, _REPEATS.
  */
 const BATCH_SIZE = Number(process.env.BENCH_LEDGER_BATCH_SIZE ?? 1000);
 const BATCHES = Number(process.env.BENCH_LEDGER_BATCHES ?? 60);
 const SINGLE_POSTS = Number(process.env.BENCH_LEDGER_SINGLE_POSTS ?? 8000);
 const SINGLE_CALLERS = Number(process.env.BENCH_LEDGER_SINGLE_CALLERS ?? 8);
+const REPEATS = Number(process.env.BENCH_LEDGER_REPEATS ?? 3);
 const CUSTOMERS = 1000;
 
 const database = await benchDatabase(20);
@@ -59,7 +61,7 @@ function transfer(tag: string): EntryInput {
   };
 }
 
-async function batched(callers: number): Promise<void> {
+async function batched(callers: number): Promise<number> {
   const batches = Array.from({ length: BATCHES }, () => Array.from({ length: BATCH_SIZE }, () => transfer("batch")));
   const durations: number[] = [];
   let next = 0;
@@ -86,9 +88,10 @@ async function batched(callers: number): Promise<void> {
     batch_p50_ms: Number(percentile(durations, 50).toFixed(1)),
     batch_p99_ms: Number(percentile(durations, 99).toFixed(1)),
   });
+  return (BATCHES * BATCH_SIZE) / seconds;
 }
 
-async function single(callers: number): Promise<void> {
+async function single(callers: number): Promise<number> {
   const inputs = Array.from({ length: SINGLE_POSTS }, () => transfer("single"));
   const latencies: number[] = [];
   let next = 0;
@@ -113,6 +116,24 @@ async function single(callers: number): Promise<void> {
     posts_per_s: Math.round(SINGLE_POSTS / seconds),
     p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+  });
+  return SINGLE_POSTS / seconds;
+}
+
+/**
+ * The machine is shared (two cores, other processes): each measurement runs
+ * REPEATS times and the summary gives the median and the best.
+ */
+async function repeated(name: string, callers: number, measure: (callers: number) => Promise<number>): Promise<void> {
+  const rates: number[] = [];
+  for (let run = 0; run < REPEATS; run++) rates.push(await measure(callers));
+  rates.sort((a, b) => a - b);
+  report({
+    benchmark: `${name}_summary`,
+    callers,
+    runs: REPEATS,
+    median_per_s: Math.round(percentile(rates, 50)),
+    best_per_s: Math.round(rates.at(-1) ?? 0),
   });
 }
 
@@ -146,8 +167,8 @@ await postEntriesBatch(
 );
 for (let index = 0; index < 200; index++) await postEntry(deps, ctx, transfer("warmup"));
 
-await batched(1);
-await batched(2);
-await single(SINGLE_CALLERS);
+await repeated("ledger_batch_transfers", 1, batched);
+await repeated("ledger_batch_transfers", 2, batched);
+await repeated("ledger_single_posts_hot_account", SINGLE_CALLERS, single);
 await checkBooks();
 await database.close();

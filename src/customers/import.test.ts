@@ -127,6 +127,7 @@ describe("accrue customers import", () => {
   });
 
   async function accrue(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
+    process.exitCode = undefined;
     const program = new Command("accrue").exitOverride();
     registerCustomers(program);
     let out = "";
@@ -154,7 +155,7 @@ describe("accrue customers import", () => {
     );
     const { out, exitCode } = await accrue("customers", "import", file);
     const lines = out.trim().split("\n");
-    expect(lines[0]).toMatch(/^row 2 {2}created {3}INITECH {2}cus_\w+$/);
+    expect(lines[0]).toMatch(/^row 2 {2}created {4}INITECH {2}cus_\w+$/);
     expect(lines[1]).toMatch(/^row 3 {2}error {6}HOOLI {2}invalid_postal_code \[billing_postal_code\]: /);
     expect(lines[2]).toBe("2 rows: 1 created, 0 updated, 0 unchanged, 1 failed");
     expect(exitCode).toBe(1);

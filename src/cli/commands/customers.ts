@@ -27,7 +27,14 @@ export function register(program: Command): void {
       "\nEach row is saved on its own: a bad row is reported and the rest go ahead. Re-importing a file updates\nwhat changed and leaves the rest; an empty cell leaves a field as it is. Exits 1 if any row failed.\n\nExample:\n  accrue customers import customers.csv",
     )
     .action(async (file: string) => {
-      const text = await readFile(file, "utf8");
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (error) {
+        process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const ctx = {
         ...systemContext("customers_import", newId("request")),
         reason: `import of ${path.basename(file)}`,
