@@ -119,7 +119,7 @@ function authRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags: ["access"],
           summary: "Sign out",
           description: "Ends the session behind the cookie (needs `X-CSRF-Token`) and clears the cookie.",
-          body: z.strictObject({}).optional(),
+          body: z.strictObject({}).nullish(),
           response: { 200: z.object({ signed_out: z.literal(true) }), ...errorResponses },
         },
       },
