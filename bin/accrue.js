@@ -6,5 +6,6 @@ register();
 const { main } = await import("../src/cli/main.ts");
 main(process.argv).catch((error) => {
   console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  // Exit now: the embedded database's exit hook would otherwise end the process with status 0.
+  process.exit(1);
 });

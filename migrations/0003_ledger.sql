@@ -91,11 +91,11 @@ create index ledger_lines_account_date on ledger_lines (account_id, effective_da
 -- so its plan never goes stale as the tables grow.
 --
 -- No row-level foreign keys on lines: they were measured at 45% of a
--- 1,000-entry batch's insert time. Posting checks that every line's account
--- exists and is in the line's currency (model.ts, from the accounts read in
--- the posting transaction), and accounts can be neither deleted nor moved to
--- another currency (ledger_accounts_guard), so what was true when a line was
--- posted stays true.
+-- 1,000-entry batch's insert time. The posting statement (ledger_post_entries)
+-- checks once per statement that every line's account exists and is in the
+-- line's currency, and accounts can be neither deleted nor moved to another
+-- currency (ledger_accounts_guard), so what was true when a line was posted
+-- stays true.
 create function ledger_lines_balance_check() returns trigger language plpgsql as $$
 begin
   if exists (select 1 from new_lines group by entry_id, currency having sum(debit) <> sum(credit)) then
@@ -170,8 +170,10 @@ end $$;
 --   'posted', idempotency key, entry id        for each entry inserted;
 --   'period_closed', idempotency key, date     the first entry dated in the closed
 --                                              period (nothing is inserted);
---   'account_archived', null, account id       a line on an archived account
---                                              (nothing is inserted).
+--   'account_archived', null, account id       a line on an archived account, or
+--   'account_not_found' / 'account_currency_mismatch': a line on an account that
+--                                              does not exist or is in another
+--                                              currency (nothing is inserted).
 -- An entry whose key has posted already is skipped and reported by no row: it is
 -- a replay, and its period and accounts are not checked again.
 --
@@ -196,9 +198,15 @@ begin
     if found then return; end if;
   end if;
   return query
-    select 'account_archived', null::text, a.id
-    from ledger_accounts a
-    where a.id = any(p_line_accounts) and a.archived
+    select case
+             when a.id is null then 'account_not_found'
+             when a.currency <> u.currency then 'account_currency_mismatch'
+             else 'account_archived'
+           end,
+           null::text, u.account
+    from (select distinct x.account, x.currency from unnest(p_line_accounts, p_line_currencies) as x(account, currency)) u
+    left join ledger_accounts a on a.id = u.account
+    where a.id is null or a.archived or a.currency <> u.currency
     limit 1;
   if found then return; end if;
   return query

@@ -3,14 +3,14 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Logger } from "pino";
+import pino, { type Logger } from "pino";
 import type { Config } from "../kernel/config.js";
 import type { Deps } from "../kernel/deps.js";
 import { newId } from "../kernel/ids.js";
@@ -37,7 +37,8 @@ export interface AppOptions extends Deps {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: Deps = { db: options.db, clock: options.clock };
   const app = Fastify({
-    logger: options.logger ?? false,
+    // A pino instance from the server, or none at all in tests.
+    loggerInstance: (typeof options.logger === "object" ? options.logger : pino({ enabled: options.logger === true })) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     genReqId: () => newId("request"),
     requestIdHeader: false,

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
-import { openRuntime } from "../kernel/runtime.js";
+import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
 import { webhookQueues } from "../webhooks/index.js";
 import { buildApp } from "./app.js";
 import { maintenanceQueues, scheduleMaintenance } from "./maintenance.js";
@@ -18,6 +18,15 @@ export interface StartedServer {
  */
 export async function startServer(): Promise<StartedServer> {
   const runtime = await openRuntime({ ownsDatabaseServer: true, poolSize: 20 });
+  try {
+    return await startOn(runtime);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
+
+async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
   const logger = pino({ level: runtime.config.logLevel, base: { service: "accrue" } });
   await prepareDatabase(runtime.db, runtime.connectionString);
   const deps = { db: runtime.db, clock: runtime.clock };

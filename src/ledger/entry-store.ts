@@ -56,7 +56,7 @@ export interface EntryToInsert extends PreparedEntry {
 export type PostingOutcome =
   | { kind: "posted"; inserted: Map<string, string> }
   | { kind: "period_closed"; idempotency_key: string; closed_through: string }
-  | { kind: "account_archived"; account_id: string };
+  | { kind: "account_archived" | "account_not_found"; account_id: string };
 
 /**
  * Writes entries, their lines and the netted balance changes in one round
@@ -101,10 +101,13 @@ export async function insertEntries(
       case "period_closed":
         return { kind: "period_closed", idempotency_key: row.result_key ?? "", closed_through: row.result_value };
       case "account_archived":
-        return { kind: "account_archived", account_id: row.result_value };
+      case "account_not_found":
+        return { kind: row.result_kind, account_id: row.result_value };
       case "posted":
         inserted.set(row.result_key ?? "", row.result_value);
         break;
+      case "account_currency_mismatch":
+        throw new Error(`a line is not in account ${row.result_value}'s currency, which never changes`);
       default:
         throw new Error(`ledger_post_entries returned an unknown outcome ${row.result_kind}`);
     }

@@ -7,9 +7,9 @@ import "./errors.js";
 
 /**
  * The ledger's rules as plain functions: what a valid journal entry is, which
- * side an account's balance sits on, how a reversal mirrors an entry, how
- * postings net into balance changes and how a trial balance adds up. No I/O
- * and no clock, so every rule is tested without a database.
+ * side an account's balance sits on, how a reversal mirrors an entry, how a
+ * trial balance adds up and when a period may close. No I/O and no clock, so
+ * every rule is tested without a database.
  */
 
 export const ACCOUNT_TYPES = ["asset", "liability", "equity", "revenue", "expense"] as const;
@@ -110,7 +110,7 @@ export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
 export const LINE_AMOUNT_LIMIT = new Decimal("1e18");
 const SOURCE_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,39}$/;
 
-function invalid(code: string, message: string, param: string): DomainError {
+function refusal(code: string, message: string, param: string): DomainError {
   return new DomainError(code, message, { param });
 }
 
@@ -118,7 +118,7 @@ function readAmount(value: Decimal | string | undefined, param: string): Decimal
   if (value === undefined) return undefined;
   // Text goes through the canonical grammar ("1e3" and "0x10" are not amounts); a Decimal is taken as it is.
   const amount = typeof value === "string" ? parseAmount(value, param) : new Decimal(value);
-  if (!amount.isFinite()) throw invalid("invalid_amount", "an amount must be a finite number", param);
+  if (!amount.isFinite()) throw refusal("invalid_amount", "an amount must be a finite number", param);
   return amount;
 }
 
@@ -127,19 +127,19 @@ function lineSides(line: LineInput, index: number): { debit: Decimal; credit: De
   const debit = readAmount(line.debit, `lines.${index}.debit`);
   const credit = readAmount(line.credit, `lines.${index}.credit`);
   if ((debit === undefined) === (credit === undefined)) {
-    throw invalid("line_side_invalid", `line ${index} needs exactly one of debit and credit`, `lines.${index}`);
+    throw refusal("line_side_invalid", `line ${index} needs exactly one of debit and credit`, `lines.${index}`);
   }
   const side = debit === undefined ? "credit" : "debit";
   const amount = (debit ?? credit) as Decimal;
   if (!amount.isPositive() || amount.isZero()) {
-    throw invalid(
+    throw refusal(
       "line_side_invalid",
       `line ${index}: the ${side} must be greater than zero`,
       `lines.${index}.${side}`,
     );
   }
   if (amount.gte(LINE_AMOUNT_LIMIT)) {
-    throw invalid("amount_out_of_range", `line ${index}: amounts stop below 10^18`, `lines.${index}.${side}`);
+    throw refusal("amount_out_of_range", `line ${index}: amounts stop below 10^18`, `lines.${index}.${side}`);
   }
   const zero = new Decimal(0);
   return side === "debit" ? { debit: amount, credit: zero } : { debit: zero, credit: amount };
@@ -150,7 +150,7 @@ function checkPrecision(line: PreparedLine, index: number): void {
   const minorUnits = currencyMinorUnits(line.currency);
   const side = line.debit.isZero() ? "credit" : "debit";
   if (line[side].decimalPlaces() > minorUnits) {
-    throw invalid(
+    throw refusal(
       "amount_precision",
       `line ${index}: ${line[side].toString()} has more than the ${minorUnits} decimals ${line.currency} is kept in`,
       `lines.${index}.${side}`,
@@ -201,26 +201,26 @@ function checkBalanced(lines: readonly PreparedLine[]): void {
 function checkHeader(input: EntryInput): void {
   const key = input.idempotency_key;
   if (typeof key !== "string" || key.length === 0 || key.length > IDEMPOTENCY_KEY_LENGTH_MAX) {
-    throw invalid(
+    throw refusal(
       "entry_key_invalid",
       `an idempotency key is 1 to ${IDEMPOTENCY_KEY_LENGTH_MAX} characters`,
       "idempotency_key",
     );
   }
   if (!SOURCE_TYPE_PATTERN.test(input.source_type)) {
-    throw invalid("source_invalid", "a source type is lower-case snake_case, e.g. invoice", "source.type");
+    throw refusal("source_invalid", "a source type is lower-case snake_case, e.g. invoice", "source.type");
   }
   if (input.source_id.length === 0 || input.source_id.length > 100) {
-    throw invalid("source_invalid", "a source id is 1 to 100 characters", "source.id");
+    throw refusal("source_invalid", "a source id is 1 to 100 characters", "source.id");
   }
   if ((input.memo ?? "").length > MEMO_LENGTH_MAX) {
-    throw invalid("invalid_request", `a memo is at most ${MEMO_LENGTH_MAX} characters`, "memo");
+    throw refusal("invalid_request", `a memo is at most ${MEMO_LENGTH_MAX} characters`, "memo");
   }
   if (input.lines.length < 2) {
-    throw invalid("entry_lines_too_few", "a journal entry has at least two lines", "lines");
+    throw refusal("entry_lines_too_few", "a journal entry has at least two lines", "lines");
   }
   if (input.lines.length > ENTRY_LINES_MAX) {
-    throw invalid("entry_lines_too_many", `a journal entry has at most ${ENTRY_LINES_MAX} lines`, "lines");
+    throw refusal("entry_lines_too_many", `a journal entry has at most ${ENTRY_LINES_MAX} lines`, "lines");
   }
 }
 
@@ -286,7 +286,7 @@ export function prepareEntry(
       });
     }
     if (account.archived) {
-      throw invalid("account_archived", `account ${account.code} is archived`, `lines.${index}.account`);
+      throw refusal("account_archived", `account ${account.code} is archived`, `lines.${index}.account`);
     }
     const prepared = { account_id: account.id, currency: account.currency, ...sides };
     checkPrecision(prepared, index);
@@ -323,7 +323,7 @@ export interface PostedEntryFacts {
  */
 export function checkReversible(entry: PostedEntryFacts): void {
   if (entry.reverses_entry_id !== null) {
-    throw invalid(
+    throw refusal(
       "reversal_not_reversible",
       `entry ${entry.id} is itself a reversal; post a new entry to restore the original`,
       "id",
@@ -352,34 +352,6 @@ export function reversalKey(entryId: string): string {
 
 // ---------------------------------------------------------------------------
 // Balances
-
-export interface BalanceChange {
-  account_id: string;
-  debit: Decimal;
-  credit: Decimal;
-}
-
-/**
- * Nets many entries' lines into one change per account, sorted by account id:
- * the balance rows are then locked in one stable order by every posting, so
- * two postings touching the same accounts queue instead of deadlocking.
- */
-export function netBalanceChanges(entries: readonly { lines: readonly PreparedLine[] }[]): BalanceChange[] {
-  const changes = new Map<string, BalanceChange>();
-  for (const entry of entries) {
-    for (const line of entry.lines) {
-      const change = changes.get(line.account_id) ?? {
-        account_id: line.account_id,
-        debit: new Decimal(0),
-        credit: new Decimal(0),
-      };
-      change.debit = change.debit.plus(line.debit);
-      change.credit = change.credit.plus(line.credit);
-      changes.set(line.account_id, change);
-    }
-  }
-  return [...changes.values()].sort((a, b) => (a.account_id < b.account_id ? -1 : 1));
-}
 
 export interface TrialBalanceRow {
   account: AccountFacts;
@@ -432,7 +404,7 @@ export function checkClose(state: PeriodState, through: string): void {
 export function checkReopen(state: PeriodState, reason: string | undefined): string {
   const trimmed = (reason ?? "").trim();
   if (trimmed === "") {
-    throw invalid("reopen_reason_required", "say why the period is being reopened", "reason");
+    throw refusal("reopen_reason_required", "say why the period is being reopened", "reason");
   }
   if (state.lock_id === null) {
     throw new DomainError("period_not_closed", "no period is closed", { param: "reason" });

