@@ -28,7 +28,12 @@ async function send(index: number): Promise<{ ms: number; status: number }> {
       "content-type": "application/json",
       "idempotency-key": `bench-${index}`,
     },
-    body: JSON.stringify({ code: `9${String(index).padStart(6, "0")}`, name: `Bench account ${index}`, type: "asset", currency: "USD" }),
+    body: JSON.stringify({
+      code: `9${String(index).padStart(6, "0")}`,
+      name: `Bench account ${index}`,
+      type: "asset",
+      currency: "USD",
+    }),
   });
   await response.arrayBuffer();
   return { ms: performance.now() - started, status: response.status };

@@ -33,7 +33,15 @@ interface Running {
 async function serve(): Promise<Running> {
   const child = spawn(process.execPath, [path.join(ROOT, "bin/accrue.js"), "serve"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ACCRUE_DATA_DIR: dataDir, ACCRUE_BOOTSTRAP_API_KEY: apiKey, LOG_LEVEL: "warn", DATABASE_URL: "" },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ACCRUE_DATA_DIR: dataDir,
+      ACCRUE_BOOTSTRAP_API_KEY: apiKey,
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -75,7 +83,9 @@ describe.runIf(embedded)("accrue serve on the embedded PostgreSQL", () => {
     expect(server.output()).toContain(apiKey);
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
-    const balance = await fetch(`${server.url}/v1/ledger/trial_balance`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const balance = await fetch(`${server.url}/v1/ledger/trial_balance`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(balance.status).toBe(200);
     server.child.kill("SIGTERM");
     expect(await exited(server.child)).toBe(0);
@@ -89,7 +99,9 @@ describe.runIf(embedded)("accrue serve on the embedded PostgreSQL", () => {
     await exited(second.child);
     // The killed process's PostgreSQL may still be running; the next start adopts or recovers it.
     const third = await serve();
-    const balance = await fetch(`${third.url}/v1/ledger/trial_balance`, { headers: { authorization: `Bearer ${apiKey}` } });
+    const balance = await fetch(`${third.url}/v1/ledger/trial_balance`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(balance.status).toBe(200);
     third.child.kill("SIGTERM");
     expect(await exited(third.child)).toBe(0);

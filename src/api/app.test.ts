@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { freshDatabase } from "../../test/support/database.js";
 import { testApp } from "../../test/support/app.js";
+import { freshDatabase } from "../../test/support/database.js";
 import { TestClock } from "../kernel/clock.js";
 
 const { db } = await freshDatabase();
@@ -48,7 +48,11 @@ describe("the API frame", () => {
   });
 
   it("answers an unknown route with the error shape and a request id", async () => {
-    const response = await app.inject({ method: "GET", url: "/v1/nothing_here", headers: { authorization: `Bearer ${adminKey}` } });
+    const response = await app.inject({
+      method: "GET",
+      url: "/v1/nothing_here",
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
     expect(response.statusCode).toBe(404);
     const { error } = response.json();
     expect(error).toMatchObject({ type: "invalid_request_error", code: "route_not_found" });

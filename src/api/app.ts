@@ -38,7 +38,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: Deps = { db: options.db, clock: options.clock };
   const app = Fastify({
     // A pino instance from the server, or none at all in tests.
-    loggerInstance: (typeof options.logger === "object" ? options.logger : pino({ enabled: options.logger === true })) as FastifyBaseLogger,
+    loggerInstance: (typeof options.logger === "object"
+      ? options.logger
+      : pino({ enabled: options.logger === true })) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     genReqId: () => newId("request"),
     requestIdHeader: false,

@@ -7,7 +7,7 @@ import { assertNever, DomainError, type ErrorKind, registerErrorCodes } from "..
  * stable code; its kind decides the status. Everything unexpected is a 500
  * that names no internals.
  */
-export const apiErrors = registerErrorCodes({
+registerErrorCodes({
   invalid_json: "invalid",
   parameter_invalid: "invalid",
   parameter_missing: "invalid",
@@ -93,7 +93,8 @@ function fromValidation(error: FastifyError & { validation: ValidationIssue[]; v
     path = path === "" ? first.params.keys[0] : `${path}.${first.params.keys[0]}`;
     return errorPayload("parameter_unknown", "invalid", `unknown field: ${path}`, path);
   }
-  const where = error.validationContext === "body" || error.validationContext === undefined ? "" : `${error.validationContext} `;
+  const where =
+    error.validationContext === "body" || error.validationContext === undefined ? "" : `${error.validationContext} `;
   const message = `${where}${path === "" ? "request" : path}: ${first.message ?? "is invalid"}`;
   // A schema can name the domain code it stands for (amounts say invalid_amount).
   const named = first.keyword === "custom" ? first.params?.params?.code : undefined;

@@ -23,7 +23,10 @@ let failNext = false;
 const app = await buildApp(deps);
 app.post(
   "/v1/test_rows",
-  { config: { permission: "ledger:write" }, schema: { body: z.strictObject({ name: z.string(), slow: z.boolean().optional() }) } },
+  {
+    config: { permission: "ledger:write" },
+    schema: { body: z.strictObject({ name: z.string(), slow: z.boolean().optional() }) },
+  },
   async (request, reply) => {
     const body = request.body as { name: string; slow?: boolean };
     if (failNext) {
@@ -74,12 +77,18 @@ describe("Idempotency-Key", () => {
     await post("order-1002", { name: "b" });
     const reused = await post("order-1002", { name: "c" });
     expect(reused.statusCode).toBe(409);
-    expect(reused.json().error).toMatchObject({ code: "idempotency_key_reused", type: "idempotency_error", param: "Idempotency-Key" });
+    expect(reused.json().error).toMatchObject({
+      code: "idempotency_key_reused",
+      type: "idempotency_error",
+      param: "Idempotency-Key",
+    });
   });
 
   it("runs concurrent requests with one key once", async () => {
     const before = await rows();
-    const responses = await Promise.all(Array.from({ length: 10 }, () => post("order-1003", { name: "d", slow: true })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => post("order-1003", { name: "d", slow: true })),
+    );
     expect(responses.map((response) => response.statusCode)).toEqual(Array(10).fill(201));
     expect(new Set(responses.map((response) => response.body)).size).toBe(1);
     expect(responses.filter((response) => response.headers["idempotent-replayed"] === "true")).toHaveLength(9);

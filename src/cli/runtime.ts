@@ -1,2 +1,2 @@
 // Commands open their database through the kernel's runtime.
-export { type Runtime, withRuntime } from "../kernel/runtime.js";
+export { withRuntime } from "../kernel/runtime.js";

@@ -35,10 +35,6 @@ export function errorKindOf(code: string): ErrorKind {
   return registry.get(code) ?? "invalid";
 }
 
-export function knownErrorCodes(): ReadonlyMap<string, ErrorKind> {
-  return registry;
-}
-
 export class DomainError extends Error {
   readonly code: string;
   readonly param: string | undefined;
@@ -57,7 +53,7 @@ export class DomainError extends Error {
   }
 }
 
-export const kernelErrors = registerErrorCodes({
+registerErrorCodes({
   invalid_amount: "invalid",
   invalid_currency: "invalid",
   invalid_date: "invalid",

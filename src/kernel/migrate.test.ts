@@ -28,7 +28,9 @@ describe("migrations", () => {
     expect(first.applied).toHaveLength(all.length);
     const second = await migrate(db);
     expect(second).toEqual({ applied: [], alreadyApplied: all.length });
-    const tables = await sql<{ n: string }>`select count(*) as n from information_schema.tables where table_schema = 'public'`.execute(db);
+    const tables = await sql<{
+      n: string;
+    }>`select count(*) as n from information_schema.tables where table_schema = 'public'`.execute(db);
     expect(Number(tables.rows[0]?.n)).toBeGreaterThan(5);
     await db.destroy();
   });

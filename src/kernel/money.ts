@@ -2,7 +2,7 @@ import { Decimal as DecimalJs } from "decimal.js";
 import { currencyMinorUnits } from "./currencies.js";
 import { assert, DomainError } from "./errors.js";
 
-export { CURRENCY_CODES, type CurrencyCode, currencyMinorUnits, isCurrency, parseCurrency } from "./currencies.js";
+export { CURRENCY_CODES, currencyMinorUnits, isCurrency, parseCurrency } from "./currencies.js";
 
 /** Unit prices carry up to 12 decimal places (usage priced at 0.00042 a unit). */
 export const AMOUNT_FRACTION_DIGITS_MAX = 12;
@@ -26,12 +26,6 @@ export const Decimal = DecimalJs.clone({
   toExpPos: 100,
 });
 export type Decimal = DecimalJs;
-
-/** An amount together with the currency it is in; one never travels without the other. */
-export interface Money {
-  amount: Decimal;
-  currency: string;
-}
 
 /**
  * Canonical decimal text only. One leading zero at most ("0.5" yes, "007"

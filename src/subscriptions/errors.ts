@@ -1,7 +1,7 @@
 import { registerErrorCodes } from "../kernel/errors.js";
 
 /** The subscriptions module's stable error codes and how the API answers each. */
-export const subscriptionErrors = registerErrorCodes({
+registerErrorCodes({
   invalid_proration_behavior: "invalid",
   invalid_seat_count: "invalid",
   // A change dated outside the period it is prorated against: the caller picked the wrong period.

@@ -137,6 +137,6 @@ export function responseExcerpt(bytes: Uint8Array): string {
 }
 
 /** A secret signs while it has no expiry or its expiry is still ahead. */
-export function secretIsActive(expiresAt: Temporal.Instant | null, at: Temporal.Instant): boolean {
+function secretIsActive(expiresAt: Temporal.Instant | null, at: Temporal.Instant): boolean {
   return expiresAt === null || Temporal.Instant.compare(expiresAt, at) > 0;
 }

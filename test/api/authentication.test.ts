@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TestClock } from "../../src/kernel/clock.js";
-import { freshDatabase } from "../support/database.js";
 import { testApp } from "../support/app.js";
+import { freshDatabase } from "../support/database.js";
 import { isWrite, operations, PUBLIC_V1_ROUTES } from "./openapi-walk.js";
 
 /**
@@ -24,7 +24,11 @@ describe("every /v1 route", () => {
     const failures: string[] = [];
     for (const route of routes) {
       if (PUBLIC_V1_ROUTES.has(`${route.method} ${route.path}`)) continue;
-      const response = await app.inject({ method: route.method, url: route.url, payload: isWrite(route) ? {} : undefined });
+      const response = await app.inject({
+        method: route.method,
+        url: route.url,
+        payload: isWrite(route) ? {} : undefined,
+      });
       if (response.statusCode !== 401 || response.json().error?.code !== "unauthenticated") {
         failures.push(`${route.method} ${route.path} → ${response.statusCode}`);
       }
@@ -38,8 +42,13 @@ describe("every /v1 route", () => {
     for (const route of routes) {
       if (PUBLIC_V1_ROUTES.has(`${route.method} ${route.path}`)) continue;
       for (const key of badKeys) {
-        const response = await app.inject({ method: route.method, url: route.url, headers: { authorization: `Bearer ${key}` } });
-        if (response.statusCode !== 401) failures.push(`${route.method} ${route.path} with "${key}" → ${response.statusCode}`);
+        const response = await app.inject({
+          method: route.method,
+          url: route.url,
+          headers: { authorization: `Bearer ${key}` },
+        });
+        if (response.statusCode !== 401)
+          failures.push(`${route.method} ${route.path} with "${key}" → ${response.statusCode}`);
       }
     }
     expect(failures).toEqual([]);
@@ -50,11 +59,17 @@ describe("every /v1 route", () => {
     const failures: string[] = [];
     for (const route of routes) {
       if (PUBLIC_V1_ROUTES.has(`${route.method} ${route.path}`)) continue;
-      const response = await app.inject({ method: route.method, url: route.url, headers: readOnly, payload: isWrite(route) ? {} : undefined });
+      const response = await app.inject({
+        method: route.method,
+        url: route.url,
+        headers: readOnly,
+        payload: isWrite(route) ? {} : undefined,
+      });
       const code = response.json().error?.code;
       // Signing in and out is every caller's own business, not a write to the books.
       if (isWrite(route) && !route.path.startsWith("/v1/auth/")) {
-        if (response.statusCode !== 403 || code !== "permission_denied") failures.push(`${route.method} ${route.path} → ${response.statusCode} ${code}`);
+        if (response.statusCode !== 403 || code !== "permission_denied")
+          failures.push(`${route.method} ${route.path} → ${response.statusCode} ${code}`);
       }
       if (!isWrite(route) && (response.statusCode === 401 || response.statusCode >= 500)) {
         failures.push(`${route.method} ${route.path} → ${response.statusCode} ${code}`);

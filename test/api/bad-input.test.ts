@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { TestClock } from "../../src/kernel/clock.js";
-import { freshDatabase } from "../support/database.js";
 import { testApp } from "../support/app.js";
+import { freshDatabase } from "../support/database.js";
 import { type JsonSchema, type Operation, operations } from "./openapi-walk.js";
 
 /**
@@ -27,7 +27,16 @@ const HOSTILE_STRINGS = [
   "١٢٣",
   "NaN",
 ];
-const BAD_AMOUNTS = ["1e3", "NaN", "Infinity", "", "12,50", " 1", "0.0000000000001", "99999999999999999999999999999999999"];
+const BAD_AMOUNTS = [
+  "1e3",
+  "NaN",
+  "Infinity",
+  "",
+  "12,50",
+  " 1",
+  "0.0000000000001",
+  "99999999999999999999999999999999999",
+];
 const TEN_MEGABYTES = JSON.stringify({ blob: "x".repeat(10 * 1024 * 1024) });
 const DEEPLY_NESTED = `${'{"a":'.repeat(5000)}1${"}".repeat(5000)}`;
 const BAD_DATES = ["2026-02-30", "2026-13-01", "yesterday", "2026-11-23T25:00:00Z", ""];
@@ -102,17 +111,21 @@ function bodyCases(route: Operation): Case[] {
       cases.push({ name: `${name}: hostile string`, payload: { [name]: hostile }, expectParam: true });
     }
     if (looksLikeAmount(name, property)) {
-      for (const amount of BAD_AMOUNTS) cases.push({ name: `${name}: amount ${amount}`, payload: { [name]: amount }, expectParam: true });
+      for (const amount of BAD_AMOUNTS)
+        cases.push({ name: `${name}: amount ${amount}`, payload: { [name]: amount }, expectParam: true });
     }
     if (looksLikeDate(name, property)) {
-      for (const date of BAD_DATES) cases.push({ name: `${name}: date ${date}`, payload: { [name]: date }, expectParam: true });
+      for (const date of BAD_DATES)
+        cases.push({ name: `${name}: date ${date}`, payload: { [name]: date }, expectParam: true });
     }
   }
   return cases;
 }
 
 function queryCases(route: Operation): Case[] {
-  const cases: Case[] = [{ name: "unknown query parameter", url: `${route.url}?surely_not_a_parameter=1`, expectParam: true }];
+  const cases: Case[] = [
+    { name: "unknown query parameter", url: `${route.url}?surely_not_a_parameter=1`, expectParam: true },
+  ];
   for (const [name, property] of Object.entries(route.querySchema?.properties ?? {})) {
     const type = Array.isArray(property.type) ? property.type[0] : property.type;
     if (type === "integer" || type === "number") {
@@ -133,7 +146,12 @@ function pathCases(route: Operation): Case[] {
     route.path.replace(/\{[^}]+\}/g, encodeURIComponent("' or 1=1 --")),
     route.path.replace(/\{[^}]+\}/g, "x".repeat(300)),
   ];
-  return urls.map((url) => ({ name: `path ${url.slice(0, 40)}`, url, payload: route.method === "GET" ? undefined : {}, expectParam: false }));
+  return urls.map((url) => ({
+    name: `path ${url.slice(0, 40)}`,
+    url,
+    payload: route.method === "GET" ? undefined : {},
+    expectParam: false,
+  }));
 }
 
 describe("bad input on every route", () => {
@@ -148,7 +166,10 @@ describe("bad input on every route", () => {
         const response = await app.inject({
           method: route.method,
           url: testCase.url ?? route.url,
-          headers: { ...headers, ...(payload === undefined ? {} : { "content-type": testCase.contentType ?? "application/json" }) },
+          headers: {
+            ...headers,
+            ...(payload === undefined ? {} : { "content-type": testCase.contentType ?? "application/json" }),
+          },
           ...(payload === undefined ? {} : { payload }),
         });
         sent++;
