@@ -15,7 +15,19 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addHelpText(
       "after",
-      "\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
+      [
+        "",
+        "Examples:",
+        "  accrue serve                              run the API and the web app on http://localhost:4000",
+        "  accrue migrate                            apply database migrations",
+        '  accrue users create --email ana@example.com --name "Ana Ruiz" --role ar_specialist',
+        "  accrue keys create --role developer       print a new API key's secret (only the secret)",
+        "  accrue ledger trial-balance --as-of 2026-10-31",
+        "  accrue audit verify                       check the audit log's hash chain",
+        "  accrue jobs list --state failed           see what failed or died",
+        "  accrue customers import customers.csv     create or update billing accounts",
+      ].join("\n") +
+        "\n\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
     );
   registerServe(program);
   registerMigrate(program);
