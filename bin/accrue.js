@@ -4,8 +4,14 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/cli/main.ts");
-main(process.argv).catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  // Exit now: the embedded database's exit hook would otherwise end the process with status 0.
-  process.exit(1);
-});
+main(process.argv).then(
+  () => {
+    // A command that failed sets process.exitCode; exit with it now, because the embedded
+    // database package's exit hook would otherwise end the process with status 0.
+    if (process.exitCode !== undefined && process.exitCode !== 0) process.exit(process.exitCode);
+  },
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

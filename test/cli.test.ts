@@ -52,5 +52,6 @@ describe("accrue against DATABASE_URL", () => {
 
   it("exits non-zero with the reason on a bad option", async () => {
     await expect(accrue("keys", "create", "--role", "emperor")).rejects.toMatchObject({ code: 1 });
+    await expect(accrue("ledger", "trial-balance", "--as-of", "2026-02-30")).rejects.toMatchObject({ code: 1 });
   });
 });

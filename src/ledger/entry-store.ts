@@ -52,6 +52,17 @@ export interface EntryToInsert extends PreparedEntry {
   id: string;
 }
 
+/**
+ * An array literal built by joining, for values that need no quoting: ids
+ * (TypeIDs of accounts that exist, or just generated), source types
+ * (snake_case), dates, currency codes and plain decimals, all checked by
+ * model.ts first. The driver would quote and escape every element; for the
+ * lines of a 1,000-entry batch that was a tenth of the application's time.
+ */
+function plainArray(values: readonly (string | number)[]): string {
+  return `{${values.join(",")}}`;
+}
+
 /** What one posting statement did: the entries it inserted, or why it inserted nothing. */
 export type PostingOutcome =
   | { kind: "posted"; inserted: Map<string, string> }
@@ -89,12 +100,14 @@ export async function insertEntries(
   }
   const result = await sql<{ result_kind: string; result_key: string | null; result_value: string }>`
     select * from ledger_post_entries(
-      ${entries.map((entry) => entry.id)}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
-      ${entries.map((entry) => entry.source_type)}::text[], ${entries.map((entry) => entry.source_id)}::text[],
-      ${entries.map((entry) => entry.effective_date)}::date[], ${entries.map((entry) => entry.memo)}::text[],
+      ${plainArray(entries.map((entry) => entry.id))}::text[], ${entries.map((entry) => entry.idempotency_key)}::text[],
+      ${plainArray(entries.map((entry) => entry.source_type))}::text[], ${entries.map((entry) => entry.source_id)}::text[],
+      ${plainArray(entries.map((entry) => entry.effective_date))}::date[], ${entries.map((entry) => entry.memo)}::text[],
       ${entries.map((entry) => entry.reverses_entry_id)}::text[], ${toDate(postedAt)}::timestamptz, ${postedBy}::text,
-      ${lineEntry}::text[], ${lineNo}::int2[], ${lineAccount}::text[], ${lineCurrency}::text[],
-      ${lineDebit}::numeric[], ${lineCredit}::numeric[])`.execute(db);
+      ${plainArray(lineEntry)}::text[], ${plainArray(lineNo)}::int2[], ${plainArray(lineAccount)}::text[],
+      ${plainArray(lineCurrency)}::text[], ${plainArray(lineDebit)}::numeric[], ${plainArray(lineCredit)}::numeric[])`.execute(
+    db,
+  );
   const inserted = new Map<string, string>();
   for (const row of result.rows) {
     switch (row.result_kind) {
