@@ -70,14 +70,27 @@ create index approvals_status on approvals (status, id);
 create index approvals_action on approvals (action, id);
 
 -- The audit log: append-only, each row hashed together with the previous
--- row's hash, so an edited, deleted or inserted row breaks the chain
--- (verified by `accrue audit verify` and GET /v1/audit_events/verify).
+-- row's hash in its chain, so an edited, deleted or inserted row breaks that
+-- chain (verified by `accrue audit verify` and GET /v1/audit_events/verify).
 --
--- seq is assigned by the appender (head.seq + 1) rather than by a sequence:
--- a sequence value consumed by a transaction that rolls back leaves a gap,
--- and a gap is exactly what a deleted row looks like.
+-- The log is AUDIT_CHAINS = 16 independent chains. A transaction appends to
+-- chain pg_backend_pid() % 16 (the ledger's balance slots use the same idea),
+-- so audited writes on different connections never wait for one another;
+-- one chain would put every audited write in the product in a single line
+-- behind one row lock held until commit. 16 is above the connection pool
+-- size on our servers, so two busy connections rarely share a chain, and
+-- small enough that verification and the head digest stay cheap.
+--
+-- chain_seq is assigned by the appender (its chain head's seq + 1) rather
+-- than by a sequence: a sequence value consumed by a transaction that rolls
+-- back leaves a gap, and a gap is exactly what a deleted row looks like.
+-- seq, from a sequence, orders the whole log for listing and paging; its
+-- gaps mean nothing.
+create sequence audit_events_seq;
 create table audit_events (
-  seq bigint primary key,
+  seq bigint primary key default nextval('audit_events_seq'),
+  chain smallint not null check (chain between 0 and 15),
+  chain_seq bigint not null,
   id text not null unique,
   actor_type text not null,
   actor_id text not null,
@@ -91,22 +104,63 @@ create table audit_events (
   request_id text,
   occurred_at timestamptz not null,
   prev_hash text not null,
-  hash text not null
+  hash text not null,
+  unique (chain, chain_seq)
 );
+alter sequence audit_events_seq owned by audit_events.seq;
 create index audit_events_object on audit_events (object_type, object_id, seq);
 create index audit_events_actor on audit_events (actor_id, seq);
 create index audit_events_action on audit_events (action, seq);
 create index audit_events_occurred_at on audit_events (occurred_at, seq);
 
--- The chain head: the last appended seq and hash. Appenders lock this one row
--- (select … for update), which serialises appends into one line; it also lets
--- verification notice rows cut off the end of the chain.
-create table audit_chain_head (
-  singleton boolean primary key default true check (singleton),
+-- Each chain's head: its last appended chain_seq and hash. An appender locks
+-- its chain's head row until commit, which keeps that chain one line; the
+-- heads also let verification notice rows cut off the end of a chain.
+create table audit_chain_heads (
+  chain smallint primary key check (chain between 0 and 15),
   seq bigint not null,
   hash text not null
 );
-insert into audit_chain_head (seq, hash) values (0, repeat('0', 64));
+insert into audit_chain_heads (chain, seq, hash) select chain, 0, repeat('0', 64) from generate_series(0, 15) as chain;
+
+-- What a row's hash covers: sha256 over the UTF-8 text of a JSON array of
+-- prev_hash and every column but hash, as PostgreSQL renders jsonb. The
+-- verifier (audit-chain.ts, auditHash) builds the same text in JavaScript from
+-- the stored columns (before and after read as jsonb text), so a row hashed
+-- here is checked by code that does not trust this function. Scalars are
+-- strings, so no number formatting has to agree; occurred_at is ISO 8601 in
+-- UTC at millisecond precision, as JavaScript's toISOString writes it.
+create function audit_event_hash(e audit_events) returns text language sql immutable as $$
+  select encode(sha256(convert_to(jsonb_build_array(
+    e.prev_hash, e.chain::text, e.chain_seq::text, e.seq::text, e.id,
+    e.actor_type, e.actor_id, e.actor_name, e.action, e.object_type, e.object_id,
+    e.before, e.after, e.reason, e.request_id,
+    to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+  )::text, 'UTF8')), 'hex')
+$$;
+
+-- Appends one row in one statement: lock this connection's chain head, hash,
+-- insert (the trigger below checks the link and moves the head). The head
+-- stays locked until the caller's transaction commits.
+create function audit_append(
+  p_id text, p_actor_type text, p_actor_id text, p_actor_name text, p_action text,
+  p_object_type text, p_object_id text, p_before jsonb, p_after jsonb,
+  p_reason text, p_request_id text, p_occurred_at timestamptz
+) returns setof audit_events language plpgsql as $$
+declare
+  head audit_chain_heads;
+  e audit_events;
+begin
+  select * into strict head from audit_chain_heads where chain = pg_backend_pid() % 16 for update;
+  -- seq is drawn after the lock, so within a chain seq grows with chain_seq.
+  e := row(nextval('audit_events_seq'), head.chain, head.seq + 1, p_id, p_actor_type, p_actor_id, p_actor_name,
+    p_action, p_object_type, p_object_id, p_before, p_after, p_reason, p_request_id,
+    date_trunc('milliseconds', p_occurred_at), head.hash, null);
+  e.hash := audit_event_hash(e);
+  insert into audit_events select e.*;
+  return next e;
+end;
+$$;
 
 create function audit_refuse_change() returns trigger language plpgsql as $$
 begin
@@ -119,34 +173,38 @@ create trigger audit_events_append_only before update or delete on audit_events
 create trigger audit_events_no_truncate before truncate on audit_events
   for each statement execute function audit_refuse_change();
 
--- Every insert must extend the chain exactly at its head; the head then moves.
+-- Every insert must extend its chain exactly at the head, with the hash of
+-- its content; the head then moves.
 create function audit_events_link() returns trigger language plpgsql as $$
 declare
-  head_seq bigint;
-  head_hash text;
+  head audit_chain_heads;
 begin
-  select seq, hash into head_seq, head_hash from audit_chain_head for update;
-  if new.seq <> head_seq + 1 or new.prev_hash <> head_hash then
-    raise exception 'audit event seq % does not extend the chain head (seq %)', new.seq, head_seq
+  select * into head from audit_chain_heads where chain = new.chain for update;
+  if not found or new.chain_seq <> head.seq + 1 or new.prev_hash <> head.hash then
+    raise exception 'audit event chain % seq % does not extend the chain head (seq %)', new.chain, new.chain_seq, head.seq
       using errcode = '42501';
   end if;
-  update audit_chain_head set seq = new.seq, hash = new.hash;
+  if new.hash is distinct from audit_event_hash(new) then
+    raise exception 'audit event chain % seq %: hash does not match the content', new.chain, new.chain_seq
+      using errcode = '42501';
+  end if;
+  update audit_chain_heads set seq = new.chain_seq, hash = new.hash where chain = new.chain;
   return new;
 end;
 $$;
 create trigger audit_events_link before insert on audit_events
   for each row execute function audit_events_link();
 
--- The head moves only from the trigger above (trigger depth 2), never by hand.
+-- Heads move only from the trigger above (trigger depth 2), never by hand.
 create function audit_chain_head_guard() returns trigger language plpgsql as $$
 begin
   if tg_op <> 'UPDATE' or pg_trigger_depth() < 2 then
-    raise exception 'audit_chain_head moves only when an audit event is appended' using errcode = '42501';
+    raise exception 'audit_chain_heads move only when an audit event is appended' using errcode = '42501';
   end if;
   return new;
 end;
 $$;
-create trigger audit_chain_head_guard before update or delete on audit_chain_head
+create trigger audit_chain_head_guard before update or delete on audit_chain_heads
   for each row execute function audit_chain_head_guard();
-create trigger audit_chain_head_no_truncate before truncate on audit_chain_head
+create trigger audit_chain_head_no_truncate before truncate on audit_chain_heads
   for each statement execute function audit_refuse_change();

@@ -1,11 +1,13 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { AuditLink, ChainHead } from "./audit-chain.js";
 
-/** SQL for the audit log and its chain head. Rows are only ever inserted (triggers refuse the rest). */
+/** SQL for the audit log and its chain heads. Rows are only ever inserted (triggers refuse the rest). */
 
 interface AuditEventsTable {
   seq: string;
+  chain: number;
+  chain_seq: string;
   id: string;
   actor_type: string;
   actor_id: string;
@@ -22,52 +24,97 @@ interface AuditEventsTable {
   hash: string;
 }
 
-interface AuditChainHeadTable {
-  singleton: boolean;
+interface AuditChainHeadsTable {
+  chain: number;
   seq: string;
   hash: string;
 }
 
 interface AuditTables {
   audit_events: AuditEventsTable;
-  audit_chain_head: AuditChainHeadTable;
+  audit_chain_heads: AuditChainHeadsTable;
 }
 
 export type AuditEventRow = Selectable<AuditEventsTable>;
 
 const tables = (db: Executor) => db as unknown as Kysely<AuditTables>;
 
-/** Locks the head row until commit: appends happen one at a time, in seq order. */
-export async function lockChainHead(db: Executor): Promise<ChainHead> {
-  const head = await tables(db).selectFrom("audit_chain_head").select(["seq", "hash"]).forUpdate().executeTakeFirst();
-  if (head === undefined) throw new Error("audit_chain_head is missing: migration 0002 did not run");
-  return head;
+export interface NewAuditEvent {
+  id: string;
+  actor_type: string;
+  actor_id: string;
+  actor_name: string | null;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: unknown;
+  after: unknown;
+  reason: string | null;
+  request_id: string | null;
+  occurred_at: Date;
 }
 
-export async function readChainHead(db: Executor): Promise<ChainHead> {
-  const head = await tables(db).selectFrom("audit_chain_head").select(["seq", "hash"]).executeTakeFirst();
-  if (head === undefined) throw new Error("audit_chain_head is missing: migration 0002 did not run");
-  return head;
+const jsonb = (value: unknown) => (value === null ? null : JSON.stringify(value));
+
+/**
+ * Appends one row in one statement (audit_append in 0002_access.sql): it locks
+ * this connection's chain head until commit, assigns chain_seq and seq, hashes
+ * and inserts, so the lock is held for this one round trip plus the commit.
+ */
+export async function appendAuditEvent(db: Executor, event: NewAuditEvent): Promise<AuditEventRow> {
+  const { rows } = await sql<AuditEventRow>`select * from audit_append(
+    ${event.id}, ${event.actor_type}, ${event.actor_id}, ${event.actor_name}, ${event.action},
+    ${event.object_type}, ${event.object_id}, ${jsonb(event.before)}::jsonb, ${jsonb(event.after)}::jsonb,
+    ${event.reason}, ${event.request_id}, ${event.occurred_at}::timestamptz)`.execute(db);
+  const row = rows[0];
+  if (row === undefined) throw new Error("audit_append returned no row");
+  return row;
 }
 
-export async function insertAuditEvent(db: Executor, row: AuditEventRow): Promise<void> {
-  await tables(db)
-    .insertInto("audit_events")
-    .values({
-      ...row,
-      before: row.before === null ? null : JSON.stringify(row.before),
-      after: row.after === null ? null : JSON.stringify(row.after),
-    })
+export async function readChainHeads(db: Executor): Promise<ChainHead[]> {
+  const heads = await tables(db)
+    .selectFrom("audit_chain_heads")
+    .select(["chain", "seq", "hash"])
+    .orderBy("chain")
     .execute();
+  if (heads.length === 0) throw new Error("audit_chain_heads is empty: migration 0002 did not run");
+  return heads;
 }
 
-/** One chunk of the chain in seq order, for verification. */
-export async function readChainChunk(db: Executor, afterSeq: string, limit: number): Promise<AuditLink[]> {
+/**
+ * One chunk of the log in (chain, chain_seq) order, for verification, after
+ * the given position. before and after are read as jsonb text: the hash covers
+ * exactly those bytes.
+ */
+export async function readChainChunk(
+  db: Executor,
+  after: { chain: number; chain_seq: string },
+  limit: number,
+): Promise<AuditLink[]> {
   const rows = await tables(db)
     .selectFrom("audit_events")
-    .selectAll()
-    .where("seq", ">", afterSeq)
-    .orderBy("seq", "asc")
+    .select([
+      "chain",
+      "chain_seq",
+      "seq",
+      "id",
+      "actor_type",
+      "actor_id",
+      "actor_name",
+      "action",
+      "object_type",
+      "object_id",
+      "reason",
+      "request_id",
+      "occurred_at",
+      "prev_hash",
+      "hash",
+      sql<string | null>`before::text`.as("before_json"),
+      sql<string | null>`after::text`.as("after_json"),
+    ])
+    .where(sql<boolean>`(chain, chain_seq) > (${after.chain}::smallint, ${after.chain_seq}::bigint)`)
+    .orderBy("chain", "asc")
+    .orderBy("chain_seq", "asc")
     .limit(limit)
     .execute();
   return rows.map((row) => ({ ...row, occurred_at: row.occurred_at.toISOString() }));
@@ -90,7 +137,11 @@ export interface SeqPage {
   after_seq?: string | undefined;
 }
 
-/** Newest first by seq: seq is the order the chain was written in, which ids only approximate. */
+/**
+ * Newest first by seq: seq is drawn when a row is appended, so it is the order
+ * the log was written in (within a chain exactly, across chains to within the
+ * commits in flight), which ids only approximate.
+ */
 export async function listAuditEventRows(
   db: Executor,
   filter: AuditEventFilter,

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import type { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
@@ -5,16 +6,15 @@ import { type Executor, inTransaction } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId, parseId } from "../kernel/ids.js";
-import { AuditChainVerifier, auditHash, type ChainReport, toJsonValue } from "./audit-chain.js";
+import { AUDIT_CHAINS, AuditChainVerifier, type ChainReport, toJsonValue } from "./audit-chain.js";
 import {
   type AuditEventFilter,
   type AuditEventRow,
+  appendAuditEvent,
   findAuditEvent,
-  insertAuditEvent,
   listAuditEventRows,
-  lockChainHead,
   readChainChunk,
-  readChainHead,
+  readChainHeads,
 } from "./audit-store.js";
 
 /**
@@ -22,13 +22,13 @@ import {
  * module records its changes with `recordAudit` inside the transaction of the
  * change, so the row exists exactly when the change committed.
  *
- * Appends are serialised by a row lock on the chain head, held until the
- * transaction commits: audited writes across the whole product commit one after
- * another. That is the price of a single linear chain, and it is acceptable:
- * audited writes are people and integrations changing billing data (tens per
- * second at the very most), not the usage-event or ledger hot paths, which are
- * batched and record one audit row per batch if any. Call recordAudit as the
- * last step of a transaction so the lock is held for as short a time as possible.
+ * The log is AUDIT_CHAINS hash chains. A transaction appends to the chain of
+ * its database connection and holds that chain's head row lock until it
+ * commits, so appends within a chain are one line while transactions on other
+ * connections append to other chains without waiting. The append is one
+ * statement (audit_append: lock, hash, insert, move the head). Call
+ * recordAudit as the last step of a transaction all the same, so the lock is
+ * held for as short a time as possible.
  */
 
 export interface AuditEntry {
@@ -42,6 +42,8 @@ export interface AuditEntry {
 export interface AuditEvent {
   id: string;
   seq: string;
+  chain: number;
+  chain_seq: string;
   actor_type: string;
   actor_id: string;
   actor_name: string | null;
@@ -71,36 +73,28 @@ function redactSecrets(value: unknown): unknown {
   );
 }
 
-/** Appends one row to the chain inside the caller's transaction (or its own, given the pool). */
+/** Appends one row to a chain inside the caller's transaction (or on its own, given the pool). */
 export async function recordAudit(
   tx: Executor,
   ctx: RequestContext,
   entry: AuditEntry,
   at: Temporal.Instant,
 ): Promise<AuditEvent> {
-  return inTransaction(tx, async (inner) => {
-    const head = await lockChainHead(inner);
-    const occurred = toDate(at);
-    const content = {
-      seq: (BigInt(head.seq) + 1n).toString(),
-      id: newId("audit_event"),
-      actor_type: ctx.actor.type,
-      actor_id: ctx.actor.id,
-      actor_name: ctx.actor.display_name ?? null,
-      action: entry.action,
-      object_type: entry.object_type,
-      object_id: entry.object_id,
-      before: redactSecrets(toJsonValue(entry.before)),
-      after: redactSecrets(toJsonValue(entry.after)),
-      reason: ctx.reason ?? null,
-      request_id: ctx.request_id,
-      occurred_at: occurred.toISOString(),
-    };
-    const row: AuditEventRow = { ...content, occurred_at: occurred, prev_hash: head.hash, hash: "" };
-    row.hash = auditHash(content, head.hash);
-    await insertAuditEvent(inner, row);
-    return toAuditEvent(row);
+  const row = await appendAuditEvent(tx, {
+    id: newId("audit_event"),
+    actor_type: ctx.actor.type,
+    actor_id: ctx.actor.id,
+    actor_name: ctx.actor.display_name ?? null,
+    action: entry.action,
+    object_type: entry.object_type,
+    object_id: entry.object_id,
+    before: redactSecrets(toJsonValue(entry.before)),
+    after: redactSecrets(toJsonValue(entry.after)),
+    reason: ctx.reason ?? null,
+    request_id: ctx.request_id,
+    occurred_at: toDate(at),
   });
+  return toAuditEvent(row);
 }
 
 function toAuditEvent(row: AuditEventRow): AuditEvent {
@@ -139,7 +133,7 @@ export async function getAuditEvent(deps: Deps, id: string): Promise<AuditEvent>
 const VERIFY_CHUNK_ROWS = 5000;
 
 /**
- * Re-hashes the whole chain in seq order, a chunk at a time, in one
+ * Re-hashes every chain in (chain, chain_seq) order, a chunk at a time, in one
  * repeatable-read snapshot so rows appended meanwhile neither appear half-way
  * nor look like tampering.
  */
@@ -148,14 +142,16 @@ export async function verifyAuditChain(deps: Deps, options: { chunkRows?: number
   return inTransaction(
     deps.db,
     async (tx) => {
-      const verifier = new AuditChainVerifier(await readChainHead(tx));
-      let afterSeq = "-9223372036854775808";
+      const heads = await readChainHeads(tx);
+      assert.equal(heads.length, AUDIT_CHAINS, "audit_chain_heads holds one row per chain");
+      const verifier = new AuditChainVerifier(heads);
+      let after = { chain: -1, chain_seq: "0" };
       for (;;) {
-        const chunk = await readChainChunk(tx, afterSeq, chunkRows);
+        const chunk = await readChainChunk(tx, after, chunkRows);
         for (const row of chunk) verifier.push(row);
         const last = chunk.at(-1);
         if (last === undefined || chunk.length < chunkRows) break;
-        afterSeq = last.seq;
+        after = last;
       }
       return verifier.finish();
     },

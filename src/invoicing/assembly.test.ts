@@ -1,6 +1,11 @@
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
-import { type AssembledInvoice, assembleInvoice, type InvoiceAssemblyInput, type InvoiceLineInput } from "./assembly.js";
+import {
+  type AssembledInvoice,
+  assembleInvoice,
+  type InvoiceAssemblyInput,
+  type InvoiceLineInput,
+} from "./assembly.js";
 import type { Coupon, Discount } from "./discounts.js";
 import type { TaxTreatment } from "./tax.js";
 
@@ -34,10 +39,21 @@ const coupon = (value: Coupon["value"], duration: Coupon["duration"] = { type: "
   max_redemptions: null,
   redeem_by: null,
 });
-const onCustomer = (c: Coupon, periods_applied = 0): Discount => ({ coupon: c, scope: { type: "customer" }, periods_applied });
+const onCustomer = (c: Coupon, periods_applied = 0): Discount => ({
+  coupon: c,
+  scope: { type: "customer" },
+  periods_applied,
+});
 
 const assemble = (input: Partial<InvoiceAssemblyInput> & Pick<InvoiceAssemblyInput, "lines">) =>
-  assembleInvoice({ currency: "EUR", discounts: [], tax: EXEMPT, prices_include_tax: false, credit_balance: "0", ...input });
+  assembleInvoice({
+    currency: "EUR",
+    discounts: [],
+    tax: EXEMPT,
+    prices_include_tax: false,
+    credit_balance: "0",
+    ...input,
+  });
 
 /** The figures as text, so a table row reads like the invoice. */
 function figures(invoice: AssembledInvoice) {
@@ -72,13 +88,17 @@ describe("assembleInvoice: rounding per currency", () => {
 
   it("a unit price with 12 decimals is rounded once, at the line", () => {
     const invoice = assemble({ currency: "USD", lines: [line("1234567", "0.000420000001")] });
-    expect(invoice.lines[0]?.amount.toString()).toBe("518.52"); // 1,234,567 × 0.000420000001 = 518.519141… → 518.52
+    expect(invoice.lines[0]?.amount.toString()).toBe("518.52"); // 1,234,567 × 0.000420000001 = 518.518141234567 → 518.52
   });
 });
 
 describe("assembleInvoice: tax", () => {
   it("backs the tax out of tax-inclusive prices, per line", () => {
-    const invoice = assemble({ lines: [line("1", "9.99"), line("2", "9.99")], tax: vat("19"), prices_include_tax: true });
+    const invoice = assemble({
+      lines: [line("1", "9.99"), line("2", "9.99")],
+      tax: vat("19"),
+      prices_include_tax: true,
+    });
     expect(figures(invoice)).toMatchObject({
       lines: [
         "9.99-0=8.39+1.6", // 9.99 × 19 / 119 = 1.59504… → 1.60; 9.99 − 1.60 = 8.39
@@ -109,8 +129,8 @@ describe("assembleInvoice: tax", () => {
 describe("assembleInvoice: discounts", () => {
   it("a coupon for 3 months reduces three invoices, then stops", () => {
     const threeMonths = coupon({ type: "percent", percent_off: "20" }, { type: "repeating", periods: 3 });
-    const totals = [0, 1, 2, 3].map(
-      (periods) => assemble({ lines: [line("1", "49")], discounts: [onCustomer(threeMonths, periods)] }).total.toString(),
+    const totals = [0, 1, 2, 3].map((periods) =>
+      assemble({ lines: [line("1", "49")], discounts: [onCustomer(threeMonths, periods)] }).total.toString(),
     );
     expect(totals).toEqual([
       "39.2", // month 1: 49.00 − 20 % × 49.00 (9.80)
@@ -122,7 +142,10 @@ describe("assembleInvoice: discounts", () => {
 
   it("a fixed discount is allocated over 3 lines and its parts sum exactly", () => {
     const tenOff = coupon({ type: "fixed", amount_off: "10.00", currency: "EUR" });
-    const invoice = assemble({ lines: [line("1", "10"), line("1", "10"), line("1", "10")], discounts: [onCustomer(tenOff)] });
+    const invoice = assemble({
+      lines: [line("1", "10"), line("1", "10"), line("1", "10")],
+      discounts: [onCustomer(tenOff)],
+    });
     expect(figures(invoice)).toMatchObject({
       // 10.00 / 3 = 3.333…: floors 3.33 each leave 0.01, which goes to the first line (earliest wins a tie)
       lines: ["10-3.34=6.66+0", "10-3.33=6.67+0", "10-3.33=6.67+0"],
@@ -134,7 +157,11 @@ describe("assembleInvoice: discounts", () => {
   it("percent goes before fixed, and a subscription coupon only touches its subscription's lines", () => {
     const other = line("1", "50", { source: { type: "subscription", subscription_id: "sub_2", price_id: "p" } });
     const discounts: Discount[] = [
-      { coupon: coupon({ type: "fixed", amount_off: "5", currency: "EUR" }), scope: { type: "customer" }, periods_applied: 0 },
+      {
+        coupon: coupon({ type: "fixed", amount_off: "5", currency: "EUR" }),
+        scope: { type: "customer" },
+        periods_applied: 0,
+      },
       {
         coupon: coupon({ type: "percent", percent_off: "10" }),
         scope: { type: "subscription", subscription_id: "sub_1" },
@@ -186,7 +213,11 @@ describe("assembleInvoice: credit balance", () => {
 describe("assembleInvoice: refusals", () => {
   it.each([
     ["blank description", line("1", "1", { description: " " }), "invalid_invoice_line"],
-    ["period that ends before it starts", line("1", "1", { period: { start: MARCH.end, end: MARCH.start } }), "invalid_invoice_line"],
+    [
+      "period that ends before it starts",
+      line("1", "1", { period: { start: MARCH.end, end: MARCH.start } }),
+      "invalid_invoice_line",
+    ],
     ["13 decimals in a unit price", line("1", "0.0000000000001"), "invalid_amount"],
   ])("%s", (_name, bad, code) => {
     expect(() => assemble({ lines: [bad] })).toThrow(expect.objectContaining({ code }));

@@ -143,10 +143,14 @@ function totals(
 
 function priceLine(line: InvoiceLineInput, index: number, currency: string) {
   if (line.description.trim() === "") {
-    throw new DomainError("invalid_invoice_line", "a line needs a description", { param: `lines.${index}.description` });
+    throw new DomainError("invalid_invoice_line", "a line needs a description", {
+      param: `lines.${index}.description`,
+    });
   }
   if (line.period !== null && line.period.start.epochNanoseconds >= line.period.end.epochNanoseconds) {
-    throw new DomainError("invalid_invoice_line", "a line's period ends after it starts", { param: `lines.${index}.period` });
+    throw new DomainError("invalid_invoice_line", "a line's period ends after it starts", {
+      param: `lines.${index}.period`,
+    });
   }
   const quantity = parseAmount(line.quantity, `lines.${index}.quantity`);
   const unit_price = parseAmount(line.unit_price, `lines.${index}.unit_price`);
@@ -175,9 +179,18 @@ function taxBreakdown(treatment: TaxTreatment, lines: readonly InvoiceLine[]): T
   };
   switch (treatment.kind) {
     case "standard":
-      return [{ ...base, tax_rate_id: treatment.rate.id, name: treatment.rate.name, percentage: treatmentPercentage(treatment) }];
+      return [
+        {
+          ...base,
+          tax_rate_id: treatment.rate.id,
+          name: treatment.rate.name,
+          percentage: treatmentPercentage(treatment),
+        },
+      ];
     case "exempt":
-      return [{ ...base, tax_rate_id: null, name: `Exempt (${treatment.certificate_reference})`, percentage: new Decimal(0) }];
+      return [
+        { ...base, tax_rate_id: null, name: `Exempt (${treatment.certificate_reference})`, percentage: new Decimal(0) },
+      ];
     case "reverse_charge":
       return [{ ...base, tax_rate_id: null, name: "Reverse charge", percentage: new Decimal(0) }];
     default:

@@ -8,7 +8,9 @@ import { allocate, Decimal, parseAmount, parseCurrencyAmount, roundToMinor } fro
  * or a subscription, counting the invoices it has already reduced.
  */
 
-export type CouponValue = { type: "percent"; percent_off: string } | { type: "fixed"; amount_off: string; currency: string };
+export type CouponValue =
+  | { type: "percent"; percent_off: string }
+  | { type: "fixed"; amount_off: string; currency: string };
 
 export type CouponDuration = { type: "once" } | { type: "repeating"; periods: number } | { type: "forever" };
 
@@ -41,9 +43,13 @@ export function checkRedemption(coupon: Coupon, state: { times_redeemed: number;
     });
   }
   if (coupon.max_redemptions !== null && state.times_redeemed >= coupon.max_redemptions) {
-    throw new DomainError("coupon_max_redemptions_reached", `coupon ${coupon.id} was redeemed ${state.times_redeemed} times, its limit`, {
-      param: "coupon",
-    });
+    throw new DomainError(
+      "coupon_max_redemptions_reached",
+      `coupon ${coupon.id} was redeemed ${state.times_redeemed} times, its limit`,
+      {
+        param: "coupon",
+      },
+    );
   }
 }
 
@@ -121,13 +127,21 @@ function discountParts(coupon: Coupon, remaining: readonly Decimal[], inScope: r
     }
     case "fixed": {
       if (value.currency !== currency) {
-        throw new DomainError("coupon_currency_mismatch", `coupon ${coupon.id} is in ${value.currency}, the invoice in ${currency}`, {
-          param: "coupon",
-        });
+        throw new DomainError(
+          "coupon_currency_mismatch",
+          `coupon ${coupon.id} is in ${value.currency}, the invoice in ${currency}`,
+          {
+            param: "coupon",
+          },
+        );
       }
       const available = sum(base);
       if (available.isZero()) return base;
-      return allocate(Decimal.min(parseCurrencyAmount(value.amount_off, currency, "coupon.amount_off"), available), base, currency);
+      return allocate(
+        Decimal.min(parseCurrencyAmount(value.amount_off, currency, "coupon.amount_off"), available),
+        base,
+        currency,
+      );
     }
     default:
       return assertNever(value, "coupon value");

@@ -73,10 +73,14 @@ export function isInvoiceCreditable(status: InvoiceStatus): boolean {
 export function transitionInvoice(invoice: { status: InvoiceStatus }, event: InvoiceEvent): InvoiceStatus | null {
   const target = INVOICE_TRANSITIONS[invoice.status][event];
   if (target === undefined) {
-    throw new DomainError("invoice_transition_invalid", `a ${invoice.status} invoice cannot ${event.replace("_", " ")}`, {
-      param: "status",
-      details: { status: invoice.status, event, allowed: allowedInvoiceEvents(invoice.status) },
-    });
+    throw new DomainError(
+      "invoice_transition_invalid",
+      `a ${invoice.status} invoice cannot ${event.replace("_", " ")}`,
+      {
+        param: "status",
+        details: { status: invoice.status, event, allowed: allowedInvoiceEvents(invoice.status) },
+      },
+    );
   }
   return target;
 }

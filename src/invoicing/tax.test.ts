@@ -3,8 +3,14 @@ import { describe, expect, it } from "vitest";
 import { Decimal } from "../kernel/money.js";
 import { findTaxRate, isReverseCharge, type TaxCustomer, type TaxRate, taxOnLine, taxTreatment } from "./tax.js";
 
-const rate = (id: string, country: string, region: string | null, percentage: string, from: string, to: string | null) =>
-  ({ id, country, region, percentage, name: "VAT", effective_from: from, effective_to: to }) satisfies TaxRate;
+const rate = (
+  id: string,
+  country: string,
+  region: string | null,
+  percentage: string,
+  from: string,
+  to: string | null,
+) => ({ id, country, region, percentage, name: "VAT", effective_from: from, effective_to: to }) satisfies TaxRate;
 
 const RATES: TaxRate[] = [
   rate("de_19_old", "DE", null, "19", "2007-01-01", "2020-07-01"),
@@ -49,7 +55,11 @@ describe("taxTreatment", () => {
     ["FR business with FR VAT id, seller DE", customer({ is_business: true, vat_id_country: "FR" }), "reverse_charge"],
     ["FR business without VAT id", customer({ is_business: true }), "standard:fr_20"],
     ["FR business with a DE VAT id", customer({ is_business: true, vat_id_country: "DE" }), "standard:fr_20"],
-    ["DE business, same state as the seller", customer({ country: "DE", is_business: true, vat_id_country: "DE" }), "standard:de_19"],
+    [
+      "DE business, same state as the seller",
+      customer({ country: "DE", is_business: true, vat_id_country: "DE" }),
+      "standard:de_19",
+    ],
     [
       "exempt until the certificate's last day",
       customer({ exemption: { certificate_reference: "EX-1", expires_on: "2026-03-01" } }),
@@ -60,7 +70,11 @@ describe("taxTreatment", () => {
       customer({ exemption: { certificate_reference: "EX-1", expires_on: "2026-02-28" } }),
       "standard:fr_20",
     ],
-    ["certificate without expiry", customer({ exemption: { certificate_reference: "EX-2", expires_on: null } }), "exempt"],
+    [
+      "certificate without expiry",
+      customer({ exemption: { certificate_reference: "EX-2", expires_on: null } }),
+      "exempt",
+    ],
   ])("%s", (_name, who, expected) => {
     const treatment = taxTreatment({ rates: RATES, seller_country: "DE", customer: who, on });
     expect(treatment.kind === "standard" ? `standard:${treatment.rate.id}` : treatment.kind).toBe(expected);

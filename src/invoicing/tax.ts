@@ -60,7 +60,8 @@ const EU_MEMBER_STATES: ReadonlySet<string> = new Set(
   "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split(" "),
 );
 
-export const REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC)";
+export const REVERSE_CHARGE_NOTE =
+  "Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC)";
 
 function onOrAfter(day: Temporal.PlainDate, text: string): boolean {
   return Temporal.PlainDate.compare(day, Temporal.PlainDate.from(text)) >= 0;

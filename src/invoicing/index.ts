@@ -1,0 +1,101 @@
+/**
+ * What other modules and the adapters (api, cli, jobs) may use from
+ * invoicing. Everything else in this folder is private to it.
+ *
+ * Due dates come from customers' `dueDate(terms, invoiceDate)`; invoicing
+ * does not keep its own copy.
+ */
+export {
+  type AssembledInvoice,
+  assembleInvoice,
+  type InvoiceAssemblyInput,
+  type InvoiceLine,
+  type InvoiceLineInput,
+  type InvoicePeriod,
+  type LineSource,
+  type TaxBreakdownRow,
+} from "./assembly.js";
+export {
+  CHECKLIST_RULES,
+  type ChecklistConfig,
+  type ChecklistRule,
+  canFinalize,
+  DEFAULT_CHECKLIST,
+  type DraftFacts,
+  type Finding,
+  type FindingOverride,
+  type FindingSeverity,
+  invoicePeriod,
+  type RuleSetting,
+  reviewDraft,
+} from "./checklist.js";
+export {
+  buildCreditNote,
+  CREDIT_NOTE_OUTCOMES,
+  CREDIT_NOTE_REASONS,
+  type CreditableInvoice,
+  type CreditableLine,
+  type CreditLineRequest,
+  type CreditNoteFigures,
+  type CreditNoteLine,
+  type CreditNoteOutcome,
+  type CreditNoteReason,
+  type CreditNoteRequest,
+  type CreditNoteScope,
+} from "./credit-notes.js";
+export {
+  type AppliedDiscount,
+  applyDiscounts,
+  type Coupon,
+  type CouponDuration,
+  type CouponValue,
+  checkRedemption,
+  type Discount,
+  type DiscountScope,
+  discountActive,
+} from "./discounts.js";
+export { invoicingErrors } from "./errors.js";
+export {
+  creditNoteEntry,
+  type FinalizedInvoiceFigures,
+  type InvoicingAccounts,
+  type IssuedCreditNoteFigures,
+  invoiceFinalizationEntry,
+  reversalEntry,
+} from "./ledger-entries.js";
+export {
+  allowedInvoiceEvents,
+  CREDIT_NOTE_STATUSES,
+  type CreditNoteEvent,
+  type CreditNoteStatus,
+  INVOICE_STATUSES,
+  type InvoiceEvent,
+  type InvoiceStatus,
+  isInvoiceCreditable,
+  isInvoiceEditable,
+  transitionCreditNote,
+  transitionInvoice,
+} from "./lifecycle.js";
+export {
+  checkNumberSeries,
+  DEFAULT_CREDIT_NOTE_SERIES,
+  DEFAULT_INVOICE_SERIES,
+  formatDocumentNumber,
+  type NumberSeries,
+  nextDocumentNumber,
+  nextSeriesPosition,
+  type SeriesPosition,
+} from "./numbering.js";
+export {
+  findTaxRate,
+  isReverseCharge,
+  type LineTax,
+  REVERSE_CHARGE_NOTE,
+  type TaxCustomer,
+  type TaxExemption,
+  type TaxRate,
+  type TaxTreatment,
+  taxOnLine,
+  taxTreatment,
+  treatmentPercentage,
+} from "./tax.js";

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import {
+  CREDIT_NOTE_STATUSES,
+  INVOICE_STATUSES,
+  type InvoiceEvent,
+  type InvoiceStatus,
+  isInvoiceCreditable,
+  isInvoiceEditable,
+  transitionCreditNote,
+  transitionInvoice,
+} from "./lifecycle.js";
+
+const EVENTS: InvoiceEvent[] = ["finalize", "pay", "void", "mark_uncollectible", "delete_draft"];
+
+/** The whole table, written out: every status × event, allowed or not. */
+const EXPECTED: Record<InvoiceStatus, Partial<Record<InvoiceEvent, InvoiceStatus | null>>> = {
+  draft: { finalize: "open", delete_draft: null },
+  open: { pay: "paid", void: "void", mark_uncollectible: "uncollectible" },
+  uncollectible: { pay: "paid", void: "void" },
+  paid: {},
+  void: {},
+};
+
+describe("transitionInvoice", () => {
+  const cases = INVOICE_STATUSES.flatMap((status) => EVENTS.map((event) => [status, event] as const));
+  it.each(cases)("%s + %s", (status, event) => {
+    const expected = EXPECTED[status][event];
+    if (expected === undefined) {
+      expect(() => transitionInvoice({ status }, event)).toThrow(
+        expect.objectContaining({ code: "invoice_transition_invalid" }),
+      );
+    } else {
+      expect(transitionInvoice({ status }, event)).toBe(expected);
+    }
+  });
+
+  it("only a draft is editable; void and draft invoices cannot be credited", () => {
+    expect(INVOICE_STATUSES.filter(isInvoiceEditable)).toEqual(["draft"]);
+    expect(INVOICE_STATUSES.filter(isInvoiceCreditable)).toEqual(["open", "paid", "uncollectible"]);
+  });
+});
+
+describe("transitionCreditNote", () => {
+  it("an issued note can be voided once", () => {
+    expect(CREDIT_NOTE_STATUSES).toEqual(["issued", "void"]);
+    expect(transitionCreditNote({ status: "issued" }, "void")).toBe("void");
+    expect(() => transitionCreditNote({ status: "void" }, "void")).toThrow(
+      expect.objectContaining({ code: "credit_note_transition_invalid" }),
+    );
+  });
+});

@@ -1,0 +1,372 @@
+import { Temporal } from "temporal-polyfill";
+import type { RequestContext } from "../kernel/actor.js";
+import { fromDate, toDate } from "../kernel/clock.js";
+import type { Executor, Tx } from "../kernel/db.js";
+import type { Deps } from "../kernel/deps.js";
+import { DomainError } from "../kernel/errors.js";
+import { newId } from "../kernel/ids.js";
+import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
+import type { BillingPeriod } from "../kernel/periods.js";
+import {
+  assertNotCanceled,
+  changeSubscription,
+  checkedItems,
+  effectiveBehavior,
+  type NewItem,
+} from "./lifecycle.js";
+import { currentPeriod, type PhaseItem, phaseAt } from "./model.js";
+import {
+  type PricedItem,
+  type ProrationBehavior,
+  type ProrationResult,
+  prorateCancellation,
+  prorateItemChange,
+} from "./proration.js";
+import {
+  itemJson,
+  type LoadedSubscription,
+  lineJson,
+  mustLoadSubscription,
+  newPhaseId,
+  pricedItem,
+  type SubscriptionJson,
+  type SubscriptionLineJson,
+} from "./service.js";
+import {
+  type ChangeRow,
+  changesQuery,
+  deletePhasesFrom,
+  insertChange,
+  insertPhase,
+  insertProrationLines,
+  type ItemRow,
+  pendingProrationLineRows,
+  setProrationLinesInvoiced,
+} from "./store.js";
+
+/**
+ * Changing what a subscription holds (seats, prices, plans), cancelling it,
+ * and the proration lines those changes leave for invoicing. Every change is
+ * a new phase from the instant it takes effect, so the items a period bills
+ * are always those in force at the period's start; the proration lines settle
+ * the difference for the rest of the period.
+ */
+
+export type ChangeTiming = "immediately" | "at_period_end";
+
+export interface ItemsChange {
+  /** Every item from the change on; a price left out is removed. */
+  items: NewItem[];
+  proration_behavior?: ProrationBehavior | undefined;
+  timing?: ChangeTiming | undefined;
+}
+
+/** The items after the change; a price already held keeps its pinned version. */
+async function itemsAfter(deps: Deps, loaded: LoadedSubscription, items: readonly NewItem[], at: Temporal.Instant) {
+  const { plan, rows } = await checkedItems(deps, items, at, "items");
+  const { terms } = loaded;
+  const sameTerms =
+    plan.currency === terms.currency &&
+    plan.billing_timing === terms.billing_timing &&
+    plan.interval.unit === terms.interval.unit &&
+    plan.interval.count === terms.interval.count;
+  if (!sameTerms) {
+    throw new DomainError(
+      "plan_terms_mismatch",
+      "the new prices must bill on the subscription's interval, currency and timing; start a new subscription to change them",
+      { param: "items" },
+    );
+  }
+  const held = new Map(phaseAt(terms, at).items.map((item) => [item.price_id, item]));
+  return {
+    plan_id: plan.plan_id,
+    rows: rows.map((row) => ({ ...row, price_version_id: held.get(row.price_id)?.price_version_id ?? row.price_version_id })),
+  };
+}
+
+interface ChangePlan {
+  effective_at: Temporal.Instant;
+  behavior: ProrationBehavior;
+  plan_id: string;
+  rows: Omit<ItemRow, "phase_id" | "subscription_id">[];
+  /** Each line with the item it prices. */
+  lines: { json: SubscriptionLineJson; item: Pick<PhaseItem, "price_id" | "price_version_id"> }[];
+}
+
+function toPhaseItem(row: ChangePlan["rows"][number]): PhaseItem {
+  return { ...row, quantity: new Decimal(row.quantity) };
+}
+
+const absent = (item: PhaseItem): PhaseItem => ({ ...item, quantity: new Decimal(0) });
+
+async function itemLines(
+  deps: Deps,
+  loaded: LoadedSubscription,
+  context: { period: BillingPeriod; at: Temporal.Instant; behavior: ProrationBehavior },
+  from: PhaseItem,
+  to: PhaseItem,
+): Promise<ChangePlan["lines"]> {
+  const { terms } = loaded;
+  const priced = (item: PhaseItem): Promise<PricedItem> => pricedItem(deps, terms, item, context.period.start);
+  const result: ProrationResult = prorateItemChange({
+    period: context.period,
+    change_at: context.at,
+    time_zone: terms.time_zone,
+    currency: terms.currency,
+    behavior: context.behavior,
+    from: await priced(from),
+    to: await priced(to),
+  });
+  // The side the item was absent from (added or removed) has no line.
+  // prorateItemChange returns the credit for `from`, then the charge for `to`.
+  const sides = [from, to] as const;
+  return result.lines
+    .map((line, index) => ({ line, item: sides[index] ?? to }))
+    .filter(({ line }) => !line.quantity.isZero())
+    .map(({ line, item }) => ({ json: lineJson(line, item, terms.currency, result.invoice_now), item }));
+}
+
+/** The change's proration lines, computed against the period holding its instant; nothing is written. */
+async function planItemsChange(deps: Deps, loaded: LoadedSubscription, change: ItemsChange): Promise<ChangePlan> {
+  const now = deps.clock.now();
+  assertNotCanceled(loaded, now);
+  const behavior = await effectiveBehavior(deps, loaded, change.proration_behavior);
+  const period = currentPeriod(loaded.terms, now);
+  const after = await itemsAfter(deps, loaded, change.items, now);
+  if (change.timing === "at_period_end" && period !== undefined) {
+    return { effective_at: period.end, behavior, ...after, lines: [] };
+  }
+  const plan: ChangePlan = { effective_at: now, behavior, ...after, lines: [] };
+  // Before billing starts (a trial or a future start) nothing has been billed, so nothing is prorated.
+  if (period === undefined) return plan;
+  const before = new Map(phaseAt(loaded.terms, now).items.map((item) => [item.price_id, item]));
+  const next = new Map(after.rows.map((row) => [row.price_id, toPhaseItem(row)]));
+  for (const price of new Set([...before.keys(), ...next.keys()])) {
+    const from = before.get(price);
+    const to = next.get(price);
+    const unchanged = from !== undefined && to !== undefined && from.quantity.eq(to.quantity);
+    if (unchanged || (from ?? to)?.metered) continue;
+    // True-up mode bills seat rises at period end (seatTrueUp) instead of prorating them.
+    if (loaded.row.seat_true_up && from !== undefined && to !== undefined) continue;
+    const context = { period, at: now, behavior };
+    plan.lines.push(...(await itemLines(deps, loaded, context, from ?? absent(to as PhaseItem), to ?? absent(from as PhaseItem))));
+  }
+  return plan;
+}
+
+export interface ChangePreview {
+  object: "subscription_change_preview";
+  effective_at: string;
+  proration_behavior: ProrationBehavior;
+  items: ReturnType<typeof itemJson>[];
+  lines: SubscriptionLineJson[];
+}
+
+/** What a change would do, for the dialog that previews before confirming. Writes nothing. */
+export async function previewChange(deps: Deps, id: string, change: ItemsChange): Promise<ChangePreview> {
+  const loaded = await mustLoadSubscription(deps.db, id);
+  const plan = await planItemsChange(deps, loaded, change);
+  return {
+    object: "subscription_change_preview",
+    effective_at: plan.effective_at.toString(),
+    proration_behavior: plan.behavior,
+    items: plan.rows.map((row) => itemJson(toPhaseItem(row))),
+    lines: plan.lines.map((line) => line.json),
+  };
+}
+
+async function saveChange(
+  tx: Tx,
+  ctx: RequestContext,
+  loaded: LoadedSubscription,
+  change: { kind: string; plan: Pick<ChangePlan, "effective_at" | "behavior" | "lines">; after: unknown },
+  now: Temporal.Instant,
+): Promise<void> {
+  const row: ChangeRow = {
+    id: newId("subscription_change"),
+    subscription_id: loaded.row.id,
+    kind: change.kind,
+    effective_at: toDate(change.plan.effective_at),
+    proration_behavior: change.plan.behavior,
+    before: phaseAt(loaded.terms, now).items.map(itemJson),
+    after: change.after,
+    lines: change.plan.lines.map((line) => line.json),
+    request_id: ctx.request_id,
+    created_at: toDate(now),
+  };
+  await insertChange(tx, row);
+  await insertProrationLines(
+    tx,
+    change.plan.lines.map(({ json }) => ({
+      id: newId("proration_line"),
+      subscription_id: loaded.row.id,
+      change_id: row.id,
+      description: json.description,
+      period_start: toDate(fromInstant(json.period_start)),
+      period_end: toDate(fromInstant(json.period_end)),
+      quantity: json.quantity,
+      unit_amount: json.unit_amount,
+      amount: json.amount,
+      currency: json.currency,
+      price_id: json.price,
+      price_version_id: json.price_version,
+      invoice_now: json.invoice_now,
+      explanation: json.explanation,
+      invoice_id: null,
+      created_at: toDate(now),
+    })),
+  );
+}
+
+const fromInstant = (text: string) => Temporal.Instant.from(text);
+
+/**
+ * Changes the items (seats, prices, plan) now or at the period's end. An
+ * immediate change replaces any later scheduled phases.
+ */
+export async function changeItems(
+  deps: Deps,
+  ctx: RequestContext,
+  id: string,
+  change: ItemsChange,
+): Promise<SubscriptionJson> {
+  const now = deps.clock.now();
+  const loaded = await mustLoadSubscription(deps.db, id);
+  const plan = await planItemsChange(deps, loaded, change);
+  return changeSubscription(deps, ctx, id, { action: "subscription.updated", event: "subscription.updated" }, async (locked, tx) => {
+    const phaseId = newPhaseId();
+    await deletePhasesFrom(tx, id, toDate(plan.effective_at));
+    await insertPhase(
+      tx,
+      { id: phaseId, subscription_id: id, starts_at: toDate(plan.effective_at), created_at: toDate(now) },
+      plan.rows.map((row) => ({ ...row, phase_id: phaseId, subscription_id: id })),
+    );
+    const kind = change.timing === "at_period_end" ? "items_scheduled" : "items_changed";
+    await saveChange(tx, ctx, locked, { kind, plan, after: plan.rows.map((row) => itemJson(toPhaseItem(row))) }, now);
+    return { plan_id: plan.plan_id };
+  });
+}
+
+export interface Cancellation {
+  at_period_end?: boolean | undefined;
+  /** For an immediate cancel: `none` gives no credit for the unused time. */
+  proration_behavior?: ProrationBehavior | undefined;
+}
+
+/** The unused time credited per item; only a period billed in advance has any. */
+async function cancellationLines(
+  deps: Deps,
+  loaded: LoadedSubscription,
+  period: BillingPeriod | undefined,
+  cancelAt: Temporal.Instant,
+  behavior: ProrationBehavior,
+): Promise<ChangePlan["lines"]> {
+  const { terms } = loaded;
+  if (period === undefined || terms.billing_timing === "in_arrears") return [];
+  const lines: ChangePlan["lines"] = [];
+  for (const item of phaseAt(terms, period.start).items.filter((held) => !held.metered)) {
+    const result = prorateCancellation({
+      period,
+      cancel_at: cancelAt,
+      time_zone: terms.time_zone,
+      currency: terms.currency,
+      behavior,
+      item: await pricedItem(deps, terms, item, period.start),
+    });
+    lines.push(...result.lines.map((line) => ({ json: lineJson(line, item, terms.currency, result.invoice_now), item })));
+  }
+  return lines;
+}
+
+export async function cancelSubscription(
+  deps: Deps,
+  ctx: RequestContext,
+  id: string,
+  cancellation: Cancellation,
+): Promise<SubscriptionJson> {
+  const now = deps.clock.now();
+  const loaded = await mustLoadSubscription(deps.db, id);
+  assertNotCanceled(loaded, now);
+  const period = currentPeriod(loaded.terms, now);
+  const atEnd = cancellation.at_period_end === true && period !== undefined;
+  const cancelAt = atEnd ? (period as BillingPeriod).end : now;
+  const behavior = await effectiveBehavior(deps, loaded, cancellation.proration_behavior);
+  const lines = atEnd ? [] : await cancellationLines(deps, loaded, period, cancelAt, behavior);
+  const event = atEnd ? "subscription.updated" : "subscription.canceled";
+  return changeSubscription(deps, ctx, id, { action: event, event }, async (locked, tx) => {
+    const plan = { effective_at: cancelAt, behavior, lines };
+    await saveChange(tx, ctx, locked, { kind: atEnd ? "cancel_scheduled" : "canceled", plan, after: { ended_at: cancelAt.toString() } }, now);
+    return { ended_at: toDate(cancelAt), canceled_at: toDate(now) };
+  });
+}
+
+// ---------------------------------------------------------------- history and pending lines
+
+export interface SubscriptionChangeJson {
+  object: "subscription_change";
+  id: string;
+  subscription: string;
+  kind: string;
+  effective_at: string;
+  proration_behavior: string;
+  before: unknown;
+  after: unknown;
+  lines: unknown;
+  created_at: string;
+}
+
+function changeView(row: ChangeRow): SubscriptionChangeJson {
+  return {
+    object: "subscription_change",
+    id: row.id,
+    subscription: row.subscription_id,
+    kind: row.kind,
+    effective_at: fromDate(row.effective_at).toString(),
+    proration_behavior: row.proration_behavior,
+    before: row.before,
+    after: row.after,
+    lines: row.lines,
+    created_at: fromDate(row.created_at).toString(),
+  };
+}
+
+export async function listChanges(deps: Deps, id: string, page: PageRequest): Promise<Page<SubscriptionChangeJson>> {
+  await mustLoadSubscription(deps.db, id);
+  const rows = await paginate(changesQuery(deps.db, id), "id", page);
+  return { data: rows.data.map(changeView), has_more: rows.has_more };
+}
+
+/** Proration lines no invoice has taken yet, oldest first; those with invoice_now are due at once. */
+export async function pendingProrationLines(deps: Pick<Deps, "db">, subscriptionId: string): Promise<SubscriptionLineJson[]> {
+  const rows = await pendingProrationLineRows(deps.db, subscriptionId);
+  return rows.map((row) => ({
+    id: row.id,
+    description: row.description,
+    period_start: fromDate(row.period_start).toString(),
+    period_end: fromDate(row.period_end).toString(),
+    quantity: new Decimal(row.quantity).toString(),
+    unit_amount: row.unit_amount === null ? null : new Decimal(row.unit_amount).toString(),
+    amount: formatAmountForApi(new Decimal(row.amount), row.currency),
+    currency: row.currency,
+    price: row.price_id,
+    price_version: row.price_version_id,
+    proration: true,
+    invoice_now: row.invoice_now,
+    explanation: row.explanation,
+  }));
+}
+
+/**
+ * Invoicing calls this in the transaction that writes the invoice. A line
+ * already taken by another invoice is not taken twice: the count returned
+ * tells the caller whether it got every line it asked for.
+ */
+export async function markProrationLinesInvoiced(
+  _deps: Pick<Deps, "db">,
+  tx: Executor,
+  ids: readonly string[],
+  invoiceId: string,
+): Promise<number> {
+  return setProrationLinesInvoiced(tx, ids, invoiceId);
+}
