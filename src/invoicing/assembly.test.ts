@@ -126,6 +126,18 @@ describe("assembleInvoice: tax", () => {
   });
 });
 
+describe("assembleInvoice: tax breakdown by rate", () => {
+  it("a line with its own rate gets its own row; the total is still lines + rounded tax", () => {
+    const books = line("3", "12.99", { description: "Handbook", tax: vat("7", "vat_7") });
+    const invoice = assemble({ lines: [line("1", "100"), books, line("1", "0.10")], tax: vat("19", "vat_19") });
+    expect(invoice.tax_breakdown.map((row) => `${row.tax_rate_id}:${row.taxable_amount}:${row.tax_amount}`)).toEqual([
+      "vat_19:100.1:19.02", // 100.00 × 19 % = 19.00; 0.10 × 19 % = 0.019 → 0.02; 19.00 + 0.02
+      "vat_7:38.97:2.73", // 3 × 12.99 = 38.97; × 7 % = 2.7279 → 2.73
+    ]);
+    expect(invoice.total.toString()).toBe("160.82"); // 100.00 + 38.97 + 0.10 + 19.02 + 2.73
+  });
+});
+
 describe("assembleInvoice: discounts", () => {
   it("a coupon for 3 months reduces three invoices, then stops", () => {
     const threeMonths = coupon({ type: "percent", percent_off: "20" }, { type: "repeating", periods: 3 });

@@ -39,12 +39,15 @@ export interface InvoiceLineInput {
   source: LineSource;
   /** Revenue is posted per product; null for an ad-hoc fee. */
   product_id: string | null;
+  /** This line's own tax, when it differs from the invoice's (a reduced rate for books, a zero-rated export). */
+  tax?: TaxTreatment | undefined;
 }
 
 export interface InvoiceAssemblyInput {
   currency: string;
   lines: readonly InvoiceLineInput[];
   discounts: readonly Discount[];
+  /** The invoice's tax treatment, for every line that does not carry its own. */
   tax: TaxTreatment;
   /** Whether unit prices already include the tax (consumer prices in the EU usually do). */
   prices_include_tax: boolean;
@@ -52,7 +55,7 @@ export interface InvoiceAssemblyInput {
   credit_balance: string;
 }
 
-export interface InvoiceLine extends Omit<InvoiceLineInput, "quantity" | "unit_price"> {
+export interface InvoiceLine extends Omit<InvoiceLineInput, "quantity" | "unit_price" | "tax"> {
   quantity: Decimal;
   unit_price: Decimal;
   /** quantity × unit price, rounded once: the figure printed on the line. */
@@ -61,6 +64,7 @@ export interface InvoiceLine extends Omit<InvoiceLineInput, "quantity" | "unit_p
   discount_amount: Decimal;
   /** The line's amount after discounts and without tax: what revenue is posted. */
   net_amount: Decimal;
+  tax_treatment: TaxTreatment;
   tax_amount: Decimal;
 }
 
@@ -101,11 +105,12 @@ export function assembleInvoice(input: InvoiceAssemblyInput): AssembledInvoice {
     input.discounts,
     currency,
   );
-  const percentage = treatmentPercentage(input.tax);
-  const lines = priced.map((line, index): InvoiceLine => {
+  const lines = priced.map(({ tax, ...line }, index): InvoiceLine => {
     const discount_amount = sum(applied.map((discount) => discount.line_amounts[index] as Decimal));
+    const tax_treatment = tax ?? input.tax;
+    const percentage = treatmentPercentage(tax_treatment);
     const split = taxOnLine(line.amount.minus(discount_amount), percentage, input.prices_include_tax, currency);
-    return { ...line, discount_amount, net_amount: split.net, tax_amount: split.tax };
+    return { ...line, discount_amount, net_amount: split.net, tax_treatment, tax_amount: split.tax };
   });
   return totals(currency, lines, applied, input);
 }
@@ -129,7 +134,7 @@ function totals(
     currency,
     lines,
     discounts: applied.map((discount) => ({ coupon_id: discount.coupon_id, amount: discount.amount })),
-    tax_breakdown: taxBreakdown(input.tax, lines),
+    tax_breakdown: taxBreakdown(lines),
     subtotal: sum(lines.map((line) => line.amount)),
     discount_total: sum(applied.map((discount) => discount.amount)),
     total_excluding_tax,
@@ -169,30 +174,51 @@ function subscriptionOf(source: LineSource): string | null {
   }
 }
 
-/** One row per rate; this model applies one treatment per invoice, so there is one row (or none without lines). */
-function taxBreakdown(treatment: TaxTreatment, lines: readonly InvoiceLine[]): TaxBreakdownRow[] {
-  if (lines.length === 0) return [];
-  const base = {
-    kind: treatment.kind,
-    taxable_amount: sum(lines.map((line) => line.net_amount)),
-    tax_amount: sum(lines.map((line) => line.tax_amount)),
-  };
+/** One row per rate (or exemption, or reverse charge), in the order the lines first use it. */
+function taxBreakdown(lines: readonly InvoiceLine[]): TaxBreakdownRow[] {
+  const rows = new Map<string, TaxBreakdownRow>();
+  for (const line of lines) {
+    const key = breakdownKey(line.tax_treatment);
+    const row = rows.get(key) ?? breakdownRow(line.tax_treatment);
+    row.taxable_amount = row.taxable_amount.plus(line.net_amount);
+    row.tax_amount = row.tax_amount.plus(line.tax_amount);
+    rows.set(key, row);
+  }
+  return [...rows.values()];
+}
+
+function breakdownKey(treatment: TaxTreatment): string {
   switch (treatment.kind) {
     case "standard":
-      return [
-        {
-          ...base,
-          tax_rate_id: treatment.rate.id,
-          name: treatment.rate.name,
-          percentage: treatmentPercentage(treatment),
-        },
-      ];
+      return `standard:${treatment.rate.id}`;
     case "exempt":
-      return [
-        { ...base, tax_rate_id: null, name: `Exempt (${treatment.certificate_reference})`, percentage: new Decimal(0) },
-      ];
+      return `exempt:${treatment.certificate_reference}`;
     case "reverse_charge":
-      return [{ ...base, tax_rate_id: null, name: "Reverse charge", percentage: new Decimal(0) }];
+      return "reverse_charge";
+    default:
+      return assertNever(treatment, "tax treatment");
+  }
+}
+
+function breakdownRow(treatment: TaxTreatment): TaxBreakdownRow {
+  const zero = { kind: treatment.kind, taxable_amount: new Decimal(0), tax_amount: new Decimal(0) };
+  switch (treatment.kind) {
+    case "standard":
+      return {
+        ...zero,
+        tax_rate_id: treatment.rate.id,
+        name: treatment.rate.name,
+        percentage: treatmentPercentage(treatment),
+      };
+    case "exempt":
+      return {
+        ...zero,
+        tax_rate_id: null,
+        name: `Exempt (${treatment.certificate_reference})`,
+        percentage: new Decimal(0),
+      };
+    case "reverse_charge":
+      return { ...zero, tax_rate_id: null, name: "Reverse charge", percentage: new Decimal(0) };
     default:
       return assertNever(treatment, "tax treatment");
   }

@@ -9,6 +9,7 @@ import {
 import { assertNever } from "../kernel/errors.js";
 import type { Decimal } from "../kernel/money.js";
 import type { InvoicePeriod } from "./assembly.js";
+import { EU_MEMBER_STATES } from "./tax.js";
 
 /**
  * The draft review checklist: configurable rules, each a pure function from
@@ -192,11 +193,7 @@ const checkBillingAddress: Check = (facts) => {
 
 /** The tax id type a business in each country is expected to show; elsewhere any checked id will do. */
 const TAX_ID_TYPE_BY_COUNTRY: Readonly<Record<string, TaxIdType>> = {
-  ...Object.fromEntries(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
-      .split(" ")
-      .map((c) => [c, "eu_vat"]),
-  ),
+  ...Object.fromEntries([...EU_MEMBER_STATES].map((country) => [country, "eu_vat"])),
   GB: "gb_vat",
   US: "us_ein",
   CA: "ca_bn",

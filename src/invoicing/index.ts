@@ -73,8 +73,8 @@ export {
   type InvoiceStatus,
   isInvoiceCreditable,
   isInvoiceEditable,
+  transition,
   transitionCreditNote,
-  transitionInvoice,
 } from "./lifecycle.js";
 export {
   checkNumberSeries,

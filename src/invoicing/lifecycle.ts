@@ -2,7 +2,7 @@ import { assertNever, DomainError } from "../kernel/errors.js";
 
 /**
  * Invoice and credit note states as declared transition tables. Every change
- * of state goes through `transitionInvoice` / `transitionCreditNote`, which
+ * of state goes through `transition` (invoices) or `transitionCreditNote`, which
  * rejects anything the table does not list, so a void invoice can never be
  * paid and a paid one never voided (Kill Bill's PaymentStates, Lago's
  * invoice state machine).
@@ -11,17 +11,18 @@ import { assertNever, DomainError } from "../kernel/errors.js";
 export const INVOICE_STATUSES = ["draft", "open", "paid", "void", "uncollectible"] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export type InvoiceEvent = "finalize" | "pay" | "void" | "mark_uncollectible" | "delete_draft";
-
-/** `null`: the event removes the document (a draft was never numbered, so deleting it leaves no gap). */
-type Target<S> = S | null;
+/**
+ * Deleting a draft is not a transition: a draft was never numbered or
+ * posted, so the service simply removes it while `isInvoiceEditable` holds.
+ */
+export type InvoiceEvent = "finalize" | "pay" | "void" | "mark_uncollectible";
 
 /**
  * Uncollectible is not final: a customer may still pay a written-off invoice
  * (Stripe allows it), or it may be voided when the debt is forgiven instead.
  */
-const INVOICE_TRANSITIONS: Readonly<Record<InvoiceStatus, Partial<Record<InvoiceEvent, Target<InvoiceStatus>>>>> = {
-  draft: { finalize: "open", delete_draft: null },
+const INVOICE_TRANSITIONS: Readonly<Record<InvoiceStatus, Partial<Record<InvoiceEvent, InvoiceStatus>>>> = {
+  draft: { finalize: "open" },
   open: { pay: "paid", void: "void", mark_uncollectible: "uncollectible" },
   uncollectible: { pay: "paid", void: "void" },
   paid: {},
@@ -32,12 +33,11 @@ export const CREDIT_NOTE_STATUSES = ["issued", "void"] as const;
 export type CreditNoteStatus = (typeof CREDIT_NOTE_STATUSES)[number];
 export type CreditNoteEvent = "void";
 
-const CREDIT_NOTE_TRANSITIONS: Readonly<
-  Record<CreditNoteStatus, Partial<Record<CreditNoteEvent, Target<CreditNoteStatus>>>>
-> = {
-  issued: { void: "void" },
-  void: {},
-};
+const CREDIT_NOTE_TRANSITIONS: Readonly<Record<CreditNoteStatus, Partial<Record<CreditNoteEvent, CreditNoteStatus>>>> =
+  {
+    issued: { void: "void" },
+    void: {},
+  };
 
 /** Finalized invoices are immutable: only a draft's lines, PO, memo and addresses may be edited. */
 export function isInvoiceEditable(status: InvoiceStatus): boolean {
@@ -70,12 +70,12 @@ export function isInvoiceCreditable(status: InvoiceStatus): boolean {
 }
 
 /** The state an invoice moves to on `event`, or `invoice_transition_invalid`. */
-export function transitionInvoice(invoice: { status: InvoiceStatus }, event: InvoiceEvent): InvoiceStatus | null {
+export function transition(invoice: { status: InvoiceStatus }, event: InvoiceEvent): InvoiceStatus {
   const target = INVOICE_TRANSITIONS[invoice.status][event];
   if (target === undefined) {
     throw new DomainError(
       "invoice_transition_invalid",
-      `a ${invoice.status} invoice cannot ${event.replace("_", " ")}`,
+      `a ${invoice.status} invoice cannot ${event.replaceAll("_", " ")}`,
       {
         param: "status",
         details: { status: invoice.status, event, allowed: allowedInvoiceEvents(invoice.status) },
@@ -92,7 +92,7 @@ export function allowedInvoiceEvents(status: InvoiceStatus): InvoiceEvent[] {
 /** The state a credit note moves to on `event`, or `credit_note_transition_invalid`. */
 export function transitionCreditNote(note: { status: CreditNoteStatus }, event: CreditNoteEvent): CreditNoteStatus {
   const target = CREDIT_NOTE_TRANSITIONS[note.status][event];
-  if (target === undefined || target === null) {
+  if (target === undefined) {
     throw new DomainError("credit_note_transition_invalid", `a ${note.status} credit note cannot ${event}`, {
       param: "status",
       details: { status: note.status, event },

@@ -56,7 +56,7 @@ export type TaxTreatment =
   | { kind: "reverse_charge" };
 
 /** EU member states (VAT area). Greece is GR here: these are ISO codes, not VAT prefixes. */
-const EU_MEMBER_STATES: ReadonlySet<string> = new Set(
+export const EU_MEMBER_STATES: ReadonlySet<string> = new Set(
   "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split(" "),
 );
 
