@@ -77,9 +77,10 @@ create index approvals_action on approvals (action, id);
 -- chain pg_backend_pid() % 16 (the ledger's balance slots use the same idea),
 -- so audited writes on different connections never wait for one another;
 -- one chain would put every audited write in the product in a single line
--- behind one row lock held until commit. 16 is above the connection pool
--- size on our servers, so two busy connections rarely share a chain, and
--- small enough that verification and the head digest stay cheap.
+-- behind one row lock held until commit. With 16 chains, the API's 20
+-- connections and the job runner's 4 share a chain only a few at a time (and
+-- wait only when two of them append at once), while verification and the
+-- head digest stay cheap; it is also the ledger's slot count.
 --
 -- chain_seq is assigned by the appender (its chain head's seq + 1) rather
 -- than by a sequence: a sequence value consumed by a transaction that rolls
@@ -130,7 +131,7 @@ insert into audit_chain_heads (chain, seq, hash) select chain, 0, repeat('0', 64
 -- here is checked by code that does not trust this function. Scalars are
 -- strings, so no number formatting has to agree; occurred_at is ISO 8601 in
 -- UTC at millisecond precision, as JavaScript's toISOString writes it.
-create function audit_event_hash(e audit_events) returns text language sql immutable as $$
+create function audit_event_hash(e audit_events) returns text language sql stable as $$
   select encode(sha256(convert_to(jsonb_build_array(
     e.prev_hash, e.chain::text, e.chain_seq::text, e.seq::text, e.id,
     e.actor_type, e.actor_id, e.actor_name, e.action, e.object_type, e.object_id,

@@ -10,10 +10,11 @@ import { createHash } from "node:crypto";
 
 /**
  * Appenders to different chains never wait for each other (a transaction
- * appends to chain pg_backend_pid() % AUDIT_CHAINS). 16 is above the
- * connection pool size, so two busy connections rarely share a chain, and
- * small enough that verification and the head digest stay cheap. The
- * migration (0002_access.sql) holds the same number in its checks.
+ * appends to chain pg_backend_pid() % AUDIT_CHAINS). With 16, the API's 20
+ * connections and the job runner's 4 share a chain only a few at a time, and
+ * wait for each other only when two of them append at once; verification and
+ * the head digest stay cheap. The migration (0002_access.sql) holds the same
+ * number in its checks and in audit_append.
  */
 export const AUDIT_CHAINS = 16;
 
@@ -206,7 +207,11 @@ class ChainVerifier {
     }
     const linkedTo = this.#recent.get(row.prev_hash);
     if (linkedTo !== undefined) {
-      this.#report(row, "reordered", `${this.#at(row)} links to chain seq ${linkedTo}, not to chain seq ${this.#prevSeq}`);
+      this.#report(
+        row,
+        "reordered",
+        `${this.#at(row)} links to chain seq ${linkedTo}, not to chain seq ${this.#prevSeq}`,
+      );
       return;
     }
     this.#report(row, "edited", `prev_hash of ${this.#at(row)} does not match the hash of chain seq ${this.#prevSeq}`);

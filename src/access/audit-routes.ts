@@ -8,7 +8,9 @@ import { getAuditEvent, listAuditEvents, verifyAuditChain } from "./audit.js";
 
 const auditEventSchema = z.object({
   id: z.string(),
-  seq: z.string().describe("position in the hash chain"),
+  seq: z.string().describe("position in the whole log, for ordering; it may skip numbers"),
+  chain: z.number().int().describe("which of the log's hash chains the event is in"),
+  chain_seq: z.string().describe("position in its chain, gapless"),
   actor_type: z.string(),
   actor_id: z.string(),
   actor_name: z.string().nullable(),
@@ -27,11 +29,21 @@ const auditEventSchema = z.object({
 const verifySchema = z.object({
   ok: z.boolean(),
   checked: z.number().int(),
+  chains: z.number().int(),
   problems: z.array(
-    z.object({ seq: z.string(), kind: z.enum(["edited", "deleted", "inserted", "reordered"]), detail: z.string() }),
+    z.object({
+      chain: z.number().int(),
+      chain_seq: z.string(),
+      seq: z.string(),
+      kind: z.enum(["edited", "deleted", "inserted", "reordered"]),
+      detail: z.string(),
+    }),
   ),
   problems_truncated: z.boolean(),
-  head: z.object({ seq: z.string(), hash: z.string() }),
+  head: z
+    .object({ seq: z.string(), hash: z.string() })
+    .describe("all chains at once: rows the heads account for, and the sha256 of every chain's head"),
+  heads: z.array(z.object({ chain: z.number().int(), seq: z.string(), hash: z.string() })),
 });
 
 const config = { permission: "audit:read" } satisfies RouteConfig;
@@ -50,7 +62,7 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncZod {
         schema: {
           tags: ["audit"],
           summary: "List audit events",
-          description: "Newest first (by position in the chain). `occurred_to` is exclusive.",
+          description: "Newest first (by `seq`, the order events were appended). `occurred_to` is exclusive.",
           querystring: pageQuery.extend({
             object_type: z.string().max(64).optional(),
             object_id: z.string().max(64).optional(),
@@ -82,7 +94,7 @@ export function auditRoutes(deps: Deps): FastifyPluginAsyncZod {
           summary: "Verify the audit chain",
           querystring: z.strictObject({}),
           description:
-            "Re-hashes every row in order and reports each edited, deleted, inserted or reordered row. Checks about 25,000 rows a second on a small server, so a million rows take under a minute.",
+            "Re-hashes every chain in order and reports each edited, deleted, inserted or reordered row with its chain and position. Checks about 25,000 rows a second on a small server, so a million rows take under a minute.",
           response: { 200: verifySchema, ...errorResponses },
         },
       },

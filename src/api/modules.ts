@@ -5,6 +5,7 @@ import { customerRoutes } from "../customers/index.js";
 import { jobRoutes } from "../jobs/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { ledgerRoutes } from "../ledger/index.js";
+import { subscriptionRoutes } from "../subscriptions/index.js";
 import { webhookRoutes } from "../webhooks/index.js";
 
 /** Every module's routes, in the order they appear in the OpenAPI document. */
@@ -14,6 +15,7 @@ export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
     ledgerRoutes(deps),
     customerRoutes(deps),
     catalogRoutes(deps),
+    subscriptionRoutes(deps),
     webhookRoutes(deps),
     jobRoutes(deps),
   ];

@@ -8,13 +8,7 @@ import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
 import type { BillingPeriod } from "../kernel/periods.js";
-import {
-  assertNotCanceled,
-  changeSubscription,
-  checkedItems,
-  effectiveBehavior,
-  type NewItem,
-} from "./lifecycle.js";
+import { assertNotCanceled, changeSubscription, checkedItems, effectiveBehavior, type NewItem } from "./lifecycle.js";
 import { currentPeriod, type PhaseItem, phaseAt } from "./model.js";
 import {
   type PricedItem,
@@ -37,10 +31,10 @@ import {
   type ChangeRow,
   changesQuery,
   deletePhasesFrom,
+  type ItemRow,
   insertChange,
   insertPhase,
   insertProrationLines,
-  type ItemRow,
   pendingProrationLineRows,
   setProrationLinesInvoiced,
 } from "./store.js";
@@ -81,7 +75,10 @@ async function itemsAfter(deps: Deps, loaded: LoadedSubscription, items: readonl
   const held = new Map(phaseAt(terms, at).items.map((item) => [item.price_id, item]));
   return {
     plan_id: plan.plan_id,
-    rows: rows.map((row) => ({ ...row, price_version_id: held.get(row.price_id)?.price_version_id ?? row.price_version_id })),
+    rows: rows.map((row) => ({
+      ...row,
+      price_version_id: held.get(row.price_id)?.price_version_id ?? row.price_version_id,
+    })),
   };
 }
 
@@ -138,8 +135,9 @@ async function planItemsChange(deps: Deps, loaded: LoadedSubscription, change: I
     return { effective_at: period.end, behavior, ...after, lines: [] };
   }
   const plan: ChangePlan = { effective_at: now, behavior, ...after, lines: [] };
-  // Before billing starts (a trial or a future start) nothing has been billed, so nothing is prorated.
-  if (period === undefined) return plan;
+  // Before billing starts (a trial or a future start) nothing has been billed, so nothing is prorated;
+  // at a period's very start the new items are the ones the period bills.
+  if (period === undefined || period.start.equals(now)) return plan;
   const before = new Map(phaseAt(loaded.terms, now).items.map((item) => [item.price_id, item]));
   const next = new Map(after.rows.map((row) => [row.price_id, toPhaseItem(row)]));
   for (const price of new Set([...before.keys(), ...next.keys()])) {
@@ -150,7 +148,9 @@ async function planItemsChange(deps: Deps, loaded: LoadedSubscription, change: I
     // True-up mode bills seat rises at period end (seatTrueUp) instead of prorating them.
     if (loaded.row.seat_true_up && from !== undefined && to !== undefined) continue;
     const context = { period, at: now, behavior };
-    plan.lines.push(...(await itemLines(deps, loaded, context, from ?? absent(to as PhaseItem), to ?? absent(from as PhaseItem))));
+    plan.lines.push(
+      ...(await itemLines(deps, loaded, context, from ?? absent(to as PhaseItem), to ?? absent(from as PhaseItem))),
+    );
   }
   return plan;
 }
@@ -232,20 +232,26 @@ export async function changeItems(
   change: ItemsChange,
 ): Promise<SubscriptionJson> {
   const now = deps.clock.now();
-  const loaded = await mustLoadSubscription(deps.db, id);
-  const plan = await planItemsChange(deps, loaded, change);
-  return changeSubscription(deps, ctx, id, { action: "subscription.updated", event: "subscription.updated" }, async (locked, tx) => {
-    const phaseId = newPhaseId();
-    await deletePhasesFrom(tx, id, toDate(plan.effective_at));
-    await insertPhase(
-      tx,
-      { id: phaseId, subscription_id: id, starts_at: toDate(plan.effective_at), created_at: toDate(now) },
-      plan.rows.map((row) => ({ ...row, phase_id: phaseId, subscription_id: id })),
-    );
-    const kind = change.timing === "at_period_end" ? "items_scheduled" : "items_changed";
-    await saveChange(tx, ctx, locked, { kind, plan, after: plan.rows.map((row) => itemJson(toPhaseItem(row))) }, now);
-    return { plan_id: plan.plan_id };
-  });
+  return changeSubscription(
+    deps,
+    ctx,
+    id,
+    { action: "subscription.updated", event: "subscription.updated" },
+    async (locked, tx) => {
+      // Computed under the row lock, so two changes at once cannot prorate against the same items.
+      const plan = await planItemsChange(deps, locked, change);
+      const phaseId = newPhaseId();
+      await deletePhasesFrom(tx, id, toDate(plan.effective_at));
+      await insertPhase(
+        tx,
+        { id: phaseId, subscription_id: id, starts_at: toDate(plan.effective_at), created_at: toDate(now) },
+        plan.rows.map((row) => ({ ...row, phase_id: phaseId, subscription_id: id })),
+      );
+      const kind = change.timing === "at_period_end" ? "items_scheduled" : "items_changed";
+      await saveChange(tx, ctx, locked, { kind, plan, after: plan.rows.map((row) => itemJson(toPhaseItem(row))) }, now);
+      return { plan_id: plan.plan_id };
+    },
+  );
 }
 
 export interface Cancellation {
@@ -274,7 +280,9 @@ async function cancellationLines(
       behavior,
       item: await pricedItem(deps, terms, item, period.start),
     });
-    lines.push(...result.lines.map((line) => ({ json: lineJson(line, item, terms.currency, result.invoice_now), item })));
+    lines.push(
+      ...result.lines.map((line) => ({ json: lineJson(line, item, terms.currency, result.invoice_now), item })),
+    );
   }
   return lines;
 }
@@ -287,16 +295,23 @@ export async function cancelSubscription(
 ): Promise<SubscriptionJson> {
   const now = deps.clock.now();
   const loaded = await mustLoadSubscription(deps.db, id);
-  assertNotCanceled(loaded, now);
-  const period = currentPeriod(loaded.terms, now);
-  const atEnd = cancellation.at_period_end === true && period !== undefined;
-  const cancelAt = atEnd ? (period as BillingPeriod).end : now;
-  const behavior = await effectiveBehavior(deps, loaded, cancellation.proration_behavior);
-  const lines = atEnd ? [] : await cancellationLines(deps, loaded, period, cancelAt, behavior);
+  // Before billing starts there is no period end to wait for: the cancel is immediate.
+  const atEnd = cancellation.at_period_end === true && currentPeriod(loaded.terms, now) !== undefined;
   const event = atEnd ? "subscription.updated" : "subscription.canceled";
   return changeSubscription(deps, ctx, id, { action: event, event }, async (locked, tx) => {
+    assertNotCanceled(locked, now);
+    const period = currentPeriod(locked.terms, now);
+    const cancelAt = atEnd && period !== undefined ? period.end : now;
+    const behavior = await effectiveBehavior(deps, locked, cancellation.proration_behavior);
+    const lines = atEnd ? [] : await cancellationLines(deps, locked, period, cancelAt, behavior);
     const plan = { effective_at: cancelAt, behavior, lines };
-    await saveChange(tx, ctx, locked, { kind: atEnd ? "cancel_scheduled" : "canceled", plan, after: { ended_at: cancelAt.toString() } }, now);
+    await saveChange(
+      tx,
+      ctx,
+      locked,
+      { kind: atEnd ? "cancel_scheduled" : "canceled", plan, after: { ended_at: cancelAt.toString() } },
+      now,
+    );
     return { ended_at: toDate(cancelAt), canceled_at: toDate(now) };
   });
 }
@@ -338,7 +353,10 @@ export async function listChanges(deps: Deps, id: string, page: PageRequest): Pr
 }
 
 /** Proration lines no invoice has taken yet, oldest first; those with invoice_now are due at once. */
-export async function pendingProrationLines(deps: Pick<Deps, "db">, subscriptionId: string): Promise<SubscriptionLineJson[]> {
+export async function pendingProrationLines(
+  deps: Pick<Deps, "db">,
+  subscriptionId: string,
+): Promise<SubscriptionLineJson[]> {
   const rows = await pendingProrationLineRows(deps.db, subscriptionId);
   return rows.map((row) => ({
     id: row.id,

@@ -22,6 +22,4 @@ registerErrorCodes({
   subscription_canceled: "conflict",
   subscription_paused: "conflict",
   subscription_not_paused: "conflict",
-  // A change needs a running period to prorate against: before billing starts, change the items outright.
-  subscription_not_in_period: "conflict",
 });

@@ -27,10 +27,10 @@ import {
 import {
   customerDefaultBehavior,
   endOpenPause,
+  type ItemRow,
   insertPause,
   insertPhase,
   insertSubscription,
-  type ItemRow,
   type SubscriptionRow,
   subscriptionsQuery,
   updateSubscriptionRow,
@@ -147,13 +147,28 @@ export async function effectiveBehavior(
   return requested ?? loaded.row.proration_behavior ?? defaultBehavior(deps, loaded.row.customer_id);
 }
 
+/** The customer by id or external id; its errors name the `customer` field. */
+async function customerFor(deps: Deps, idOrExternalId: string) {
+  try {
+    return await getCustomer(deps, idOrExternalId);
+  } catch (error) {
+    if (!(error instanceof DomainError) || !error.code.startsWith("customer_")) throw error;
+    throw new DomainError(error.code, error.message, { param: "customer", details: error.details });
+  }
+}
+
 export async function createSubscription(
   deps: Deps,
   ctx: RequestContext,
   input: NewSubscription,
 ): Promise<SubscriptionJson> {
   const now = deps.clock.now();
-  const customer = await getCustomer(deps, input.customer);
+  const customer = await customerFor(deps, input.customer);
+  if (customer.archived) {
+    throw new DomainError("customer_archived", `customer ${customer.id} is archived; unarchive it first`, {
+      param: "customer",
+    });
+  }
   const start = input.start_at ?? now;
   const { plan, rows } = await checkedItems(deps, input.items, start, "items");
   if (plan.currency !== customer.currency) {
@@ -199,8 +214,9 @@ export async function createSubscription(
   }
   const phases = [{ starts_at: start, items: rows }];
   for (const [i, phase] of (input.phases ?? []).entries()) {
-    if (Temporal.Instant.compare(phase.starts_at, start) <= 0) {
-      throw new DomainError("invalid_subscription_date", "a later phase starts after the subscription", {
+    const previous = phases.at(-1)?.starts_at ?? start;
+    if (Temporal.Instant.compare(phase.starts_at, previous) <= 0) {
+      throw new DomainError("invalid_subscription_date", "each phase starts after the one before it", {
         param: `phases[${i}].starts_at`,
       });
     }
@@ -281,37 +297,44 @@ export function assertNotCanceled(loaded: LoadedSubscription, now: Temporal.Inst
 
 export async function pauseSubscription(deps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
   const now = deps.clock.now();
-  return changeSubscription(deps, ctx, id, { action: "subscription.paused", event: "subscription.paused" }, async (loaded, tx) => {
-    assertNotCanceled(loaded, now);
-    if (statusAt(loaded.terms, now) === "paused") {
-      throw new DomainError("subscription_paused", `subscription ${id} is already paused`);
-    }
-    await insertPause(tx, { subscription_id: id, paused_at: toDate(now), resumed_at: null });
-    return undefined;
-  });
+  return changeSubscription(
+    deps,
+    ctx,
+    id,
+    { action: "subscription.paused", event: "subscription.paused" },
+    async (loaded, tx) => {
+      assertNotCanceled(loaded, now);
+      if (statusAt(loaded.terms, now) === "paused") {
+        throw new DomainError("subscription_paused", `subscription ${id} is already paused`);
+      }
+      await insertPause(tx, { subscription_id: id, paused_at: toDate(now), resumed_at: null });
+      return undefined;
+    },
+  );
 }
 
 export async function resumeSubscription(deps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
   const now = deps.clock.now();
-  return changeSubscription(deps, ctx, id, { action: "subscription.resumed", event: "subscription.resumed" }, async (loaded, tx) => {
-    if (statusAt(loaded.terms, now) !== "paused") {
-      throw new DomainError("subscription_not_paused", `subscription ${id} is not paused`);
-    }
-    await endOpenPause(tx, id, toDate(now));
-    return undefined;
-  });
+  return changeSubscription(
+    deps,
+    ctx,
+    id,
+    { action: "subscription.resumed", event: "subscription.resumed" },
+    async (loaded, tx) => {
+      if (statusAt(loaded.terms, now) !== "paused") {
+        throw new DomainError("subscription_not_paused", `subscription ${id} is not paused`);
+      }
+      await endOpenPause(tx, id, toDate(now));
+      return undefined;
+    },
+  );
 }
 
 /**
  * Records that billing has invoiced periods up to `periodIndex`, in the
  * billing run's transaction. Only moves forward: a second run finds nothing to do.
  */
-export async function markPeriodBilled(
-  deps: Deps,
-  tx: Tx,
-  id: string,
-  periodIndex: number,
-): Promise<void> {
+export async function markPeriodBilled(deps: Deps, tx: Tx, id: string, periodIndex: number): Promise<void> {
   const loaded = await mustLoadSubscription(tx, id, true);
   if ((loaded.row.last_billed_period_index ?? -1) >= periodIndex) return;
   await updateSubscriptionRow(tx, {
@@ -328,7 +351,7 @@ export async function setCustomerProrationDefault(
   behavior: unknown,
 ): Promise<ProrationBehavior> {
   const parsed = parseProrationBehavior(behavior);
-  const customer = await getCustomer(deps, customerId);
+  const customer = await customerFor(deps, customerId);
   await upsertCustomerDefaultBehavior(deps.db, customer.id, parsed, toDate(deps.clock.now()));
   return parsed;
 }

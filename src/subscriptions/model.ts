@@ -6,6 +6,7 @@ import {
   type BillingPeriod,
   type BillingSchedule,
   billingPeriod,
+  PERIODS_BETWEEN_MAX,
   periodContaining,
   periodShare,
 } from "../kernel/periods.js";
@@ -98,7 +99,9 @@ function pausedAt(subscription: SubscriptionTerms, at: Temporal.Instant): boolea
  */
 export function activeShare(subscription: SubscriptionTerms, period: BillingPeriod): { used: Decimal; whole: Decimal } {
   const end =
-    subscription.ended_at !== undefined && before(subscription.ended_at, period.end) ? subscription.ended_at : period.end;
+    subscription.ended_at !== undefined && before(subscription.ended_at, period.end)
+      ? subscription.ended_at
+      : period.end;
   const whole = periodShare(period, period.start, period.end, "seconds");
   let used = periodShare(period, period.start, end, "seconds").used;
   for (const pause of subscription.pauses) {
@@ -137,8 +140,10 @@ const BILLABLE_PERIODS_MAX = 400;
 export function billablePeriods(subscription: SubscriptionTerms, asOf: Temporal.Instant): BillingPeriod[] {
   const schedule = scheduleOf(subscription);
   const periods: BillingPeriod[] = [];
-  let index = (subscription.last_billed_period_index ?? -1) + 1;
-  while (periods.length < BILLABLE_PERIODS_MAX) {
+  const first = (subscription.last_billed_period_index ?? -1) + 1;
+  let index = first;
+  // The second bound stops a walk through years of paused daily periods, which push nothing.
+  while (periods.length < BILLABLE_PERIODS_MAX && index - first < PERIODS_BETWEEN_MAX) {
     const period = billingPeriod(schedule, index);
     if (!atOrBefore(billingInstant(subscription, period), asOf)) break;
     if (subscription.ended_at !== undefined && atOrBefore(subscription.ended_at, period.start)) break;
@@ -165,11 +170,7 @@ export function statusAt(subscription: SubscriptionTerms, at: Temporal.Instant):
 }
 
 /** The end of the term holding `at`: terms are `term_periods` periods long and renew back to back. */
-export function termEnd(
-  subscription: SubscriptionTerms,
-  term_periods: number,
-  at: Temporal.Instant,
-): Temporal.Instant | undefined {
+export function termEnd(subscription: SubscriptionTerms, term_periods: number, at: Temporal.Instant): Temporal.Instant {
   const period = currentPeriod(subscription, at);
   const index = period?.index ?? 0;
   const lastOfTerm = (Math.floor(index / term_periods) + 1) * term_periods - 1;

@@ -9,7 +9,7 @@ import {
   resolvedChargeModel,
 } from "../catalog/index.js";
 import type { RequestContext } from "../kernel/actor.js";
-import { fromDate, toDate } from "../kernel/clock.js";
+import { fromDate } from "../kernel/clock.js";
 import type { Executor, Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
@@ -24,6 +24,7 @@ import {
   type SubscriptionStatus,
   type SubscriptionTerms,
   statusAt,
+  termEnd,
 } from "./model.js";
 import type { PricedItem, ProrationBehavior, SubscriptionLine } from "./proration.js";
 import {
@@ -80,7 +81,9 @@ async function loadRows(db: Executor, rows: readonly SubscriptionRow[]): Promise
       billing_timing: row.billing_timing,
       time_zone: row.time_zone,
       anchor:
-        row.anchor_kind === "anniversary" ? { kind: "anniversary" } : { kind: "day_of_month", day: row.anchor_day ?? 1 },
+        row.anchor_kind === "anniversary"
+          ? { kind: "anniversary" }
+          : { kind: "day_of_month", day: row.anchor_day ?? 1 },
       start_at: fromDate(row.start_at),
       trial_end: instantOrUndefined(row.trial_end),
       billing_start: fromDate(row.billing_start),
@@ -135,6 +138,8 @@ export interface SubscriptionJson {
   billing_start: string;
   current_period: { index: number; start: string; end: string } | null;
   term_periods: number | null;
+  /** The end of the term holding now; the next term follows when auto_renew is on. */
+  current_term_end: string | null;
   auto_renew: boolean;
   seat_true_up: boolean;
   proration_behavior: ProrationBehavior | null;
@@ -164,7 +169,9 @@ export function itemJson(item: PhaseItem): SubscriptionItemJson {
 }
 
 function phaseInForce(terms: SubscriptionTerms, at: Temporal.Instant): Phase | undefined {
-  return terms.phases.filter((phase) => phase.starts_at.epochNanoseconds <= at.epochNanoseconds).at(-1) ?? terms.phases[0];
+  return (
+    terms.phases.filter((phase) => phase.starts_at.epochNanoseconds <= at.epochNanoseconds).at(-1) ?? terms.phases[0]
+  );
 }
 
 export function subscriptionView({ row, terms }: LoadedSubscription, now: Temporal.Instant): SubscriptionJson {
@@ -189,6 +196,7 @@ export function subscriptionView({ row, terms }: LoadedSubscription, now: Tempor
         ? null
         : { index: period.index, start: period.start.toString(), end: period.end.toString() },
     term_periods: row.term_periods,
+    current_term_end: row.term_periods === null ? null : termEnd(terms, row.term_periods, now).toString(),
     auto_renew: row.auto_renew,
     seat_true_up: row.seat_true_up,
     proration_behavior: row.proration_behavior,
@@ -333,4 +341,3 @@ export async function recordSubscriptionChange(
 
 export const newItemId = () => newId("subscription_item");
 export const newPhaseId = () => newId("subscription_phase");
-export const dateOf = toDate;

@@ -143,7 +143,11 @@ export function subscriptionsQuery(db: Executor, filter: { customer_id?: string 
 
 export async function insertPhase(db: Executor, phase: PhaseRow, items: readonly ItemRow[]): Promise<void> {
   await t(db).insertInto("subscription_phases").values(phase).execute();
-  if (items.length > 0) await t(db).insertInto("subscription_items").values([...items]).execute();
+  if (items.length > 0)
+    await t(db)
+      .insertInto("subscription_items")
+      .values([...items])
+      .execute();
 }
 
 /** Drops the phases starting at or after an instant: a new change replaces what was scheduled from then on. */
@@ -191,8 +195,13 @@ export async function pausesOf(db: Executor, subscriptionIds: readonly string[])
     .execute();
 }
 
+/** Pausing again at the very instant of a resume reopens that pause (a frozen test clock does this). */
 export async function insertPause(db: Executor, row: PauseRow): Promise<void> {
-  await t(db).insertInto("subscription_pauses").values(row).execute();
+  await t(db)
+    .insertInto("subscription_pauses")
+    .values(row)
+    .onConflict((conflict) => conflict.columns(["subscription_id", "paused_at"]).doUpdateSet({ resumed_at: null }))
+    .execute();
 }
 
 export async function endOpenPause(db: Executor, subscriptionId: string, resumedAt: Date): Promise<void> {
@@ -221,7 +230,11 @@ export function changesQuery(db: Executor, subscriptionId: string) {
 }
 
 export async function insertProrationLines(db: Executor, rows: readonly ProrationLineRow[]): Promise<void> {
-  if (rows.length > 0) await t(db).insertInto("subscription_proration_lines").values([...rows]).execute();
+  if (rows.length > 0)
+    await t(db)
+      .insertInto("subscription_proration_lines")
+      .values([...rows])
+      .execute();
 }
 
 export async function pendingProrationLineRows(db: Executor, subscriptionId: string): Promise<ProrationLineRow[]> {
@@ -250,7 +263,10 @@ export async function setProrationLinesInvoiced(
   return Number(result.numUpdatedRows);
 }
 
-export async function customerDefaultBehavior(db: Executor, customerId: string): Promise<ProrationBehavior | undefined> {
+export async function customerDefaultBehavior(
+  db: Executor,
+  customerId: string,
+): Promise<ProrationBehavior | undefined> {
   const row = await t(db)
     .selectFrom("subscription_customer_defaults")
     .select("proration_behavior")

@@ -1,0 +1,51 @@
+/**
+ * What other modules and the adapters (api, cli, jobs) may use from
+ * subscriptions. Billing runs and invoicing use billablePeriods,
+ * periodCharges, seatTrueUpLines, pendingProrationLines,
+ * markProrationLinesInvoiced and markPeriodBilled; the usage module fills
+ * usageQuantitiesFor. Everything else in this folder is private to it.
+ */
+export {
+  periodCharges,
+  seatTrueUpLines,
+  subscriptionTerms,
+  type UsageRequest,
+  usageQuantitiesFor,
+} from "./billing.js";
+export {
+  type Cancellation,
+  type ChangePreview,
+  type ChangeTiming,
+  cancelSubscription,
+  changeItems,
+  type ItemsChange,
+  listChanges,
+  markProrationLinesInvoiced,
+  pendingProrationLines,
+  previewChange,
+  type SubscriptionChangeJson,
+} from "./changes.js";
+export {
+  createSubscription,
+  getSubscription,
+  listSubscriptions,
+  markPeriodBilled,
+  type NewItem,
+  type NewPhase,
+  type NewSubscription,
+  pauseSubscription,
+  resumeSubscription,
+  setCustomerProrationDefault,
+} from "./lifecycle.js";
+export {
+  type BillingTiming,
+  billablePeriods,
+  type Pause,
+  type Phase,
+  type PhaseItem,
+  type SubscriptionStatus,
+  type SubscriptionTerms,
+} from "./model.js";
+export type { ProrationBehavior, SubscriptionLine } from "./proration.js";
+export { subscriptionRoutes } from "./routes.js";
+export type { SubscriptionJson, SubscriptionLineJson } from "./service.js";
