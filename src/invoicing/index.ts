@@ -54,6 +54,18 @@ export {
   type DiscountScope,
   discountActive,
 } from "./discounts.js";
+export { renderCreditNotePdf, renderInvoicePdf } from "./document.js";
+export {
+  type CreditNoteDocument,
+  type CreditNoteDocumentOptions,
+  creditNoteDocumentFrom,
+  type DocumentLine,
+  type DocumentParty,
+  type DocumentTaxRow,
+  type InvoiceDocument,
+  type InvoiceDocumentOptions,
+  invoiceDocumentFrom,
+} from "./document-model.js";
 export { invoicingErrors } from "./errors.js";
 export {
   creditNoteEntry,

@@ -1,0 +1,342 @@
+import PDFDocument from "pdfkit";
+import type { Temporal } from "temporal-polyfill";
+import type { Address } from "../customers/index.js";
+import { type Decimal, formatMoney } from "../kernel/money.js";
+import { type DocumentParty, documentCreationDate } from "./document-model.js";
+
+/**
+ * The drawing half of the PDFs: a cursor over A4 pages with the few shapes an
+ * invoice needs (parties, a key/value block, a table whose header repeats on
+ * every page, a totals block, paragraphs, page numbers). It knows nothing of
+ * invoices; document.ts says what goes where.
+ *
+ * Fonts: PDFKit's built-in Helvetica, so no font file ships with us. Its
+ * WinAnsi encoding covers Western European text (é, ß, €, £, ¥), not Greek,
+ * Cyrillic or CJK; `printable` swaps the spaces and signs Intl uses that
+ * WinAnsi lacks for ones it has, and shows anything else as "?". Embedding a
+ * Unicode font (Noto Sans) is the cure when a buyer needs those scripts.
+ */
+
+const MARGIN = 48;
+const FOOTER_HEIGHT = 28;
+const GREY = "#5f6368";
+const RULE = "#d0d4d9";
+const INK = "#1a1a1a";
+const FONT = "Helvetica";
+const BOLD = "Helvetica-Bold";
+
+/** Everything outside ASCII that WinAnsi (PDF's standard encoding for Helvetica) can print. */
+const WIN_ANSI_EXTRA = new Set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ");
+const SUBSTITUTES: Readonly<Record<string, string>> = {
+  "\u202f": "\u00a0", // narrow no-break space: fr-FR digit groups
+  "\u2009": "\u00a0",
+  "\u2007": "\u00a0",
+  "\u2212": "-", // Intl's minus sign in some locales
+  "\u2011": "-",
+  "\uffe5": "¥", // ja-JP's full-width yen sign
+  "\u200e": "", // bidi marks around currency signs
+  "\u200f": "",
+  "\u061c": "",
+};
+
+function printable(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    const plain = (code >= 0x20 && code < 0x7f) || (code >= 0xa0 && code <= 0xff) || char === "\n";
+    out += plain || WIN_ANSI_EXTRA.has(char) ? char : (SUBSTITUTES[char] ?? "?");
+  }
+  return out;
+}
+
+/** Formats figures and dates in the buyer's locale. */
+export class LocaleFormat {
+  readonly #quantity: Intl.NumberFormat;
+  readonly #percent: Intl.NumberFormat;
+  readonly #regions: Intl.DisplayNames;
+  /** A calendar day has no time zone; formatting its UTC midnight in UTC prints that same day. */
+  readonly #dates: Intl.DateTimeFormat;
+
+  constructor(
+    readonly locale: string,
+    readonly currency: string,
+  ) {
+    this.#quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 20 });
+    this.#percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 4 });
+    this.#regions = new Intl.DisplayNames([locale], { type: "region" });
+    this.#dates = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
+  }
+
+  money(amount: Decimal): string {
+    return formatMoney(amount, this.currency, this.locale);
+  }
+
+  quantity(amount: Decimal): string {
+    return this.#quantity.format(amount.toFixed() as Intl.StringNumericLiteral);
+  }
+
+  /** `percentage` is in percent ("19" is 19 %). */
+  percent(percentage: Decimal): string {
+    return this.#percent.format(percentage.div(100).toFixed() as Intl.StringNumericLiteral);
+  }
+
+  date(day: Temporal.PlainDate): string {
+    return this.#dates.format(day.toZonedDateTime("UTC").epochMilliseconds);
+  }
+
+  country(code: string): string {
+    return this.#regions.of(code) ?? code;
+  }
+}
+
+export interface Column {
+  header: string;
+  width: number;
+  align: "left" | "right";
+}
+
+interface Cell {
+  text: string;
+  /** A smaller grey line under the text (a line's period). */
+  detail?: string | undefined;
+}
+
+export class PageWriter {
+  readonly doc: PDFKit.PDFDocument;
+  y = MARGIN;
+  #continuation: (() => void) | null = null;
+
+  constructor(title: string, issueDate: Temporal.PlainDate) {
+    this.doc = new PDFDocument({
+      size: "A4",
+      margin: MARGIN,
+      bufferPages: true,
+      info: {
+        Title: printable(title),
+        Producer: "Accrue",
+        Creator: "Accrue",
+        CreationDate: documentCreationDate(issueDate),
+      },
+    });
+    this.doc.font(FONT).fillColor(INK);
+  }
+
+  get left(): number {
+    return MARGIN;
+  }
+
+  get width(): number {
+    return this.doc.page.width - 2 * MARGIN;
+  }
+
+  get #bottom(): number {
+    return this.doc.page.height - MARGIN - FOOTER_HEIGHT;
+  }
+
+  /** Starts a new page when `height` does not fit, then draws what every continuation page starts with. */
+  ensureSpace(height: number): void {
+    if (this.y + height <= this.#bottom) return;
+    this.doc.addPage();
+    this.y = MARGIN;
+    this.#continuation?.();
+  }
+
+  text(
+    text: string,
+    x: number,
+    options: { width: number; size?: number; bold?: boolean; color?: string; align?: "left" | "right" },
+  ): number {
+    const { doc } = this;
+    doc
+      .font(options.bold ? BOLD : FONT)
+      .fontSize(options.size ?? 9)
+      .fillColor(options.color ?? INK);
+    const shown = printable(text);
+    const height = doc.heightOfString(shown, { width: options.width });
+    doc.text(shown, x, this.y, { width: options.width, align: options.align ?? "left", lineGap: 1 });
+    return height;
+  }
+
+  line(text: string, options: { size?: number; bold?: boolean; color?: string } = {}): void {
+    this.y += this.text(text, this.left, { width: this.width, ...options });
+  }
+
+  gap(points: number): void {
+    this.y += points;
+  }
+
+  /** A hairline across the page, or across its right-hand `width` points. */
+  rule(width = this.width): void {
+    const right = this.left + this.width;
+    this.doc
+      .moveTo(right - width, this.y)
+      .lineTo(right, this.y)
+      .lineWidth(0.6)
+      .strokeColor(RULE)
+      .stroke();
+  }
+
+  /** A party block at x: legal name, address lines, tax ids. Returns its height. */
+  party(heading: string | null, party: DocumentParty, x: number, width: number, format: LocaleFormat): number {
+    const start = this.y;
+    if (heading !== null)
+      this.y += this.text(heading.toUpperCase(), x, { width, size: 7.5, bold: true, color: GREY }) + 2;
+    this.y += this.text(party.legal_name, x, { width, size: heading === null ? 15 : 10.5, bold: true }) + 2;
+    const lines = [
+      ...addressLines(party.address, format),
+      ...party.tax_ids.map((id) => `${taxIdLabel(id.type)} ${id.value}`),
+    ];
+    for (const text of lines) this.y += this.text(text, x, { width, size: 9, color: GREY });
+    const height = this.y - start;
+    this.y = start;
+    return height;
+  }
+
+  /** Label/value rows, right-aligned in a block ending at the right margin. Returns its height. */
+  keyValues(
+    rows: readonly [string, string][],
+    width: number,
+    options: { size?: number; emphasis?: boolean } = {},
+  ): number {
+    const start = this.y;
+    const x = this.left + this.width - width;
+    for (const [label, value] of rows) {
+      const size = options.size ?? 9;
+      const labelStyle = options.emphasis ? { bold: true } : { color: GREY };
+      const height = Math.max(
+        this.text(label, x, { width: width * 0.45, size, ...labelStyle }),
+        this.text(value, x + width * 0.45, { width: width * 0.55, size, bold: true, align: "right" }),
+      );
+      this.y += height + 3;
+    }
+    const height = this.y - start;
+    this.y = start;
+    return height;
+  }
+
+  /** A table whose header is drawn again at the top of every page it continues on, under `continuationTitle`. */
+  table(columns: readonly Column[], rows: readonly Cell[][], continuationTitle: string): void {
+    this.#continuation = () => {
+      this.line(continuationTitle, { size: 9, color: GREY });
+      this.gap(8);
+      this.#tableHeader(columns);
+    };
+    this.#tableHeader(columns);
+    for (const row of rows) this.#tableRow(columns, row);
+    this.#continuation = null;
+  }
+
+  #tableHeader(columns: readonly Column[]): void {
+    this.doc.rect(this.left, this.y - 4, this.width, 18).fill("#f1f3f4");
+    let x = this.left;
+    for (const column of columns) {
+      this.text(column.header, x + 4, {
+        width: column.width - 8,
+        size: 8,
+        bold: true,
+        color: GREY,
+        align: column.align,
+      });
+      x += column.width;
+    }
+    this.y += 18;
+  }
+
+  #tableRow(columns: readonly Column[], row: readonly Cell[]): void {
+    const heights = columns.map((column, index) => this.#cellHeight(column, row[index]));
+    const height = Math.max(...heights) + 8;
+    this.ensureSpace(height);
+    let x = this.left;
+    columns.forEach((column, index) => {
+      const cell = row[index] ?? { text: "" };
+      const options = { width: column.width - 8, align: column.align } as const;
+      const start = this.y;
+      this.y += this.text(cell.text, x + 4, { ...options, size: 9 });
+      if (cell.detail !== undefined) this.text(cell.detail, x + 4, { ...options, size: 7.5, color: GREY });
+      this.y = start;
+      x += column.width;
+    });
+    this.y += height - 4;
+    this.rule();
+    this.y += 4;
+  }
+
+  #cellHeight(column: Column, cell: Cell | undefined): number {
+    if (cell === undefined) return 0;
+    const width = column.width - 8;
+    this.doc.font(FONT).fontSize(9);
+    let height = this.doc.heightOfString(printable(cell.text), { width, lineGap: 1 });
+    if (cell.detail !== undefined) {
+      this.doc.fontSize(7.5);
+      height += this.doc.heightOfString(printable(cell.detail), { width, lineGap: 1 });
+    }
+    return height;
+  }
+
+  /** A heading and a paragraph, kept together on one page when it fits. */
+  section(heading: string, body: string): void {
+    this.doc.font(FONT).fontSize(9);
+    this.ensureSpace(this.doc.heightOfString(printable(body), { width: this.width }) + 20);
+    this.line(heading.toUpperCase(), { size: 7.5, bold: true, color: GREY });
+    this.gap(3);
+    this.line(body, { size: 9 });
+    this.gap(12);
+  }
+
+  /** "Page 1 of 3" and the document's name in every page's footer, then the bytes. */
+  async finish(footer: string): Promise<Buffer> {
+    const { doc } = this;
+    const range = doc.bufferedPageRange();
+    for (let index = range.start; index < range.start + range.count; index += 1) {
+      doc.switchToPage(index);
+      // Writing below the bottom margin would make PDFKit open a page of its own.
+      doc.page.margins.bottom = 0;
+      const y = doc.page.height - MARGIN;
+      doc.font(FONT).fontSize(8).fillColor(GREY);
+      doc.text(printable(footer), MARGIN, y, { width: this.width / 2, lineBreak: false });
+      doc.text(`Page ${index - range.start + 1} of ${range.count}`, MARGIN + this.width / 2, y, {
+        width: this.width / 2,
+        align: "right",
+        lineBreak: false,
+      });
+    }
+    return collect(doc);
+  }
+}
+
+function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+    doc.end();
+  });
+}
+
+/** Countries that write "City, Region Postcode"; elsewhere "Postcode City" is the common form. */
+const CITY_FIRST = new Set(["US", "CA", "AU"]);
+
+function addressLines(address: Address | null, format: LocaleFormat): string[] {
+  if (address === null) return [];
+  const place = CITY_FIRST.has(address.country)
+    ? [[address.city, address.region].filter(Boolean).join(", "), address.postal_code]
+    : [address.postal_code, address.city, address.region];
+  return [address.line1, address.line2, place.filter(Boolean).join(" "), format.country(address.country)].filter(
+    (line): line is string => line !== null && line !== "",
+  );
+}
+
+const TAX_ID_LABELS: Readonly<Record<string, string>> = {
+  eu_vat: "VAT",
+  gb_vat: "VAT",
+  us_ein: "EIN",
+  ca_bn: "BN",
+  au_abn: "ABN",
+  in_gst: "GSTIN",
+  other: "Tax ID",
+};
+
+function taxIdLabel(type: string): string {
+  return TAX_ID_LABELS[type] ?? type.toUpperCase().replace("_", " ");
+}
