@@ -34,6 +34,22 @@ const buyer = (locale: string, time_zone = "Europe/Berlin") => ({
   time_zone,
 });
 
+// A domestic sale (seller and buyer both in Germany) carries German VAT; the
+// French buyer above is reverse-charged instead (see the reverse-charge test).
+const domesticBuyer = (locale: string) => ({
+  ...buyer(locale),
+  legal_name: "Brauhaus Müller & Söhne GmbH",
+  billing_address: {
+    line1: "Leopoldstraße 8",
+    line2: "Hinterhaus",
+    city: "München",
+    region: null,
+    postal_code: "80802",
+    country: "DE",
+  },
+  tax_ids: [{ type: "eu_vat" as const, value: "DE811569869", country: "DE" }],
+});
+
 const VAT_19: TaxTreatment = {
   kind: "standard",
   rate: {
@@ -107,7 +123,7 @@ function germanInvoice() {
   });
   return invoiceDocumentFrom(assembled, {
     seller: SELLER,
-    buyer: buyer("de-DE"),
+    buyer: domesticBuyer("de-DE"),
     number: "INV-2026-000123",
     issue_date: ISSUED,
     due_date: DUE,
@@ -135,11 +151,10 @@ describe("invoice PDF", () => {
       "Torstraße 12",
       "10119 Berlin",
       "VAT DE123456789",
-      "Brasserie Müller & Söhne SARL",
-      "Bâtiment B",
-      "75002 Paris",
-      "Frankreich",
-      "VAT FR40303265045",
+      "Brauhaus Müller & Söhne GmbH",
+      "Hinterhaus",
+      "80802 München",
+      "VAT DE811569869",
       "INV-2026-000123",
       "01.12.2026",
       "31.12.2026",
