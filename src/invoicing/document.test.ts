@@ -361,7 +361,7 @@ describe("credit note PDF", () => {
     // 3 of 10 seats: net 1,000.00 × 3/10 = 300.00; tax 190.00 × 300/1,000 = 57.00; total 357.00.
     const document = creditNoteDocumentFrom(figures, {
       seller: SELLER,
-      buyer: buyer("de-DE"),
+      buyer: domesticBuyer("de-DE"),
       number: "CN-2026-000007",
       issue_date: Temporal.PlainDate.from("2026-12-05"),
       invoice_number: "INV-2026-000123",
