@@ -384,7 +384,7 @@ describe("credit note PDF", () => {
       "Total credited",
       "Deducted from the amount due on the invoice",
       "Three seats cancelled on day one.",
-      "VAT FR40303265045",
+      "VAT DE811569869",
       "Page 1 of 1",
     ]) {
       expect(text).toContain(expected);
