@@ -18,4 +18,8 @@ export const invoicingErrors = registerErrorCodes({
   tax_rate_not_found: "invalid",
   invalid_number_series: "invalid",
   finalization_blocked: "conflict",
+  invoice_not_found: "not_found",
+  invoice_not_draft: "conflict",
+  invoice_line_not_found: "not_found",
+  invoice_item_not_found: "not_found",
 });

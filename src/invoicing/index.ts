@@ -98,6 +98,7 @@ export {
   nextSeriesPosition,
   type SeriesPosition,
 } from "./numbering.js";
+export { invoiceRoutes } from "./routes.js";
 export {
   findTaxRate,
   isReverseCharge,

@@ -13,6 +13,7 @@ export const ID_PREFIXES = {
   purchase_order: "po",
   invoice: "inv",
   invoice_line: "il",
+  invoice_item: "ii",
   credit_note: "cn",
   subscription: "sub",
   subscription_item: "si",

@@ -1,0 +1,158 @@
+import { recordAudit } from "../access/index.js";
+import { dueDate, getCustomer } from "../customers/index.js";
+import type { RequestContext } from "../kernel/actor.js";
+import { toDate } from "../kernel/clock.js";
+import { inTransaction, type Tx } from "../kernel/db.js";
+import type { Deps } from "../kernel/deps.js";
+import { emitEvent } from "../kernel/outbox.js";
+import type { EntryInput } from "../ledger/index.js";
+import { chartAccountFor, postEntry, receivableAccountFor, revenueAccountFor } from "../ledger/index.js";
+import { type AssembledInvoice, assembleInvoice } from "./assembly.js";
+import { type InvoicingAccounts, invoiceFinalizationEntry, reversalEntry } from "./ledger-entries.js";
+import { type InvoiceEvent, transition } from "./lifecycle.js";
+import { DEFAULT_INVOICE_SERIES, nextDocumentNumber } from "./numbering.js";
+import { buyerSnapshot, loadInvoice, recompute } from "./service.js";
+import { findLines, type InvoiceRow, takeSeriesNumber, updateInvoice } from "./store.js";
+import { assemblyInputFrom, dateIn, type InvoiceJson, invoiceJson, plainDate } from "./views.js";
+
+/**
+ * Finalizing, voiding and writing off an invoice. Each is one transaction:
+ * the state change, the number, the ledger entry, the outbox event and the
+ * audit row commit together or not at all.
+ */
+
+async function accountsFor(deps: Deps, tx: Tx, invoice: InvoiceRow, productIds: Iterable<string>) {
+  const { currency } = invoice;
+  const revenue_by_product: Record<string, string> = {};
+  for (const productId of new Set(productIds)) {
+    revenue_by_product[productId] = (await revenueAccountFor(deps, tx, productId, currency)).id;
+  }
+  const accounts: InvoicingAccounts = {
+    receivable: (await receivableAccountFor(deps, tx, invoice.customer_id, currency)).id,
+    customer_credit: (await chartAccountFor(deps, tx, "customer_credit", currency)).id,
+    tax_payable: (await chartAccountFor(deps, tx, "tax_payable", currency)).id,
+    revenue_default: (await chartAccountFor(deps, tx, "revenue", currency)).id,
+    revenue_by_product,
+  };
+  return accounts;
+}
+
+/** The finalization entry of an invoice as it is stored; the same input yields the same entry, so void can rebuild it. */
+async function finalizationEntry(deps: Deps, tx: Tx, invoice: InvoiceRow, assembled: AssembledInvoice) {
+  const productIds = assembled.lines.flatMap((line) => (line.product_id === null ? [] : [line.product_id]));
+  const accounts = await accountsFor(deps, tx, invoice, productIds);
+  return invoiceFinalizationEntry(
+    {
+      invoice_id: invoice.id,
+      invoice_date: plainDate(invoice.issue_date ?? ""),
+      lines: assembled.lines,
+      tax: assembled.tax,
+      credit_applied: assembled.credit_applied,
+      credit_added: assembled.credit_added,
+      amount_due: assembled.amount_due,
+    },
+    accounts,
+  );
+}
+
+async function assembledFromStore(tx: Tx, invoice: InvoiceRow): Promise<AssembledInvoice> {
+  return assembleInvoice(assemblyInputFrom(invoice, await findLines(tx, [invoice.id])));
+}
+
+async function publish(deps: Deps, ctx: RequestContext, tx: Tx, action: string, before: InvoiceJson) {
+  const { invoice, lines } = await loadInvoice(tx, before.id);
+  const after = invoiceJson(invoice, lines);
+  const at = deps.clock.now();
+  await emitEvent(tx, { type: action, data: { invoice: after } }, at, ctx.request_id);
+  await recordAudit(tx, ctx, { action, object_type: "invoice", object_id: invoice.id, before, after }, at);
+  return after;
+}
+
+/**
+ * Draft → open: refreshes the buyer as printed, recomputes every figure,
+ * takes the next gapless number of the series (the series row stays locked
+ * until commit, so a failure anywhere after it gives the number back), sets
+ * the due date from the customer's payment terms and posts the receivable.
+ * A $0 invoice is finalized and kept but posts nothing.
+ */
+export async function finalizeInvoice(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  return inTransaction(deps.db, async (tx) => {
+    const { invoice: draft, lines } = await loadInvoice(tx, id);
+    const status = transition(draft, "finalize");
+    const before = invoiceJson(draft, lines);
+    const customer = await getCustomer(deps, draft.customer_id, tx);
+    const at = deps.clock.now();
+    const issueDate = dateIn(at, customer.time_zone);
+    await recompute(tx, draft.id);
+    const series = { ...DEFAULT_INVOICE_SERIES, prefix: draft.series };
+    const taken = await takeSeriesNumber(tx, {
+      legal_entity: draft.legal_entity,
+      prefix: series.prefix,
+      year: issueDate.year,
+    });
+    const last = taken === 1 ? null : { year: issueDate.year, sequence: taken - 1 };
+    const { number } = nextDocumentNumber(series, last, issueDate.year);
+    const invoice: InvoiceRow = { ...draft, status, number, issue_date: issueDate.toString() };
+    await updateInvoice(tx, draft.id, {
+      status,
+      number,
+      issue_date: invoice.issue_date,
+      due_date: dueDate(customer.payment_terms, issueDate).toString(),
+      addresses: buyerSnapshot(customer),
+      finalized_at: toDate(at),
+    });
+    const entry = await finalizationEntry(deps, tx, invoice, await assembledFromStore(tx, invoice));
+    if (entry !== null) {
+      const posted = await postEntry(deps, ctx, entry, tx);
+      await updateInvoice(tx, draft.id, { ledger_entry_id: posted.id });
+    }
+    return publish(deps, ctx, tx, "invoice.finalized", before);
+  });
+}
+
+async function changeState(
+  deps: Deps,
+  ctx: RequestContext,
+  id: string,
+  event: InvoiceEvent,
+  work: (tx: Tx, invoice: InvoiceRow) => Promise<Parameters<typeof updateInvoice>[2]>,
+): Promise<InvoiceJson> {
+  return inTransaction(deps.db, async (tx) => {
+    const { invoice, lines } = await loadInvoice(tx, id);
+    const status = transition(invoice, event);
+    const before = invoiceJson(invoice, lines);
+    const changes = await work(tx, invoice);
+    await updateInvoice(tx, invoice.id, { ...changes, status });
+    return publish(deps, ctx, tx, event === "void" ? "invoice.voided" : "invoice.marked_uncollectible", before);
+  });
+}
+
+/**
+ * Open (or uncollectible) → void: posts the reversal of the finalization
+ * entry, dated the day of the void (a closed month is never rewritten), and
+ * keeps the number: a gapless series has no holes, voided or not.
+ */
+export async function voidInvoice(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  return changeState(deps, ctx, id, "void", async (tx, invoice) => {
+    const at = deps.clock.now();
+    const original: EntryInput | null = await finalizationEntry(
+      deps,
+      tx,
+      invoice,
+      await assembledFromStore(tx, invoice),
+    );
+    if (original !== null) {
+      const effective_date = dateIn(at, invoice.addresses.time_zone);
+      await postEntry(deps, ctx, reversalEntry(original, { event: "invoice.voided", effective_date }), tx);
+    }
+    return { voided_at: toDate(at) };
+  });
+}
+
+/**
+ * Open → uncollectible: the invoice stays owed on paper. The bad-debt
+ * write-off entry belongs to collections, which decides when a debt is lost.
+ */
+export async function markInvoiceUncollectible(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  return changeState(deps, ctx, id, "mark_uncollectible", async () => ({ uncollectible_at: toDate(deps.clock.now()) }));
+}

@@ -1,0 +1,36 @@
+import type { Deps } from "../kernel/deps.js";
+import { parseId } from "../kernel/ids.js";
+import { assembleInvoice } from "./assembly.js";
+import { renderInvoicePdf } from "./document.js";
+import { invoiceDocumentFrom } from "./document-model.js";
+import { SELLER } from "./seller.js";
+import { invoiceNotFound } from "./service.js";
+import { findInvoice, findLines } from "./store.js";
+import { assemblyInputFrom, dateIn, plainDate } from "./views.js";
+
+/**
+ * The invoice PDF, rendered from the stored invoice each time it is asked
+ * for: rendering is pure (the issue date is the PDF's creation date), so the
+ * same finalized invoice always gives the same bytes and nothing is stored.
+ * A draft renders as a preview numbered "DRAFT" and dated today.
+ */
+export async function invoicePdf(deps: Deps, id: string): Promise<{ number: string; pdf: Buffer }> {
+  const invoice = await findInvoice(deps.db, parseId("invoice", id, "id"));
+  if (invoice === undefined) throw invoiceNotFound(id);
+  const lines = await findLines(deps.db, [invoice.id]);
+  const buyer = invoice.addresses;
+  const today = dateIn(deps.clock.now(), buyer.time_zone);
+  const issueDate = invoice.issue_date === null ? today : plainDate(invoice.issue_date);
+  const number = invoice.number ?? "DRAFT";
+  const document = invoiceDocumentFrom(assembleInvoice(assemblyInputFrom(invoice, lines)), {
+    seller: { legal_name: SELLER.legal_name, address: SELLER.address, tax_ids: SELLER.tax_ids },
+    buyer,
+    number,
+    issue_date: issueDate,
+    due_date: invoice.due_date === null ? issueDate : plainDate(invoice.due_date),
+    po_number: invoice.po_number,
+    payment_instructions: SELLER.payment_instructions,
+    memo: invoice.memo,
+  });
+  return { number, pdf: await renderInvoicePdf(document) };
+}
