@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { accessRoutes } from "../access/index.js";
 import { catalogRoutes } from "../catalog/index.js";
 import { customerRoutes } from "../customers/index.js";
-import { invoiceRoutes } from "../invoicing/index.js";
+import { billingRunRoutes, invoiceRoutes } from "../invoicing/index.js";
 import { jobRoutes } from "../jobs/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { ledgerRoutes } from "../ledger/index.js";
@@ -17,6 +17,7 @@ export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
     customerRoutes(deps),
     catalogRoutes(deps),
     subscriptionRoutes(deps),
+    billingRunRoutes(deps),
     invoiceRoutes(deps),
     webhookRoutes(deps),
     jobRoutes(deps),

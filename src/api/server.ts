@@ -1,5 +1,6 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
+import { billingRunQueues, scheduleBillingRuns } from "../invoicing/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
 import { webhookQueues } from "../webhooks/index.js";
@@ -34,10 +35,11 @@ async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
   const jobs = await startJobs({
     ...deps,
     connectionString: runtime.connectionString,
-    handlers: { ...webhookQueues(deps), ...maintenanceQueues(deps) },
+    handlers: { ...webhookQueues(deps), ...maintenanceQueues(deps), ...billingRunQueues(deps) },
     onError: (error) => logger.error({ err: error }, "job runner error"),
   });
   await scheduleMaintenance(jobs);
+  await scheduleBillingRuns(jobs);
   const app = await buildApp({ ...deps, config: runtime.config, logger });
   const address = await app.listen({ port: runtime.config.port, host: runtime.config.host });
   const url = `http://localhost:${new URL(address).port}`;

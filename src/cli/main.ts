@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { register as registerAudit } from "./commands/audit.js";
+import { register as registerBilling } from "./commands/billing.js";
 import { register as registerCustomers } from "./commands/customers.js";
 import { register as registerJobs } from "./commands/jobs.js";
 import { register as registerKeys } from "./commands/keys.js";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerLedger(program);
   registerJobs(program);
   registerCustomers(program);
+  registerBilling(program);
   return program;
 }
 

@@ -15,6 +15,10 @@ export {
   type LineSource,
   type TaxBreakdownRow,
 } from "./assembly.js";
+export { runBilling } from "./billing-run.js";
+export { billingRunErrors } from "./billing-run-errors.js";
+export { billingRunQueues, scheduleBillingRuns } from "./billing-run-jobs.js";
+export { billingRunRoutes } from "./billing-run-routes.js";
 export {
   CHECKLIST_RULES,
   type ChecklistConfig,

@@ -14,6 +14,8 @@ export const ID_PREFIXES = {
   invoice: "inv",
   invoice_line: "il",
   invoice_item: "ii",
+  billing_run: "brun",
+  billing_run_item: "brit",
   credit_note: "cn",
   subscription: "sub",
   subscription_item: "si",

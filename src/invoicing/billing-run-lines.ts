@@ -1,0 +1,82 @@
+import { Temporal } from "temporal-polyfill";
+import { toDate } from "../kernel/clock.js";
+import type { Deps } from "../kernel/deps.js";
+import { Decimal, roundToMinor } from "../kernel/money.js";
+import type { BillingPeriod } from "../kernel/periods.js";
+import {
+  pendingProrationLines,
+  periodCharges,
+  type SubscriptionLineJson,
+  seatTrueUpLines,
+} from "../subscriptions/index.js";
+import type { NewLineRow } from "./store.js";
+
+/**
+ * The lines of one subscription period's invoice, shared by the billing run
+ * and the upcoming-invoice preview so the preview is what the run creates.
+ */
+
+export interface PeriodLines {
+  lines: SubscriptionLineJson[];
+  /** The pending proration lines taken, to mark invoiced in the same transaction. */
+  proration_ids: string[];
+}
+
+/**
+ * Recurring charges of the period, then the seat true-up, then the pending
+ * prorations (only on the first invoice of a catch-up, `withProrations`).
+ * The true-up follows the billing instant: in advance a period is billed at
+ * its start, so it carries the true-up of the period before; in arrears,
+ * its own.
+ */
+export async function periodLines(
+  deps: Deps,
+  subscription: { id: string; billing_timing: string },
+  period: BillingPeriod,
+  withProrations: boolean,
+): Promise<PeriodLines> {
+  const charges = await periodCharges(deps, subscription.id, period.index);
+  const trueUpIndex = subscription.billing_timing === "in_arrears" ? period.index : period.index - 1;
+  const trueUps = trueUpIndex < 0 ? [] : await seatTrueUpLines(deps, subscription.id, trueUpIndex);
+  const prorations = withProrations ? await pendingProrationLines(deps, subscription.id) : [];
+  return {
+    lines: [...charges, ...trueUps, ...prorations],
+    proration_ids: prorations.flatMap((line) => (line.id === undefined ? [] : [line.id])),
+  };
+}
+
+/**
+ * A subscription line as an invoice line. Quantity × unit amount is kept when
+ * it gives the line's amount; a prorated or tiered amount is not a product
+ * of the two, so it is stored as one unit of its amount (the description
+ * still names the seats).
+ */
+export function invoiceLineRow(
+  line: SubscriptionLineJson,
+  invoiceId: string,
+  position: number,
+  newLineId: () => string,
+): NewLineRow {
+  const amount = new Decimal(line.amount);
+  const quantity = new Decimal(line.quantity);
+  const unit = line.unit_amount === null ? undefined : new Decimal(line.unit_amount);
+  const exact = unit !== undefined && roundToMinor(quantity.times(unit), line.currency).eq(amount);
+  return {
+    id: newLineId(),
+    invoice_id: invoiceId,
+    position,
+    description: line.description,
+    period_start: toDate(Temporal.Instant.from(line.period_start)),
+    period_end: toDate(Temporal.Instant.from(line.period_end)),
+    quantity: exact ? quantity.toString() : "1",
+    unit_amount: exact && unit !== undefined ? unit.toString() : amount.toString(),
+    amount: "0",
+    proration: line.proration,
+    source_type: "subscription",
+    source_id: line.id ?? line.price,
+    product_id: null,
+    tax_rate: "0",
+    tax_name: "No tax",
+    tax_amount: "0",
+  };
+}

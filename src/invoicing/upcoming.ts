@@ -1,0 +1,114 @@
+import { Temporal } from "temporal-polyfill";
+import { getCustomer } from "../customers/index.js";
+import type { Deps } from "../kernel/deps.js";
+import { DomainError } from "../kernel/errors.js";
+import { parseId } from "../kernel/ids.js";
+import { type Decimal, formatAmountForApi } from "../kernel/money.js";
+import type { BillingPeriod } from "../kernel/periods.js";
+import {
+  billablePeriods,
+  listSubscriptions,
+  type SubscriptionTerms,
+  subscriptionTerms,
+} from "../subscriptions/index.js";
+import { assembleInvoice } from "./assembly.js";
+import { invoiceLineRow, periodLines } from "./billing-run-lines.js";
+import type { RunItem } from "./billing-run-views.js";
+import type { InvoiceRow, LineRow } from "./store.js";
+import { assemblyInputFrom, lineJson } from "./views.js";
+
+/**
+ * The next invoice of a subscription or customer, computed exactly as a
+ * billing run would write it, without writing anything.
+ */
+
+/** Far enough ahead to reach the next period of any plan (the longest interval is a year). */
+const LOOK_AHEAD_DAYS = 400;
+
+function assemble(terms: SubscriptionTerms, period: BillingPeriod, rows: LineRow[]) {
+  const invoice = { currency: terms.currency } as InvoiceRow;
+  const assembled = assembleInvoice(assemblyInputFrom(invoice, rows));
+  const money = (value: Decimal) => formatAmountForApi(value, terms.currency);
+  return {
+    object: "upcoming_invoice" as const,
+    customer: terms.customer_id,
+    subscription: terms.id,
+    currency: terms.currency,
+    period_index: period.index,
+    period: { start: period.start.toString(), end: period.end.toString() },
+    lines: rows.map((row, index) => {
+      const figures = assembled.lines[index];
+      const amount = figures === undefined ? row.amount : figures.amount.toString();
+      return { ...lineJson({ ...row, amount }, terms.currency), id: null };
+    }),
+    subtotal: money(assembled.subtotal),
+    tax: money(assembled.tax),
+    total: money(assembled.total),
+    amount_due: money(assembled.amount_due),
+  };
+}
+
+export type UpcomingInvoiceJson = ReturnType<typeof assemble>;
+
+async function periodInvoice(deps: Deps, terms: SubscriptionTerms, period: BillingPeriod, first: boolean) {
+  const { lines } = await periodLines(deps, terms, period, first);
+  const rows = lines.map((line, index) => invoiceLineRow(line, "upcoming", index + 1, () => `line_${index}`));
+  return assemble(
+    terms,
+    period,
+    rows.map((row) => ({ ...row, amount: "0", tax_amount: "0" }) as LineRow),
+  );
+}
+
+/** What a run would create for one period: the dry-run outcome. */
+export async function previewPeriod(
+  deps: Deps,
+  terms: SubscriptionTerms,
+  period: BillingPeriod,
+  first: boolean,
+): Promise<Pick<RunItem, "outcome" | "currency" | "total">> {
+  const invoice = await periodInvoice(deps, terms, period, first);
+  return { outcome: "invoiced", currency: invoice.currency, total: invoice.total };
+}
+
+/** The next period to bill: the oldest one due now, else the first one coming. */
+function nextPeriod(terms: SubscriptionTerms, now: Temporal.Instant): BillingPeriod | undefined {
+  const due = billablePeriods(terms, now)[0];
+  return due ?? billablePeriods(terms, now.add({ hours: 24 * LOOK_AHEAD_DAYS }))[0];
+}
+
+async function upcomingFor(deps: Deps, subscriptionId: string): Promise<UpcomingInvoiceJson | undefined> {
+  const terms = await subscriptionTerms(deps, subscriptionId);
+  const period = nextPeriod(terms, deps.clock.now());
+  return period === undefined ? undefined : periodInvoice(deps, terms, period, true);
+}
+
+const startOf = (invoice: UpcomingInvoiceJson) => Temporal.Instant.from(invoice.period.start);
+
+/**
+ * The next invoice of a subscription, or of a customer (the earliest next
+ * period among its subscriptions). `upcoming_invoice_none` when nothing is
+ * left to bill.
+ */
+export async function upcomingInvoice(
+  deps: Deps,
+  target: { subscription?: string | undefined; customer?: string | undefined },
+): Promise<UpcomingInvoiceJson> {
+  let found: UpcomingInvoiceJson | undefined;
+  if (target.subscription !== undefined) {
+    found = await upcomingFor(deps, parseId("subscription", target.subscription, "subscription"));
+  } else if (target.customer !== undefined) {
+    const customer = await getCustomer(deps, target.customer);
+    const page = await listSubscriptions(deps, { customer: customer.id, limit: 100 });
+    for (const subscription of page.data.toReversed()) {
+      const next = await upcomingFor(deps, subscription.id);
+      if (next !== undefined && (found === undefined || Temporal.Instant.compare(startOf(next), startOf(found)) < 0)) {
+        found = next;
+      }
+    }
+  } else {
+    throw new DomainError("parameter_missing", "give a subscription or a customer", { param: "subscription" });
+  }
+  if (found === undefined) throw new DomainError("upcoming_invoice_none", "nothing is left to bill");
+  return found;
+}
