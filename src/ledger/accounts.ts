@@ -11,6 +11,7 @@ import {
   CHART_ROLES,
   type ChartRole,
   clearingSpec,
+  customerCreditSpec,
   DEFAULT_CHART,
   parseAccountCode,
   receivableSpec,
@@ -178,6 +179,17 @@ export async function receivableAccountFor(
 ): Promise<Account> {
   parseCurrency(currency, "currency");
   return ensureAccount(deps, tx, receivableSpec(parseId("customer", customerId, "customer_id")), currency);
+}
+
+/** The customer's credit-balance sub-account ("2300:cus_…") in a currency, created if missing: a liability, what we owe them. */
+export async function customerCreditAccountFor(
+  deps: Deps,
+  tx: Executor,
+  customerId: string,
+  currency: string,
+): Promise<Account> {
+  parseCurrency(currency, "currency");
+  return ensureAccount(deps, tx, customerCreditSpec(parseId("customer", customerId, "customer_id")), currency);
 }
 
 /** A payment gateway's clearing account ("1050:stripe") in a currency, created if missing. */

@@ -74,6 +74,18 @@ export function receivableSpec(customerId: string): SubledgerSpec {
   };
 }
 
+/** What one customer holds as credit with us (credit notes, goodwill), rolling up to customer credit balances. */
+export function customerCreditSpec(customerId: string): SubledgerSpec {
+  const parent = DEFAULT_CHART.customer_credit;
+  return {
+    code: parseAccountCode(`${parent.code}:${customerId}`, "customer_id"),
+    name: `${parent.name} — ${customerId}`,
+    type: parent.type,
+    party_type: "customer",
+    party_id: customerId,
+  };
+}
+
 /** One payment gateway's clearing account: charges land here until the payout reaches the bank. */
 export function clearingSpec(gateway: string): SubledgerSpec {
   const parent = DEFAULT_CHART.gateway_clearing;

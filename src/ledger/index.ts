@@ -6,6 +6,7 @@ export {
   chartAccountFor,
   clearingAccountFor,
   createAccount,
+  customerCreditAccountFor,
   ensureDefaultChart,
   getAccount,
   getAccountBalance,
