@@ -23,6 +23,7 @@ const ROWS = {
   cli: 6,
   jobs: 6,
   webhooks: 6,
+  demo: 6,
 };
 
 const modules = Object.keys(ROWS);

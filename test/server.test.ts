@@ -39,6 +39,7 @@ async function serve(): Promise<Running> {
       HOST: "127.0.0.1",
       ACCRUE_DATA_DIR: dataDir,
       ACCRUE_BOOTSTRAP_API_KEY: apiKey,
+      ACCRUE_DEMO: "0",
       LOG_LEVEL: "warn",
       DATABASE_URL: "",
     },

@@ -1,5 +1,6 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
+import { databaseIsEmpty, seedDemo } from "../demo/index.js";
 import { billingRunQueues, scheduleBillingRuns } from "../invoicing/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
@@ -27,11 +28,34 @@ export async function startServer(): Promise<StartedServer> {
   }
 }
 
+/** A fresh embedded database gets the demo company, so the first screens a newcomer sees have a year of billing in them. */
+async function seedDemoIfWanted(runtime: OpenRuntime): Promise<void> {
+  const { demo, databaseUrl } = runtime.config;
+  if (demo === "never" || (demo === "embedded" && databaseUrl !== undefined)) return;
+  const deps = { db: runtime.db, clock: runtime.clock };
+  if (!(await databaseIsEmpty(deps))) return;
+  process.stdout.write(
+    "Building the demo company: a year of billing for about 200 customers (first start only; ACCRUE_DEMO=0 skips it)…\n",
+  );
+  let shown = 0;
+  const summary = await seedDemo(deps, {
+    on_progress: ({ done, total }) => {
+      const percent = Math.floor((done / total) * 10) * 10;
+      if (percent > shown) process.stdout.write(`  ${percent} %\n`);
+      shown = Math.max(shown, percent);
+    },
+  });
+  process.stdout.write(
+    `Demo company ready: ${summary.customers} customers, ${summary.invoices_finalized} invoices, ${summary.drafts_open} drafts waiting for review.\n`,
+  );
+}
+
 async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
   const logger = pino({ level: runtime.config.logLevel, base: { service: "accrue" } });
   await prepareDatabase(runtime.db, runtime.connectionString);
   const deps = { db: runtime.db, clock: runtime.clock };
   const bootstrap = await ensureBootstrapAdmin(deps, { apiKeySecret: runtime.config.bootstrapApiKey });
+  await seedDemoIfWanted(runtime);
   const jobs = await startJobs({
     ...deps,
     connectionString: runtime.connectionString,

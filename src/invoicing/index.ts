@@ -71,6 +71,7 @@ export {
   invoiceDocumentFrom,
 } from "./document-model.js";
 export { invoicingErrors } from "./errors.js";
+export { finalizeInvoice } from "./finalization.js";
 export {
   creditNoteEntry,
   type FinalizedInvoiceFigures,
@@ -103,6 +104,7 @@ export {
   type SeriesPosition,
 } from "./numbering.js";
 export { invoiceRoutes } from "./routes.js";
+export { createDraft, createInvoiceItem } from "./service.js";
 export {
   findTaxRate,
   isReverseCharge,

@@ -14,6 +14,11 @@ export interface Config {
   webDistDir: string;
   /** Which webhook URLs may use plain http: any outside production; in production none, or loopback when allowed. */
   webhookHttp: "any" | "loopback" | "none";
+  /**
+   * ACCRUE_DEMO: "1" builds the demo company on an empty database wherever it is,
+   * "0" never; unset, only on the embedded database (a fresh `npm start`).
+   */
+  demo: "always" | "never" | "embedded";
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -29,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapApiKey: nonEmpty(env.ACCRUE_BOOTSTRAP_API_KEY),
     logLevel: env.LOG_LEVEL ?? "info",
     webDistDir: path.resolve(env.ACCRUE_WEB_DIST ?? path.join(import.meta.dirname, "../../web/dist")),
+    demo: env.ACCRUE_DEMO === "1" ? "always" : env.ACCRUE_DEMO === "0" ? "never" : "embedded",
     webhookHttp:
       env.NODE_ENV !== "production" ? "any" : env.ACCRUE_WEBHOOKS_ALLOW_HTTP_LOOPBACK === "true" ? "loopback" : "none",
   };

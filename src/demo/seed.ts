@@ -1,0 +1,411 @@
+import { Temporal } from "temporal-polyfill";
+import { createPlan, createPrice, createProduct } from "../catalog/index.js";
+import { addCustomerNote, createCustomer, listCustomers, placeBillingHold } from "../customers/index.js";
+import { createDraft, createInvoiceItem, finalizeInvoice, runBilling } from "../invoicing/index.js";
+import { type RequestContext, systemContext } from "../kernel/actor.js";
+import { type Clock, TestClock } from "../kernel/clock.js";
+import type { Deps } from "../kernel/deps.js";
+import { DomainError } from "../kernel/errors.js";
+import { cancelSubscription, changeItems, createSubscription } from "../subscriptions/index.js";
+import {
+  companyNames,
+  DEMO_CURRENCIES,
+  type DemoCurrency,
+  type Market,
+  PRICE_BOOK,
+  personName,
+  pickMarket,
+  type Random,
+  randomSource,
+} from "./company.js";
+
+/**
+ * `accrue demo seed`: a lived-in company for a newcomer to look around in.
+ * About 200 customers in eight countries and four currencies sign up over the
+ * past year; some add and remove seats (prorated), upgrade, cancel, get held;
+ * billing runs every week of that year and finalizes what it drafts, and the
+ * last week's drafts wait for review.
+ *
+ * The year is replayed, not faked: every call goes through the same services
+ * as the API, on a clock that walks from a year ago to now, so the invoices,
+ * prorations, numbers and ledger entries are exactly what a year of real use
+ * would have left.
+ */
+
+export interface DemoOptions {
+  /** How many customers; default 200. */
+  customers?: number | undefined;
+  /** The seed of the story; the same seed tells the same story. */
+  seed?: number | undefined;
+  on_progress?: ((progress: { step: string; done: number; total: number }) => void) | undefined;
+}
+
+export interface DemoSummary {
+  customers: number;
+  subscriptions: number;
+  invoices_finalized: number;
+  drafts_open: number;
+  seat_changes: number;
+  cancellations: number;
+  from: string;
+  to: string;
+}
+
+const ctx: RequestContext = { ...systemContext("demo_seed", "req_demo_seed"), reason: "demo company" };
+const DAY = { hours: 24 } as const;
+/** Drafts younger than this at the end are left for review instead of finalized. */
+const REVIEW_WINDOW_DAYS = 6;
+
+type PlanKind = "starter" | "business" | "annual";
+
+interface Catalog {
+  /** Price ids per currency and plan, with the items a new subscription takes. */
+  prices: Record<DemoCurrency, Record<PlanKind, { seat: string; extras: string[] }>>;
+  onboarding: Record<DemoCurrency, string>;
+}
+
+type Event =
+  | { at: Temporal.Instant; kind: "signup"; customer: number }
+  | { at: Temporal.Instant; kind: "seats"; customer: number; delta: number; always_invoice: boolean }
+  | { at: Temporal.Instant; kind: "upgrade"; customer: number }
+  | { at: Temporal.Instant; kind: "cancel"; customer: number; at_period_end: boolean }
+  | { at: Temporal.Instant; kind: "hold"; customer: number }
+  | { at: Temporal.Instant; kind: "services"; customer: number };
+
+interface Cast {
+  name: string;
+  market: Market;
+  place: Market["places"][number];
+  plan: PlanKind;
+  seats: number;
+  storage: number;
+  id?: string;
+  subscription?: string;
+}
+
+/** True when the database holds no customers: the demo only ever fills an empty one. */
+export async function databaseIsEmpty(deps: Deps): Promise<boolean> {
+  for (const archived of [false, true]) {
+    if ((await listCustomers(deps, { limit: 1, archived })).data.length > 0) return false;
+  }
+  return true;
+}
+
+export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<DemoSummary> {
+  if (!(await databaseIsEmpty(deps))) {
+    throw new DomainError("demo_not_empty", "the demo company is only built in an empty database (it has customers)");
+  }
+  const random = randomSource(options.seed ?? 20_261_123);
+  const count = options.customers ?? 200;
+  const end = deps.clock.now();
+  // A year back, at midnight UTC, so the story starts on a calendar day.
+  const start = Temporal.Instant.from(
+    `${end.toZonedDateTimeISO("UTC").toPlainDate().subtract({ years: 1 }).toString()}T00:00:00Z`,
+  );
+  const clock = new TestClock(start);
+  const sim: Deps = { db: deps.db, clock };
+  const report = (step: string, done: number, total: number) => options.on_progress?.({ step, done, total });
+
+  const catalog = await buildCatalog(sim);
+  const cast = castOf(random, count);
+  const events = storyOf(random, cast, start, end);
+  const summary: DemoSummary = {
+    customers: 0,
+    subscriptions: 0,
+    invoices_finalized: 0,
+    drafts_open: 0,
+    seat_changes: 0,
+    cancellations: 0,
+    from: start.toString(),
+    to: end.toString(),
+  };
+
+  const weeks = Math.ceil(start.until(end).total({ unit: "hours" }) / (24 * 7));
+  const drafts: { id: string; created: Temporal.Instant }[] = [];
+  let next = 0;
+  for (let week = 1; week <= weeks; week += 1) {
+    const stepEnd =
+      Temporal.Instant.compare(start.add({ hours: 24 * 7 * week }), end) < 0
+        ? start.add({ hours: 24 * 7 * week })
+        : end;
+    for (; next < events.length; next += 1) {
+      const event = events[next] as Event;
+      if (Temporal.Instant.compare(event.at, stepEnd) > 0) break;
+      clock.set(event.at);
+      await play(sim, catalog, cast, event, summary);
+    }
+    clock.set(stepEnd);
+    const run = await runBilling(sim, ctx, { as_of: stepEnd });
+    for (const item of run.items ?? []) {
+      if (item.outcome === "invoiced" && item.invoice !== null) {
+        drafts.push({ id: item.invoice, created: stepEnd });
+      }
+    }
+    // Drafts from earlier weeks were reviewed and sent; the newest wait in the queue.
+    const cutoff = stepEnd.subtract({ hours: 24 * REVIEW_WINDOW_DAYS });
+    while (
+      drafts.length > 0 &&
+      Temporal.Instant.compare((drafts[0] as { created: Temporal.Instant }).created, cutoff) <= 0
+    ) {
+      const draft = drafts.shift() as { id: string };
+      await finalizeInvoice(sim, ctx, draft.id);
+      summary.invoices_finalized += 1;
+    }
+    report("weeks", week, weeks);
+  }
+  summary.drafts_open = drafts.length;
+  return summary;
+}
+
+/** Products and, per currency, a Starter, a Business and an annual Business plan. */
+async function buildCatalog(deps: Deps): Promise<Catalog> {
+  const effective_from = deps.clock.now().subtract(DAY);
+  const seats = await createProduct(deps, ctx, { name: "Seats", unit_label: "seat" });
+  const support = await createProduct(deps, ctx, { name: "Priority support" });
+  const storage = await createProduct(deps, ctx, { name: "Storage", unit_label: "GB" });
+  const onboardingProduct = await createProduct(deps, ctx, { name: "Onboarding" });
+  const prices = {} as Catalog["prices"];
+  const onboarding = {} as Catalog["onboarding"];
+  for (const currency of DEMO_CURRENCIES) {
+    const book = PRICE_BOOK[currency];
+    const plan = async (name: string, unit: "month" | "year") =>
+      (
+        await createPlan(deps, ctx, {
+          name: `${name} (${currency})`,
+          interval: { unit, count: 1 },
+          currency,
+          billing_timing: "in_advance",
+        })
+      ).id;
+    const price = async (product: string, planId: string | undefined, charge_model: unknown, nickname: string) =>
+      (await createPrice(deps, ctx, { product, plan: planId, currency, charge_model, nickname, effective_from })).id;
+    const starter = await plan("Starter", "month");
+    const business = await plan("Business", "month");
+    const annual = await plan("Business annual", "year");
+    const [free, first, bulk] = book.storage;
+    prices[currency] = {
+      starter: {
+        seat: await price(seats.id, starter, { kind: "per_unit", unit_amount: book.starter }, "Starter seat"),
+        extras: [],
+      },
+      business: {
+        seat: await price(seats.id, business, { kind: "per_unit", unit_amount: book.business }, "Business seat"),
+        extras: [
+          await price(support.id, business, { kind: "flat", amount: book.support }, "Priority support"),
+          await price(
+            storage.id,
+            business,
+            {
+              kind: "graduated",
+              tiers: [
+                { up_to: "100", unit_amount: free },
+                { up_to: "1000", unit_amount: first },
+                { up_to: null, unit_amount: bulk },
+              ],
+            },
+            "Storage",
+          ),
+        ],
+      },
+      annual: {
+        seat: await price(seats.id, annual, { kind: "per_unit", unit_amount: book.annual }, "Annual seat"),
+        extras: [],
+      },
+    };
+    onboarding[currency] = await price(
+      onboardingProduct.id,
+      undefined,
+      { kind: "flat", amount: book.support },
+      "Onboarding",
+    );
+  }
+  return { prices, onboarding };
+}
+
+function castOf(random: Random, count: number): Cast[] {
+  return companyNames(random, count).map((name) => {
+    const market = pickMarket(random);
+    const roll = random.next();
+    const plan: PlanKind = roll < 0.45 ? "starter" : roll < 0.85 ? "business" : "annual";
+    return {
+      name,
+      market,
+      place: random.pick(market.places),
+      plan,
+      seats: plan === "starter" ? random.int(2, 12) : random.int(5, 60),
+      storage: random.int(40, 2_400),
+    };
+  });
+}
+
+/** The year as a list of dated events, in order. */
+function storyOf(random: Random, cast: readonly Cast[], start: Temporal.Instant, end: Temporal.Instant): Event[] {
+  const span = start.until(end).total({ unit: "hours" });
+  const at = (fraction: number) => start.add({ minutes: Math.floor(span * 60 * fraction) });
+  const events: Event[] = [];
+  cast.forEach((_, customer) => {
+    // A third of the customers were there from the start; the rest joined through the year.
+    const joined = customer < cast.length / 3 ? random.next() * 0.05 : random.next() * 0.9;
+    events.push({ at: at(joined), kind: "signup", customer });
+    const later = (min: number) => joined + min + random.next() * (1 - joined - min);
+    if (random.chance(0.4)) {
+      const changes = random.int(1, 2);
+      for (let i = 0; i < changes; i += 1) {
+        const delta = random.chance(0.7) ? random.int(1, 8) : -random.int(1, 3);
+        events.push({ at: at(later(0.04)), kind: "seats", customer, delta, always_invoice: random.chance(0.15) });
+      }
+    }
+    if (random.chance(0.08)) events.push({ at: at(later(0.05)), kind: "upgrade", customer });
+    if (random.chance(0.1))
+      events.push({ at: at(later(0.1)), kind: "cancel", customer, at_period_end: random.chance(0.5) });
+    if (random.chance(0.02)) events.push({ at: at(later(0.2)), kind: "hold", customer });
+    if (random.chance(0.06)) events.push({ at: at(later(0.02)), kind: "services", customer });
+  });
+  return events.sort((a, b) => Temporal.Instant.compare(a.at, b.at));
+}
+
+async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, summary: DemoSummary): Promise<void> {
+  const member = cast[event.customer] as Cast;
+  const currency = member.market.currency;
+  const items = (plan: PlanKind, seats: number) => {
+    const prices = catalog.prices[currency][plan];
+    return [
+      { price: prices.seat, quantity: String(seats) },
+      ...prices.extras.map((price, index) => ({ price, quantity: index === 1 ? String(member.storage) : "1" })),
+    ];
+  };
+  switch (event.kind) {
+    case "signup": {
+      const customer = await createCustomer(deps, ctx, customerInput(member, event.customer, deps.clock));
+      member.id = customer.id;
+      summary.customers += 1;
+      if (member.plan !== "starter") {
+        await createInvoiceItem(deps, ctx, {
+          customer_id: customer.id,
+          description: "Onboarding workshop",
+          unit_amount: PRICE_BOOK[currency].support,
+          product_id: undefined,
+        });
+      }
+      const subscription = await createSubscription(deps, ctx, {
+        customer: customer.id,
+        items: items(member.plan, member.seats),
+        ...(member.plan === "starter" ? { trial_days: 14 } : {}),
+      });
+      member.subscription = subscription.id;
+      summary.subscriptions += 1;
+      return;
+    }
+    case "seats": {
+      if (member.subscription === undefined || member.plan === "annual") return;
+      const seats = Math.max(1, member.seats + event.delta);
+      if (seats === member.seats) return;
+      if (
+        !(await stillRunning(() =>
+          changeItems(deps, ctx, member.subscription as string, {
+            items: items(member.plan, seats),
+            proration_behavior: event.always_invoice ? "always_invoice" : "create_prorations",
+          }),
+        ))
+      )
+        return;
+      member.seats = seats;
+      summary.seat_changes += 1;
+      return;
+    }
+    case "upgrade": {
+      if (member.subscription === undefined || member.plan !== "starter") return;
+      if (
+        !(await stillRunning(() =>
+          changeItems(deps, ctx, member.subscription as string, {
+            items: items("business", member.seats),
+            proration_behavior: "create_prorations",
+          }),
+        ))
+      )
+        return;
+      member.plan = "business";
+      return;
+    }
+    case "cancel": {
+      if (member.subscription === undefined) return;
+      if (
+        !(await stillRunning(() =>
+          cancelSubscription(deps, ctx, member.subscription as string, {
+            at_period_end: event.at_period_end,
+            proration_behavior: "create_prorations",
+          }),
+        ))
+      )
+        return;
+      summary.cancellations += 1;
+      return;
+    }
+    case "hold": {
+      if (member.id === undefined) return;
+      await placeBillingHold(deps, ctx, member.id, "disputed last invoice; waiting for the customer's PO");
+      await addCustomerNote(deps, ctx, member.id, {
+        body: "Billing on hold until the new purchase order arrives. Finance contact promised it this month.",
+        pinned: true,
+      });
+      return;
+    }
+    case "services": {
+      if (member.id === undefined) return;
+      const hours = 4 + (event.customer % 9);
+      await createDraft(deps, ctx, {
+        customer_id: member.id,
+        memo: "Implementation services as agreed in the statement of work.",
+        lines: [
+          {
+            description: "Implementation consulting (hours)",
+            quantity: String(hours),
+            unit_amount: currency === "JPY" ? "18000" : "150.00",
+          },
+        ],
+      });
+      return;
+    }
+  }
+}
+
+/** Runs a change; a subscription that has ended meanwhile (trial canceled, already canceled) is left alone. */
+async function stillRunning(work: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await work();
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
+function customerInput(member: Cast, index: number, clock: Clock) {
+  const { market, place } = member;
+  const contact = personName(randomSource(index + 7));
+  const domain = `${member.name.toLowerCase().replace(/[^a-z0-9]+/g, "")}.example`;
+  const random = randomSource(index + 101);
+  const taxId = market.tax_id?.(random);
+  return {
+    external_id: `CRM-${String(10_000 + index)}`,
+    legal_name: `${member.name} ${market.legal_form}`,
+    display_name: member.name,
+    emails: [`billing@${domain}`],
+    contacts: [{ name: contact, email: `${contact.split(" ")[0]?.toLowerCase()}@${domain}`, role: "billing" as const }],
+    billing_address: {
+      line1: `${10 + (index % 180)} ${place.street}`,
+      city: place.city,
+      region: place.region,
+      postal_code: place.postal_code,
+      country: market.country,
+    },
+    tax_ids: taxId === undefined || !random.chance(0.7) ? [] : [taxId],
+    currency: market.currency,
+    time_zone: place.time_zone,
+    locale: market.locale,
+    payment_terms:
+      index % 5 === 0 ? { type: "due_on_receipt" as const } : { type: "net" as const, days: index % 3 === 0 ? 45 : 30 },
+    tags: [member.plan === "annual" ? "annual" : member.plan, ...(member.seats > 40 ? ["key-account"] : [])],
+    metadata: { demo: "true", signed_up: clock.now().toString().slice(0, 10) },
+  };
+}
