@@ -2,7 +2,7 @@ import { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import type { Decimal } from "../kernel/money.js";
@@ -29,7 +29,7 @@ import {
   latestPriceOverride,
   type PriceOverrideRow,
   type PriceVersionRow,
-  priceOverrideInEffect,
+  priceOverridesOf,
   priceOverridesQuery,
   versionsOf,
 } from "./store.js";
@@ -191,15 +191,35 @@ export interface ChargeModelQuery {
 }
 
 /** The version (the one given, or the one in effect), then the customer's override in effect at `at`. */
+/**
+ * The customer's override of a price in force at an instant: the latest one
+ * started by then and not ended. The key's overrides are read once per memo
+ * scope, so a preview pricing many periods asks the database once.
+ */
+async function overrideInEffect(
+  deps: Pick<Deps, "db" | "memo">,
+  price_id: string,
+  customer_id: string,
+  currency: string,
+  at: Temporal.Instant,
+): Promise<PriceOverrideRow | undefined> {
+  const key = { price_id, customer_id, currency };
+  const rows = await memoize(deps, `price_overrides:${price_id}:${customer_id}:${currency}`, () =>
+    priceOverridesOf(deps.db, key),
+  );
+  const instant = toDate(at).getTime();
+  return rows.find(
+    (row) => row.effective_from.getTime() <= instant && (row.ended_at === null || row.ended_at.getTime() > instant),
+  );
+}
+
 export async function resolvedChargeModel(deps: Deps, query: ChargeModelQuery): Promise<ResolvedChargeModel> {
   const at = query.at ?? deps.clock.now();
   const version = await priceVersionFor(deps, query.price, query.version ?? at);
   const currency = query.currency ?? version.currency;
   const base = chargeModelIn(version.charge_models, currency);
   const override =
-    query.customer === undefined
-      ? undefined
-      : await priceOverrideInEffect(deps.db, { price_id: query.price, customer_id: query.customer, currency }, at);
+    query.customer === undefined ? undefined : await overrideInEffect(deps, query.price, query.customer, currency, at);
   return {
     price_id: query.price,
     version_id: version.id,

@@ -2,7 +2,7 @@ import { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
@@ -299,15 +299,15 @@ export async function listPriceVersions(
  * id until it is changed, so later versions never reach it by accident.
  */
 export async function priceVersionFor(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "memo">,
   priceId: string,
   version: string | Temporal.Instant,
 ): Promise<PriceVersion> {
-  const price = await mustFindPrice(deps.db, priceId);
+  const price = await memoize(deps, `price:${priceId}`, () => mustFindPrice(deps.db, priceId));
   const row =
     version instanceof Temporal.Instant
       ? await priceVersionInEffect(deps.db, priceId, version)
-      : await findPriceVersion(deps.db, version);
+      : await memoize(deps, `price_version:${version}`, () => findPriceVersion(deps.db, version));
   if (row === undefined || row.price_id !== priceId) {
     const which = version instanceof Temporal.Instant ? `in effect at ${version}` : version;
     throw new DomainError("price_version_not_found", `price ${priceId} has no version ${which}`, { param: "version" });

@@ -285,23 +285,19 @@ export async function latestPriceOverride(
     .executeTakeFirst();
 }
 
-/** The override in effect at an instant: started at or before it, not ended by then. */
-export async function priceOverrideInEffect(
+/** Every override of one price for one customer in one currency, latest start first (there are a handful at most). */
+export async function priceOverridesOf(
   db: Executor,
   key: { price_id: string; customer_id: string; currency: string },
-  at: Temporal.Instant,
-): Promise<PriceOverrideRow | undefined> {
+): Promise<PriceOverrideRow[]> {
   return tables(db)
     .selectFrom("price_overrides")
     .selectAll()
     .where("price_id", "=", key.price_id)
     .where("customer_id", "=", key.customer_id)
     .where("currency", "=", key.currency)
-    .where("effective_from", "<=", toDate(at))
-    .where((eb) => eb.or([eb("ended_at", "is", null), eb("ended_at", ">", toDate(at))]))
     .orderBy("effective_from", "desc")
-    .limit(1)
-    .executeTakeFirst();
+    .execute();
 }
 
 /** Overrides of a price still running at or after an instant: a new version must fit them. */

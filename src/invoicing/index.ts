@@ -16,6 +16,7 @@ export {
   type TaxBreakdownRow,
 } from "./assembly.js";
 export { runBilling } from "./billing-run.js";
+export { upcomingInvoice } from "./upcoming.js";
 export { billingRunErrors } from "./billing-run-errors.js";
 export { billingRunQueues, scheduleBillingRuns } from "./billing-run-jobs.js";
 export { billingRunRoutes } from "./billing-run-routes.js";

@@ -1,6 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import { getCustomer } from "../customers/index.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, withMemo } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
 import { type Decimal, formatAmountForApi } from "../kernel/money.js";
@@ -91,9 +91,11 @@ const startOf = (invoice: UpcomingInvoiceJson) => Temporal.Instant.from(invoice.
  * left to bill.
  */
 export async function upcomingInvoice(
-  deps: Deps,
+  baseDeps: Deps,
   target: { subscription?: string | undefined; customer?: string | undefined },
 ): Promise<UpcomingInvoiceJson> {
+  // Read-only: the subscriptions, price versions and overrides are read once for the whole answer.
+  const deps = withMemo(baseDeps);
   let found: UpcomingInvoiceJson | undefined;
   if (target.subscription !== undefined) {
     found = await upcomingFor(deps, parseId("subscription", target.subscription, "subscription"));

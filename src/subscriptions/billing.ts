@@ -1,5 +1,5 @@
 import { Temporal } from "temporal-polyfill";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
 import { type BillingPeriod, billingPeriod } from "../kernel/periods.js";
 import { activeShare, isPeriodBilled, type PhaseItem, phaseAt, type SubscriptionTerms, scheduleOf } from "./model.js";
@@ -51,6 +51,11 @@ async function recurringLine(
   };
 }
 
+/** The subscription with its phases, items and pauses; read once per memo scope (a preview). */
+export function loadedSubscription(deps: Pick<Deps, "db" | "memo">, id: string): Promise<LoadedSubscription> {
+  return memoize(deps, `subscription:${id}`, () => mustLoadSubscription(deps.db, id));
+}
+
 function periodOf(loaded: LoadedSubscription, periodIndex: number): BillingPeriod {
   return billingPeriod(scheduleOf(loaded.terms), periodIndex);
 }
@@ -67,7 +72,7 @@ export async function periodCharges(
   subscriptionId: string,
   periodIndex: number,
 ): Promise<SubscriptionLineJson[]> {
-  const loaded = await mustLoadSubscription(deps.db, subscriptionId);
+  const loaded = await loadedSubscription(deps, subscriptionId);
   const { terms } = loaded;
   const period = periodOf(loaded, periodIndex);
   if (!isPeriodBilled(terms, period)) return [];
@@ -103,7 +108,7 @@ export async function seatTrueUpLines(
   subscriptionId: string,
   periodIndex: number,
 ): Promise<SubscriptionLineJson[]> {
-  const loaded = await mustLoadSubscription(deps.db, subscriptionId);
+  const loaded = await loadedSubscription(deps, subscriptionId);
   if (!loaded.row.seat_true_up) return [];
   const { terms } = loaded;
   const period = periodOf(loaded, periodIndex);
@@ -155,6 +160,9 @@ export function usageQuantitiesFor(subscription: SubscriptionTerms, period: Bill
 }
 
 /** The subscription as billing's pure functions take it (billablePeriods, usageQuantitiesFor). */
-export async function subscriptionTerms(deps: Pick<Deps, "db">, subscriptionId: string): Promise<SubscriptionTerms> {
-  return (await mustLoadSubscription(deps.db, subscriptionId)).terms;
+export async function subscriptionTerms(
+  deps: Pick<Deps, "db" | "memo">,
+  subscriptionId: string,
+): Promise<SubscriptionTerms> {
+  return (await loadedSubscription(deps, subscriptionId)).terms;
 }

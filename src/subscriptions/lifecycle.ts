@@ -3,7 +3,7 @@ import { getCustomer } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, remember } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal } from "../kernel/money.js";
@@ -263,6 +263,8 @@ export async function listSubscriptions(deps: Deps, query: SubscriptionListQuery
   const now = deps.clock.now();
   const page = await paginate(subscriptionsQuery(deps.db, { customer_id: query.customer }), "id", query);
   const loaded = await loadSubscriptions(deps.db, page.data);
+  // A preview that lists a customer's subscriptions then prices each one reads them once.
+  for (const subscription of loaded) remember(deps, `subscription:${subscription.row.id}`, subscription);
   const data = loaded
     .filter((subscription) => query.status === undefined || statusAt(subscription.terms, now) === query.status)
     .map((subscription) => subscriptionView(subscription, now));
