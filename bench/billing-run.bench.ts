@@ -1,0 +1,135 @@
+import { Temporal } from "temporal-polyfill";
+import { createPlan, createPrice, createProduct } from "../src/catalog/index.js";
+import { createCustomer } from "../src/customers/index.js";
+import { finalizeInvoice, runBilling } from "../src/invoicing/index.js";
+import { systemContext } from "../src/kernel/actor.js";
+import { TestClock } from "../src/kernel/clock.js";
+import type { Deps } from "../src/kernel/deps.js";
+import { trialBalance } from "../src/ledger/index.js";
+import { changeItems, createSubscription } from "../src/subscriptions/index.js";
+import { benchDatabase, report } from "./support.js";
+
+/**
+ * Billing-run throughput (`npm run bench -- billing`): N subscriptions with 3
+ * prices each (per-unit seats, a flat fee, graduated storage) on a mix of
+ * monthly plans in two currencies, 10 % of them with a mid-period seat change
+ * whose proration lines join the next invoice. Then one billing run as of the
+ * next period boundary creates a draft per subscription, and every draft is
+ * finalized (number, ledger entry, outbox event). Reports invoices per second
+ * for the run, for finalization, and for both, with the peak resident memory.
+ * Afterwards it checks the trial balance balances and every subscription got
+ * exactly one invoice.
+ * Environment: BENCH_BILLING_SUBSCRIPTIONS (default 2,000).
+ */
+const SUBSCRIPTIONS = Number(process.env.BENCH_BILLING_SUBSCRIPTIONS ?? 2000);
+
+const database = await benchDatabase(20);
+const clock = new TestClock("2026-01-01T00:00:00Z");
+const deps: Deps = { db: database.db, clock };
+const ctx = { ...systemContext("billing_bench", "req_billing_bench"), reason: "benchmark" };
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 100);
+
+const effective_from = Temporal.Instant.from("2025-01-01T00:00:00Z");
+const seats = await createProduct(deps, ctx, { name: "Seats" });
+const support = await createProduct(deps, ctx, { name: "Support" });
+const storage = await createProduct(deps, ctx, { name: "Storage" });
+const catalogs: { currency: string; items: (n: number) => { price: string; quantity: string }[] }[] = [];
+for (const [currency, seat, fee] of [
+  ["USD", "29.00", "99.00"],
+  ["EUR", "27.00", "90.00"],
+] as const) {
+  for (const name of ["Team", "Business"]) {
+    const plan = await createPlan(deps, ctx, {
+      name: `${name} ${currency}`,
+      interval: { unit: "month", count: 1 },
+      currency,
+      billing_timing: "in_advance",
+    });
+    const price = async (product: string, charge_model: unknown) =>
+      (await createPrice(deps, ctx, { product, plan: plan.id, charge_model, effective_from })).id;
+    const seatPrice = await price(seats.id, { kind: "per_unit", unit_amount: seat });
+    const feePrice = await price(support.id, { kind: "flat", amount: fee });
+    const storagePrice = await price(storage.id, {
+      kind: "graduated",
+      tiers: [
+        { up_to: "100", unit_amount: "0" },
+        { up_to: null, unit_amount: "0.40" },
+      ],
+    });
+    catalogs.push({
+      currency,
+      items: (n) => [
+        { price: seatPrice, quantity: String(n) },
+        { price: feePrice, quantity: "1" },
+        { price: storagePrice, quantity: String(50 + n * 10) },
+      ],
+    });
+  }
+}
+
+const seedStarted = performance.now();
+const subscriptions: { id: string; catalog: (typeof catalogs)[number]; seats: number }[] = [];
+for (let i = 0; i < SUBSCRIPTIONS; i++) {
+  const catalog = catalogs[i % catalogs.length] as (typeof catalogs)[number];
+  const customer = await createCustomer(deps, ctx, {
+    legal_name: `Customer ${i}`,
+    currency: catalog.currency,
+    time_zone: i % 3 === 0 ? "America/New_York" : "Europe/Berlin",
+  });
+  const seatsHeld = 3 + (i % 20);
+  const subscription = await createSubscription(deps, ctx, {
+    customer: customer.id,
+    items: catalog.items(seatsHeld),
+    start_at: Temporal.Instant.from("2026-01-01T00:00:00Z"),
+    billing_anchor: { kind: "day_of_month", day: 1 },
+  });
+  subscriptions.push({ id: subscription.id, catalog, seats: seatsHeld });
+}
+// The first period (January) is billed before the clock moves, so the measured run bills February alone.
+clock.set("2026-01-02T00:00:00Z");
+await runBilling(deps, ctx, { as_of: clock.now() });
+clock.set("2026-01-15T12:00:00Z");
+for (const [i, held] of subscriptions.entries()) {
+  if (i % 10 === 0) {
+    await changeItems(deps, ctx, held.id, {
+      items: held.catalog.items(held.seats + 5),
+      proration_behavior: "create_prorations",
+    });
+  }
+}
+const seedSeconds = (performance.now() - seedStarted) / 1000;
+
+clock.set("2026-02-03T00:00:00Z");
+const runStarted = performance.now();
+const run = await runBilling(deps, ctx, { as_of: clock.now() });
+const runSeconds = (performance.now() - runStarted) / 1000;
+const drafts = (run.items ?? []).flatMap((item) => (item.invoice === null ? [] : [item.invoice]));
+
+const finalizeStarted = performance.now();
+for (const id of drafts) await finalizeInvoice(deps, ctx, id);
+const finalizeSeconds = (performance.now() - finalizeStarted) / 1000;
+clearInterval(sampler);
+
+const balance = await trialBalance(deps);
+const balanced = balance.totals.every((total) => total.debit.eq(total.credit));
+report({
+  benchmark: "billing run: one draft per subscription period, then finalize each (number, ledger entry, outbox)",
+  server: database.server,
+  subscriptions: SUBSCRIPTIONS,
+  seed_seconds: Number(seedSeconds.toFixed(1)),
+  invoices_created: run.invoices_created,
+  failed: run.failed,
+  run_seconds: Number(runSeconds.toFixed(2)),
+  run_invoices_per_s: Math.round(run.invoices_created / runSeconds),
+  finalize_seconds: Number(finalizeSeconds.toFixed(2)),
+  finalize_invoices_per_s: Math.round(drafts.length / finalizeSeconds),
+  end_to_end_invoices_per_s: Math.round(drafts.length / (runSeconds + finalizeSeconds)),
+  peak_rss_mib: Math.round(peakRss / 1024 / 1024),
+  trial_balance_balanced: balanced,
+  one_invoice_each: run.invoices_created === SUBSCRIPTIONS,
+});
+await database.close();
