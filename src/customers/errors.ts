@@ -6,6 +6,7 @@ export const customerErrors = registerErrorCodes({
   customer_external_id_taken: "conflict",
   customer_external_id_invalid: "invalid",
   customer_archived: "conflict",
+  customer_currency_in_use: "conflict",
   customer_not_archived: "conflict",
   customer_contact_not_found: "invalid",
   customer_note_not_found: "not_found",

@@ -2,6 +2,7 @@
  * What other modules and the adapters (api, cli) may use from customers.
  * Everything else in this folder is private to it.
  */
+export { type CurrencyGuard, registerCurrencyGuard } from "./currency-guards.js";
 export { customerErrors } from "./errors.js";
 export {
   CONTACT_ROLES,

@@ -8,6 +8,7 @@ import { DomainError } from "../kernel/errors.js";
 import { newId, parseId } from "../kernel/ids.js";
 import { emitEvent } from "../kernel/outbox.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
+import { currencyInUse } from "./currency-guards.js";
 import { customerReference } from "./fields.js";
 import {
   applyCustomerChanges,
@@ -223,6 +224,7 @@ export async function updateCustomer(
       const before = await loadActiveCustomerRow(tx, idOrExternalId);
       const fields = applyCustomerChanges(fieldsOf(before), changes, () => newId("customer_contact"));
       if (sameFields(fields, fieldsOf(before))) return toCustomer(before);
+      if (fields.currency !== before.currency) await assertCurrencyFree(tx, before.id, before.currency);
       const after = rowFrom(before.id, fields, before, toDate(now));
       await updateCustomerRow(tx, after);
       const customer = toCustomer(after);
@@ -234,6 +236,17 @@ export async function updateCustomer(
       });
       return customer;
     }),
+  );
+}
+
+/** Refuses a currency change once invoices or subscriptions are in the old currency. */
+async function assertCurrencyFree(tx: Tx, customerId: string, currency: string): Promise<void> {
+  const uses = await currencyInUse(tx, customerId);
+  if (uses.length === 0) return;
+  throw new DomainError(
+    "customer_currency_in_use",
+    `the customer is billed in ${currency} and has ${uses.join(" and ")} in it; create a new billing account for another currency`,
+    { param: "currency", details: { uses } },
   );
 }
 

@@ -16,7 +16,6 @@ export {
   type TaxBreakdownRow,
 } from "./assembly.js";
 export { runBilling } from "./billing-run.js";
-export { upcomingInvoice } from "./upcoming.js";
 export { billingRunErrors } from "./billing-run-errors.js";
 export { billingRunQueues, scheduleBillingRuns } from "./billing-run-jobs.js";
 export { billingRunRoutes } from "./billing-run-routes.js";
@@ -48,6 +47,8 @@ export {
   type CreditNoteRequest,
   type CreditNoteScope,
 } from "./credit-notes.js";
+// Loaded with the module, so a customer with invoices keeps its currency.
+export { invoicesHoldCurrency } from "./currency-guard.js";
 export {
   type AppliedDiscount,
   applyDiscounts,
@@ -119,3 +120,4 @@ export {
   taxTreatment,
   treatmentPercentage,
 } from "./tax.js";
+export { upcomingInvoice } from "./upcoming.js";

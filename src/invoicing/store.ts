@@ -226,3 +226,13 @@ export async function listItemRows(
   if (filter.pending === false) query = query.where("invoice_id", "is not", null);
   return paginate(query, "id", page);
 }
+
+/** How many invoices (any status, drafts included) a customer has. */
+export async function countCustomerInvoices(db: Executor, customerId: string): Promise<number> {
+  const row = await t(db)
+    .selectFrom("invoices")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("customer_id", "=", customerId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

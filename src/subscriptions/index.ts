@@ -25,6 +25,8 @@ export {
   previewChange,
   type SubscriptionChangeJson,
 } from "./changes.js";
+// Loaded with the module, so a customer with subscriptions keeps its currency.
+export { subscriptionsHoldCurrency } from "./currency-guard.js";
 export {
   createSubscription,
   getSubscription,

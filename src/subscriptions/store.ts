@@ -289,3 +289,13 @@ export async function upsertCustomerDefaultBehavior(
     )
     .execute();
 }
+
+/** How many subscriptions (ended ones included) a customer has. */
+export async function countCustomerSubscriptions(db: Executor, customerId: string): Promise<number> {
+  const row = await t(db)
+    .selectFrom("subscriptions")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("customer_id", "=", customerId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
