@@ -19,6 +19,7 @@ const ROWS = {
   close: 5,
   spend: 5,
   payouts: 5,
+  testclocks: 5,
   api: 6,
   cli: 6,
   jobs: 6,

@@ -50,6 +50,20 @@ export function registerApprovalHandler(action: string, handler: ApprovalHandler
   handlers.set(action, handler);
 }
 
+const rejectionHandlers = new Map<string, ApprovalHandler>();
+
+/**
+ * Optional: runs inside the rejecting transaction, for an action that left
+ * something waiting on the decision (a credit note held for approval is voided).
+ */
+export function registerRejectionHandler(action: string, handler: ApprovalHandler): void {
+  const existing = rejectionHandlers.get(action);
+  if (existing !== undefined && existing !== handler) {
+    throw new Error(`a rejection handler for ${action} is already registered`);
+  }
+  rejectionHandlers.set(action, handler);
+}
+
 function handlerFor(action: string): ApprovalHandler {
   const handler = handlers.get(action);
   if (handler === undefined) {
@@ -167,6 +181,7 @@ async function decide(
     await saveApprovalDecision(tx, approvalId, decided);
     const approval = toApproval(decided);
     if (decision === "approved") await handlerFor(row.action)(tx, approval, ctx);
+    if (decision === "rejected") await rejectionHandlers.get(row.action)?.(tx, approval, ctx);
     await recordAudit(
       tx,
       ctx,

@@ -11,6 +11,7 @@ export {
   getApproval,
   listApprovals,
   registerApprovalHandler,
+  registerRejectionHandler,
   reject,
   requestApproval,
 } from "./approvals.js";

@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   "invoices:write",
   "invoices:finalize",
   "invoices:void",
+  "invoices:configure",
   "credit_notes:write",
   "payments:read",
   "payments:write",
@@ -102,6 +103,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     "collections:write",
     "ledger:write",
     "approvals:request",
+    // Analysts try a configuration on a test clock before it goes live.
+    "clocks:manage",
   ],
   ar_specialist: [
     ...READS.filter((permission) => permission !== "audit:read"),
@@ -130,7 +133,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     "approvals:read",
     "approvals:request",
   ],
-  approver: [...READS, "approvals:decide", "close:write", "ledger:close", "spend:write"],
+  approver: [...READS, "approvals:decide", "close:write", "ledger:close", "spend:write", "invoices:configure"],
   auditor: READS,
   developer: [
     "customers:read",

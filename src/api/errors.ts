@@ -24,7 +24,17 @@ registerErrorCodes({
 
 export interface ErrorPayload {
   status: number;
-  body: { error: { type: string; code: string; message: string; param?: string; request_id?: string } };
+  body: {
+    error: {
+      type: string;
+      code: string;
+      message: string;
+      param?: string;
+      /** What the caller needs to act on the error, e.g. the blocking review rules. */
+      details?: Record<string, unknown>;
+      request_id?: string;
+    };
+  };
 }
 
 export function statusOfKind(kind: ErrorKind): number {
@@ -67,9 +77,16 @@ function typeOfKind(kind: ErrorKind, code: string): string {
   }
 }
 
-export function errorPayload(code: string, kind: ErrorKind, message: string, param?: string): ErrorPayload {
+export function errorPayload(
+  code: string,
+  kind: ErrorKind,
+  message: string,
+  param?: string,
+  details?: Record<string, unknown>,
+): ErrorPayload {
   const error: ErrorPayload["body"]["error"] = { type: typeOfKind(kind, code), code, message };
   if (param !== undefined && param !== "") error.param = param;
+  if (details !== undefined) error.details = details;
   return { status: statusOfKind(kind), body: { error } };
 }
 
@@ -113,7 +130,9 @@ const PG_USER_ERRORS: Record<string, string> = {
 };
 
 export function toErrorPayload(error: unknown, request: FastifyRequest): ErrorPayload {
-  if (error instanceof DomainError) return errorPayload(error.code, error.kind, error.message, error.param);
+  if (error instanceof DomainError) {
+    return errorPayload(error.code, error.kind, error.message, error.param, error.details);
+  }
   if (hasZodFastifySchemaValidationErrors(error)) {
     return fromValidation(error as unknown as Parameters<typeof fromValidation>[0]);
   }

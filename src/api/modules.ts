@@ -2,11 +2,19 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { accessRoutes } from "../access/index.js";
 import { catalogRoutes } from "../catalog/index.js";
 import { customerRoutes } from "../customers/index.js";
-import { billingRunRoutes, invoiceRoutes } from "../invoicing/index.js";
+import {
+  billingRunRoutes,
+  couponRoutes,
+  creditNoteRoutes,
+  invoiceRoutes,
+  reviewRoutes,
+  taxRateRoutes,
+} from "../invoicing/index.js";
 import { jobRoutes } from "../jobs/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { ledgerRoutes } from "../ledger/index.js";
 import { subscriptionRoutes } from "../subscriptions/index.js";
+import { testClockRoutes } from "../testclocks/index.js";
 import { webhookRoutes } from "../webhooks/index.js";
 
 /** Every module's routes, in the order they appear in the OpenAPI document. */
@@ -19,6 +27,11 @@ export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
     subscriptionRoutes(deps),
     billingRunRoutes(deps),
     invoiceRoutes(deps),
+    taxRateRoutes(deps),
+    couponRoutes(deps),
+    reviewRoutes(deps),
+    creditNoteRoutes(deps),
+    testClockRoutes(deps),
     webhookRoutes(deps),
     jobRoutes(deps),
   ];

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { ensureBootstrapAdmin } from "../access/index.js";
 import { databaseIsEmpty, seedDemo } from "../demo/index.js";
-import { billingRunQueues, scheduleBillingRuns } from "../invoicing/index.js";
+import { autoFinalizeQueues, billingRunQueues, scheduleAutoFinalize, scheduleBillingRuns } from "../invoicing/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
 import { webhookQueues } from "../webhooks/index.js";
@@ -59,11 +59,17 @@ async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
   const jobs = await startJobs({
     ...deps,
     connectionString: runtime.connectionString,
-    handlers: { ...webhookQueues(deps), ...maintenanceQueues(deps), ...billingRunQueues(deps) },
+    handlers: {
+      ...webhookQueues(deps),
+      ...maintenanceQueues(deps),
+      ...billingRunQueues(deps),
+      ...autoFinalizeQueues(deps),
+    },
     onError: (error) => logger.error({ err: error }, "job runner error"),
   });
   await scheduleMaintenance(jobs);
   await scheduleBillingRuns(jobs);
+  await scheduleAutoFinalize(jobs);
   const app = await buildApp({ ...deps, config: runtime.config, logger });
   const address = await app.listen({ port: runtime.config.port, host: runtime.config.host });
   const url = `http://localhost:${new URL(address).port}`;

@@ -3,6 +3,7 @@ import { register as registerAudit } from "./commands/audit.js";
 import { register as registerBilling } from "./commands/billing.js";
 import { register as registerCustomers } from "./commands/customers.js";
 import { register as registerDemo } from "./commands/demo.js";
+import { register as registerInvoices } from "./commands/invoices.js";
 import { register as registerJobs } from "./commands/jobs.js";
 import { register as registerKeys } from "./commands/keys.js";
 import { register as registerLedger } from "./commands/ledger.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
         "  accrue audit verify                       check the audit log's hash chain",
         "  accrue jobs list --state failed           see what failed or died",
         "  accrue customers import customers.csv     create or update billing accounts",
+        "  accrue invoices list --status open        open invoices as a table",
         "  accrue demo seed                          fill an empty database with the demo company",
       ].join("\n") +
         "\n\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
@@ -41,6 +43,7 @@ export function buildProgram(): Command {
   registerJobs(program);
   registerCustomers(program);
   registerBilling(program);
+  registerInvoices(program);
   registerDemo(program);
   return program;
 }

@@ -18,6 +18,8 @@ export const customerErrors = registerErrorCodes({
   invalid_email: "invalid",
   invalid_tag: "invalid",
   invalid_payment_terms: "invalid",
+  invalid_tax_exemption: "invalid",
+  test_clock_not_found: "not_found",
   purchase_order_not_found: "not_found",
   purchase_order_number_taken: "conflict",
   purchase_order_dates_invalid: "invalid",

@@ -20,6 +20,7 @@ export {
   type Hold,
   missingAddressFields,
   type PaymentTerms,
+  type TaxExemptionCertificate,
 } from "./model.js";
 export { addCustomerNote, type CustomerNote, listCustomerNotes, setCustomerNotePinned } from "./notes.js";
 export { type PurchaseOrderStanding, purchaseOrderStanding } from "./purchase-order-model.js";
@@ -50,3 +51,17 @@ export {
   updateCustomer,
 } from "./service.js";
 export { TAX_ID_TYPES, type TaxId, type TaxIdType } from "./tax-ids.js";
+export {
+  customerDeps,
+  deleteTestClockAndObjects,
+  findTestClock,
+  insertTestClock,
+  listTestClockRows,
+  type TestClockRow,
+  type TestClockStatus,
+  testClockCustomerCounts,
+  testClockCustomerIds,
+  testClockDeps,
+  testClockInvoicePrefix,
+  updateTestClockState,
+} from "./test-clocks.js";

@@ -1,6 +1,6 @@
 import type { Temporal } from "temporal-polyfill";
 import { parseCurrency } from "../kernel/money.js";
-import { parseTimeZone } from "../kernel/time.js";
+import { parseDate, parseTimeZone } from "../kernel/time.js";
 import { COUNTRY_CODES, REGION_CODES } from "./countries.js";
 import {
   type Contact,
@@ -78,6 +78,8 @@ export interface CustomerFields {
   credit_limit: string | null;
   tags: string[];
   metadata: Record<string, string>;
+  /** A tax exemption certificate on file; invoices dated after expires_on are taxed again. */
+  tax_exemption: TaxExemptionCertificate | null;
 }
 
 export interface CustomerInput {
@@ -98,6 +100,30 @@ export interface CustomerInput {
   credit_limit?: string | null | undefined;
   tags?: string[] | undefined;
   metadata?: Record<string, string> | undefined;
+  tax_exemption?: TaxExemptionInput | null | undefined;
+}
+
+export interface TaxExemptionCertificate {
+  certificate_reference: string;
+  /** The last day the certificate covers, inclusive, YYYY-MM-DD; null: no expiry. */
+  expires_on: string | null;
+}
+
+export type TaxExemptionInput = { certificate_reference: string; expires_on?: string | null | undefined };
+
+/** A certificate needs its reference (it is printed on every exempt invoice) and a real date. */
+export function checkTaxExemption(input: TaxExemptionInput | null, param = "tax_exemption") {
+  if (input === null) return null;
+  const reference = input.certificate_reference.trim();
+  if (reference === "") {
+    throw invalidField(
+      "invalid_tax_exemption",
+      "a tax exemption needs its certificate reference",
+      `${param}.certificate_reference`,
+    );
+  }
+  const expires = input.expires_on == null ? null : parseDate(input.expires_on, `${param}.expires_on`).toString();
+  return { certificate_reference: reference, expires_on: expires };
 }
 
 /** A partial update: fields left out stay; null clears the nullable ones; lists and metadata replace. */
@@ -301,6 +327,7 @@ export function checkNewCustomer(input: CustomerInput, newContactId: () => strin
     credit_limit: checkCreditLimit(input.credit_limit ?? null, currency),
     tags: checkTags(input.tags ?? [], "tags"),
     metadata: input.metadata ?? {},
+    tax_exemption: checkTaxExemption(input.tax_exemption ?? null),
   };
 }
 
@@ -345,6 +372,8 @@ export function applyCustomerChanges(
     credit_limit: checkCreditLimit(creditLimit, currency),
     tags: changes.tags === undefined ? before.tags : checkTags(changes.tags, "tags"),
     metadata: changes.metadata ?? before.metadata,
+    tax_exemption:
+      changes.tax_exemption === undefined ? before.tax_exemption : checkTaxExemption(changes.tax_exemption),
   };
 }
 

@@ -72,9 +72,20 @@ const customerFields = {
   credit_limit: amountString.nullable().optional().describe("in the customer's currency"),
   tags: z.array(text(40)).max(20).optional(),
   metadata: metadata.optional(),
+  tax_exemption: z
+    .strictObject({ certificate_reference: text(100), expires_on: isoDate.nullable().optional() })
+    .nullable()
+    .optional()
+    .describe("a tax exemption certificate; invoices dated after expires_on are taxed"),
 };
 
-export const createCustomerBody = z.strictObject(customerFields);
+export const createCustomerBody = z.strictObject({
+  ...customerFields,
+  test_clock: idOf("clock")
+    .nullable()
+    .optional()
+    .describe("a test clock (clock_…): the customer lives on its frozen time, in its own ledger book"),
+});
 
 export const updateCustomerBody = z.strictObject({
   ...customerFields,
@@ -90,6 +101,7 @@ export const customerListQuery = z.strictObject({
   tag: text(40).optional(),
   currency: currencyCode.optional(),
   archived: z.enum(["true", "false"]).optional().describe("default false: archived customers are left out"),
+  test_clock: idOf("clock").optional().describe("only the customers living on this test clock"),
 });
 
 export const noteBody = z.strictObject({ body: text(10_000), pinned: z.boolean().optional() });
@@ -170,8 +182,10 @@ export const customerSchema = z
     credit_hold: hold,
     tags: z.array(z.string()),
     metadata: z.record(z.string(), z.string()),
+    tax_exemption: z.object({ certificate_reference: z.string(), expires_on: z.string().nullable() }).nullable(),
     archived: z.boolean(),
     archived_at: z.string().nullable(),
+    test_clock: z.string().nullable().describe("the test clock the customer lives on; null: real time"),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -23,6 +23,7 @@ import {
   searchPatterns,
 } from "./model.js";
 import { type CustomerRow, customersQuery, findCustomer, insertCustomer, updateCustomerRow } from "./store.js";
+import { findTestClock } from "./test-clocks.js";
 
 /**
  * Customer use cases: each opens one transaction, loads and locks the row,
@@ -51,6 +52,8 @@ export interface BillingAccount {
   billing_hold: Hold | null;
   credit_hold: Hold | null;
   archived: boolean;
+  /** The test clock the customer lives on (its time and its own ledger book); null: real time. */
+  test_clock: string | null;
 }
 
 export interface Customer extends BillingAccount, CustomerFields {
@@ -66,6 +69,8 @@ export interface CustomerListQuery extends PageRequest {
   currency?: string | undefined;
   /** Archived customers are left out unless asked for. */
   archived?: boolean | undefined;
+  /** Only the customers on this test clock. */
+  test_clock?: string | undefined;
 }
 
 const iso = (date: Date) => fromDate(date).toString();
@@ -83,7 +88,15 @@ export function toCustomer(row: CustomerRow): Customer {
 }
 
 function fieldsOf(row: CustomerRow): CustomerFields {
-  const { id: _id, billing_hold: _b, credit_hold: _c, archived: _a, archived_at: _at, ...rest } = toCustomer(row);
+  const {
+    id: _id,
+    billing_hold: _b,
+    credit_hold: _c,
+    archived: _a,
+    archived_at: _at,
+    test_clock: _t,
+    ...rest
+  } = toCustomer(row);
   const { object: _object, created_at: _created, updated_at: _updated, ...fields } = rest;
   return fields;
 }
@@ -122,6 +135,7 @@ export async function listCustomers(deps: Deps, query: CustomerListQuery): Promi
     tag: query.tag?.toLowerCase(),
     currency: query.currency,
     archived: query.archived ?? false,
+    test_clock: query.test_clock,
   });
   const page = await paginate(rows, "id", query);
   return { data: page.data.map(toCustomer), has_more: page.has_more };
@@ -171,7 +185,7 @@ async function announce(tx: Tx, ctx: RequestContext, at: Temporal.Instant, chang
 function rowFrom(
   id: string,
   fields: CustomerFields,
-  state: Pick<CustomerRow, "billing_hold" | "credit_hold" | "archived_at" | "created_at">,
+  state: Pick<CustomerRow, "billing_hold" | "credit_hold" | "archived_at" | "created_at" | "test_clock">,
   at: Date,
 ): CustomerRow {
   return {
@@ -180,22 +194,30 @@ function rowFrom(
     billing_hold: state.billing_hold,
     credit_hold: state.credit_hold,
     archived_at: state.archived_at,
+    test_clock: state.test_clock,
     created_at: state.created_at,
     search_text: customerSearchText(fields),
     updated_at: at,
   };
 }
 
-export async function createCustomer(deps: Deps, ctx: RequestContext, input: CustomerInput): Promise<Customer> {
-  const fields = checkNewCustomer(input, () => newId("customer_contact"));
+/** `test_clock`: the customer lives on that test clock, created at the clock's time. */
+export async function createCustomer(
+  deps: Deps,
+  ctx: RequestContext,
+  input: CustomerInput & { test_clock?: string | null | undefined },
+): Promise<Customer> {
+  const { test_clock: testClockId, ...customerInput } = input;
+  const fields = checkNewCustomer(customerInput, () => newId("customer_contact"));
   return externalIdUnique(() =>
     inTransaction(deps.db, async (tx) => {
-      const now = deps.clock.now();
+      const clock = testClockId == null ? null : await findTestClock(tx, testClockId, true, "test_clock");
+      const now = clock === null ? deps.clock.now() : clock.frozen_time;
       const at = toDate(now);
       const row = rowFrom(
         newId("customer"),
         fields,
-        { billing_hold: null, credit_hold: null, archived_at: null, created_at: at },
+        { billing_hold: null, credit_hold: null, archived_at: null, created_at: at, test_clock: clock?.id ?? null },
         at,
       );
       await insertCustomer(tx, row);

@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { Contact, InvoiceDelivery } from "./fields.js";
-import type { Address, Hold, PaymentTerms } from "./model.js";
+import type { Address, Hold, PaymentTerms, TaxExemptionCertificate } from "./model.js";
 import type { TaxId } from "./tax-ids.js";
 
 /** SQL for the customers module's own tables: customers, customer_notes, purchase_orders. */
@@ -27,8 +27,11 @@ export interface CustomersTable {
   credit_hold: Hold | null;
   tags: string[];
   metadata: Record<string, string>;
+  tax_exemption: TaxExemptionCertificate | null;
   search_text: string;
   archived_at: Date | null;
+  /** The test clock the customer lives on; null: real time. */
+  test_clock: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -87,6 +90,7 @@ function customerValues(row: CustomerRow) {
     billing_hold: json(row.billing_hold),
     credit_hold: json(row.credit_hold),
     metadata: json(row.metadata),
+    tax_exemption: json(row.tax_exemption),
     // biome-ignore lint/suspicious/noExplicitAny: jsonb columns take JSON text; the row type describes what comes back
   } as any;
 }
@@ -123,6 +127,7 @@ export interface CustomerFilter {
   tag?: string | undefined;
   currency?: string | undefined;
   archived?: boolean | undefined;
+  test_clock?: string | undefined;
 }
 
 /** LIKE treats % and _ as wildcards; a search for "50%" means the characters. */
@@ -146,6 +151,7 @@ export function customersQuery(
   if (filter.archived !== undefined) {
     query = query.where("archived_at", filter.archived ? "is not" : "is", null);
   }
+  if (filter.test_clock !== undefined) query = query.where("test_clock", "=", filter.test_clock);
   return query;
 }
 

@@ -1,6 +1,8 @@
 import { Temporal } from "temporal-polyfill";
+import { getPrice } from "../catalog/index.js";
 import { toDate } from "../kernel/clock.js";
 import type { Deps } from "../kernel/deps.js";
+import { isId } from "../kernel/ids.js";
 import { Decimal, roundToMinor } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import {
@@ -15,6 +17,22 @@ import type { NewLineRow } from "./store.js";
  * The lines of one subscription period's invoice, shared by the billing run
  * and the upcoming-invoice preview so the preview is what the run creates.
  */
+
+/**
+ * Each line's product, from the catalog's price (revenue is posted per
+ * product). One look-up per distinct price of the period.
+ */
+export async function productsOfLines(
+  deps: Deps,
+  lines: readonly SubscriptionLineJson[],
+): Promise<Map<string, string>> {
+  const products = new Map<string, string>();
+  for (const priceId of new Set(lines.map((line) => line.price))) {
+    if (!isId("price", priceId)) continue;
+    products.set(priceId, (await getPrice(deps, priceId)).product);
+  }
+  return products;
+}
 
 export interface PeriodLines {
   lines: SubscriptionLineJson[];
@@ -56,6 +74,7 @@ export function invoiceLineRow(
   invoiceId: string,
   position: number,
   newLineId: () => string,
+  products: ReadonlyMap<string, string> = new Map(),
 ): NewLineRow {
   const amount = new Decimal(line.amount);
   const quantity = new Decimal(line.quantity);
@@ -74,7 +93,7 @@ export function invoiceLineRow(
     proration: line.proration,
     source_type: "subscription",
     source_id: line.id ?? line.price,
-    product_id: null,
+    product_id: products.get(line.price) ?? null,
     tax_rate: "0",
     tax_name: "No tax",
     tax_amount: "0",

@@ -67,6 +67,7 @@ const upcomingSchema = z.object({
     }),
   ),
   subtotal: z.string(),
+  discount: z.string(),
   tax: z.string(),
   total: z.string(),
   amount_due: z.string(),

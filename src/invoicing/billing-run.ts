@@ -16,10 +16,10 @@ import {
   type SubscriptionTerms,
   subscriptionTerms,
 } from "../subscriptions/index.js";
-import { invoiceLineRow, periodLines } from "./billing-run-lines.js";
+import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import { insertRun, insertRunItems, type NewRunItemRow, periodInvoiced, updateRun } from "./billing-run-store.js";
 import { type BillingRunJson, type RunItem, runJson, summarize } from "./billing-run-views.js";
-import { buyerSnapshot, recompute } from "./service.js";
+import { appendPendingItems, buyerSnapshot, recompute, seriesFor } from "./service.js";
 import { insertInvoice, insertLines } from "./store.js";
 import { previewPeriod } from "./upcoming.js";
 
@@ -33,6 +33,12 @@ import { previewPeriod } from "./upcoming.js";
 export interface BillingRunOptions {
   as_of: Temporal.Instant;
   customer?: string | undefined;
+  /**
+   * The test clock whose customers this run bills (as of the clock's time).
+   * A run without one bills only customers on real time: a customer on a
+   * test clock is billed when its clock is advanced, never by the live run.
+   */
+  test_clock?: string | undefined;
   dry_run?: boolean | undefined;
   on_progress?: ((progress: { done: number; total: number }) => void) | undefined;
 }
@@ -88,6 +94,7 @@ async function billPeriod(
     await insertInvoice(tx, {
       id,
       customer_id: customer.id,
+      ...seriesFor(customer),
       currency: terms.currency,
       status: "draft",
       addresses: buyerSnapshot(customer),
@@ -99,16 +106,19 @@ async function billPeriod(
       period_index: period.index,
       created_at: toDate(at),
     });
+    const products = await productsOfLines(deps, lines);
     await insertLines(
       tx,
-      lines.map((line, index) => invoiceLineRow(line, id, index + 1, () => newId("invoice_line"))),
+      lines.map((line, index) => invoiceLineRow(line, id, index + 1, () => newId("invoice_line"), products)),
     );
+    // One-off charges waiting for the customer's next invoice ride on this one.
+    await appendPendingItems(tx, { id, customer_id: customer.id, currency: terms.currency }, lines.length);
     const taken = await markProrationLinesInvoiced(deps, tx, proration_ids, id);
     if (taken !== proration_ids.length) {
       throw new DomainError("billing_run_conflict", "another invoice took this subscription's prorations");
     }
     await markPeriodBilled(deps, tx, terms.id, period.index);
-    const after = await recompute(tx, id);
+    const after = await recompute(deps, tx, id);
     await recordAudit(tx, ctx, { action: "invoice.created", object_type: "invoice", object_id: id, after }, at);
     return { outcome: "invoiced", invoice_id: id, currency: terms.currency, total: after.total };
   });
@@ -135,12 +145,19 @@ async function writePeriod(
  * failure stops the subscription there (later periods wait for the retry, so
  * invoices stay in period order) but never the run.
  */
-async function billSubscription(deps: Deps, ctx: RequestContext, due: DueSubscription, dryRun: boolean) {
+async function billSubscription(
+  deps: Deps,
+  ctx: RequestContext,
+  due: DueSubscription,
+  options: BillingRunOptions,
+): Promise<RunItem[]> {
+  const dryRun = options.dry_run ?? false;
   const { terms, periods } = due;
   const base = { subscription_id: terms.id, customer_id: terms.customer_id };
   const items: RunItem[] = [];
   try {
     const customer = await getCustomer(deps, terms.customer_id);
+    if ((customer.test_clock ?? undefined) !== options.test_clock) return [];
     if (customer.billing_hold !== null) {
       const reason = `billing hold: ${customer.billing_hold.reason}`;
       return [{ ...base, period_index: periods[0]?.index ?? null, outcome: "skipped_held", reason }] as RunItem[];
@@ -172,7 +189,7 @@ async function billAll(
   const dryRun = options.dry_run ?? false;
   const items: RunItem[] = [];
   for (const [index, subscription] of due.entries()) {
-    const billed = await billSubscription(deps, ctx, subscription, dryRun);
+    const billed = await billSubscription(deps, ctx, subscription, options);
     if (!dryRun) {
       const rows = billed.map((item): NewRunItemRow => ({ ...item, id: newId("billing_run_item"), run_id: runId }));
       await insertRunItems(deps.db, rows);

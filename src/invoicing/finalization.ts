@@ -1,25 +1,43 @@
 import { recordAudit } from "../access/index.js";
-import { dueDate, getCustomer } from "../customers/index.js";
+import { customerDeps, dueDate, getCustomer } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
+import { isId } from "../kernel/ids.js";
 import { emitEvent } from "../kernel/outbox.js";
 import type { EntryInput } from "../ledger/index.js";
-import { chartAccountFor, postEntry, receivableAccountFor, revenueAccountFor } from "../ledger/index.js";
-import { type AssembledInvoice, assembleInvoice } from "./assembly.js";
+import {
+  chartAccountFor,
+  customerCreditAccountFor,
+  postEntry,
+  receivableAccountFor,
+  revenueAccountFor,
+} from "../ledger/index.js";
+import type { AssembledInvoice } from "./assembly.js";
+import { refuseVoidOfCreditedInvoice } from "./credit-note-service.js";
 import { type InvoicingAccounts, invoiceFinalizationEntry, reversalEntry } from "./ledger-entries.js";
 import { type InvoiceEvent, transition } from "./lifecycle.js";
 import { DEFAULT_INVOICE_SERIES, nextDocumentNumber } from "./numbering.js";
 import { buyerSnapshot, loadInvoice, recompute } from "./service.js";
-import { findLines, type InvoiceRow, takeSeriesNumber, updateInvoice } from "./store.js";
-import { assemblyInputFrom, dateIn, type InvoiceJson, invoiceJson, plainDate } from "./views.js";
+import { findInvoice, findLines, type InvoiceRow, takeSeriesNumber, updateInvoice } from "./store.js";
+import { dateIn, type InvoiceJson, invoiceJson, plainDate, storedAssembly } from "./views.js";
 
 /**
  * Finalizing, voiding and writing off an invoice. Each is one transaction:
  * the state change, the number, the ledger entry, the outbox event and the
  * audit row commit together or not at all.
  */
+
+/**
+ * Deps on the invoice's customer's time: for a customer on a test clock, the
+ * clock's frozen time and its own ledger book, so its invoices are dated,
+ * due and posted as they would be at that time, never in the live book.
+ */
+async function invoiceDeps(deps: Deps, id: string): Promise<Deps> {
+  const invoice = isId("invoice", id) ? await findInvoice(deps.db, id) : undefined;
+  return invoice === undefined ? deps : customerDeps(deps, invoice.customer_id);
+}
 
 async function accountsFor(deps: Deps, tx: Tx, invoice: InvoiceRow, productIds: Iterable<string>) {
   const { currency } = invoice;
@@ -29,7 +47,7 @@ async function accountsFor(deps: Deps, tx: Tx, invoice: InvoiceRow, productIds: 
   }
   const accounts: InvoicingAccounts = {
     receivable: (await receivableAccountFor(deps, tx, invoice.customer_id, currency)).id,
-    customer_credit: (await chartAccountFor(deps, tx, "customer_credit", currency)).id,
+    customer_credit: (await customerCreditAccountFor(deps, tx, invoice.customer_id, currency)).id,
     tax_payable: (await chartAccountFor(deps, tx, "tax_payable", currency)).id,
     revenue_default: (await chartAccountFor(deps, tx, "revenue", currency)).id,
     revenue_by_product,
@@ -55,8 +73,10 @@ async function finalizationEntry(deps: Deps, tx: Tx, invoice: InvoiceRow, assemb
   );
 }
 
+/** The figures as priced and stored (discounts, credit applied), never priced again: void reverses what was posted. */
 async function assembledFromStore(tx: Tx, invoice: InvoiceRow): Promise<AssembledInvoice> {
-  return assembleInvoice(assemblyInputFrom(invoice, await findLines(tx, [invoice.id])));
+  const stored = (await findInvoice(tx, invoice.id)) ?? invoice;
+  return storedAssembly(stored, await findLines(tx, [invoice.id]));
 }
 
 async function publish(deps: Deps, ctx: RequestContext, tx: Tx, action: string, before: InvoiceJson) {
@@ -75,7 +95,8 @@ async function publish(deps: Deps, ctx: RequestContext, tx: Tx, action: string, 
  * the due date from the customer's payment terms and posts the receivable.
  * A $0 invoice is finalized and kept but posts nothing.
  */
-export async function finalizeInvoice(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+export async function finalizeInvoice(baseDeps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  const deps = await invoiceDeps(baseDeps, id);
   return inTransaction(deps.db, async (tx) => {
     const { invoice: draft, lines } = await loadInvoice(tx, id);
     const status = transition(draft, "finalize");
@@ -83,7 +104,8 @@ export async function finalizeInvoice(deps: Deps, ctx: RequestContext, id: strin
     const customer = await getCustomer(deps, draft.customer_id, tx);
     const at = deps.clock.now();
     const issueDate = dateIn(at, customer.time_zone);
-    await recompute(tx, draft.id);
+    // Priced once more on the issue date, spending the customer's credit balance (locked until commit).
+    await recompute(deps, tx, draft.id, { issue_date: issueDate });
     const series = { ...DEFAULT_INVOICE_SERIES, prefix: draft.series };
     const taken = await takeSeriesNumber(tx, {
       legal_entity: draft.legal_entity,
@@ -132,8 +154,10 @@ async function changeState(
  * entry, dated the day of the void (a closed month is never rewritten), and
  * keeps the number: a gapless series has no holes, voided or not.
  */
-export async function voidInvoice(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+export async function voidInvoice(baseDeps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  const deps = await invoiceDeps(baseDeps, id);
   return changeState(deps, ctx, id, "void", async (tx, invoice) => {
+    refuseVoidOfCreditedInvoice(invoice);
     const at = deps.clock.now();
     const original: EntryInput | null = await finalizationEntry(
       deps,
@@ -153,6 +177,7 @@ export async function voidInvoice(deps: Deps, ctx: RequestContext, id: string): 
  * Open → uncollectible: the invoice stays owed on paper. The bad-debt
  * write-off entry belongs to collections, which decides when a debt is lost.
  */
-export async function markInvoiceUncollectible(deps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+export async function markInvoiceUncollectible(baseDeps: Deps, ctx: RequestContext, id: string): Promise<InvoiceJson> {
+  const deps = await invoiceDeps(baseDeps, id);
   return changeState(deps, ctx, id, "mark_uncollectible", async () => ({ uncollectible_at: toDate(deps.clock.now()) }));
 }

@@ -15,6 +15,7 @@ export {
   type LineSource,
   type TaxBreakdownRow,
 } from "./assembly.js";
+export { AUTO_FINALIZE_QUEUE, autoFinalizeQueues, finalizeDueDrafts, scheduleAutoFinalize } from "./auto-finalize.js";
 export { runBilling } from "./billing-run.js";
 export { billingRunErrors } from "./billing-run-errors.js";
 export { billingRunQueues, scheduleBillingRuns } from "./billing-run-jobs.js";
@@ -33,6 +34,9 @@ export {
   type RuleSetting,
   reviewDraft,
 } from "./checklist.js";
+export { couponRoutes } from "./coupon-routes.js";
+export { creditNoteErrors } from "./credit-note-errors.js";
+export { creditNoteRoutes } from "./credit-note-routes.js";
 export {
   buildCreditNote,
   CREDIT_NOTE_OUTCOMES,
@@ -73,7 +77,8 @@ export {
   invoiceDocumentFrom,
 } from "./document-model.js";
 export { invoicingErrors } from "./errors.js";
-export { finalizeInvoice } from "./finalization.js";
+export { finalizeInvoice, voidInvoice } from "./finalization.js";
+export { invoicePdf } from "./invoice-pdf.js";
 export {
   creditNoteEntry,
   type FinalizedInvoiceFigures,
@@ -105,8 +110,12 @@ export {
   nextSeriesPosition,
   type SeriesPosition,
 } from "./numbering.js";
+export { pricingErrors } from "./pricing-errors.js";
+export { reviewErrors } from "./review-errors.js";
+export { reviewRoutes } from "./review-routes.js";
+export { FINALIZE_APPROVAL_ACTION, finalizeWithReview, getInvoiceReview } from "./review-service.js";
 export { invoiceRoutes } from "./routes.js";
-export { createDraft, createInvoiceItem } from "./service.js";
+export { createDraft, createInvoiceItem, getInvoice, listInvoices } from "./service.js";
 export {
   findTaxRate,
   isReverseCharge,
@@ -120,4 +129,5 @@ export {
   taxTreatment,
   treatmentPercentage,
 } from "./tax.js";
+export { taxRateRoutes } from "./tax-rate-routes.js";
 export { upcomingInvoice } from "./upcoming.js";

@@ -1,12 +1,11 @@
 import type { Deps } from "../kernel/deps.js";
 import { parseId } from "../kernel/ids.js";
-import { assembleInvoice } from "./assembly.js";
 import { renderInvoicePdf } from "./document.js";
 import { invoiceDocumentFrom } from "./document-model.js";
 import { SELLER } from "./seller.js";
 import { invoiceNotFound } from "./service.js";
 import { findInvoice, findLines } from "./store.js";
-import { assemblyInputFrom, dateIn, plainDate } from "./views.js";
+import { dateIn, plainDate, storedAssembly } from "./views.js";
 
 /**
  * The invoice PDF, rendered from the stored invoice each time it is asked
@@ -22,7 +21,8 @@ export async function invoicePdf(deps: Deps, id: string): Promise<{ number: stri
   const today = dateIn(deps.clock.now(), buyer.time_zone);
   const issueDate = invoice.issue_date === null ? today : plainDate(invoice.issue_date);
   const number = invoice.number ?? "DRAFT";
-  const document = invoiceDocumentFrom(assembleInvoice(assemblyInputFrom(invoice, lines)), {
+  const document = invoiceDocumentFrom(storedAssembly(invoice, lines), {
+    coupon_names: Object.fromEntries(invoice.discounts.map((discount) => [discount.coupon_id, discount.name])),
     seller: { legal_name: SELLER.legal_name, address: SELLER.address, tax_ids: SELLER.tax_ids },
     buyer,
     number,

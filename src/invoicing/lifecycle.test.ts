@@ -42,7 +42,11 @@ describe("transition (invoices)", () => {
 
 describe("transitionCreditNote", () => {
   it("an issued note can be voided once", () => {
-    expect(CREDIT_NOTE_STATUSES).toEqual(["issued", "void"]);
+    expect(CREDIT_NOTE_STATUSES).toEqual(["pending_approval", "issued", "void"]);
+    expect(transitionCreditNote({ status: "pending_approval" }, "issue")).toBe("issued");
+    expect(() => transitionCreditNote({ status: "issued" }, "issue")).toThrow(
+      expect.objectContaining({ code: "credit_note_transition_invalid" }),
+    );
     expect(transitionCreditNote({ status: "issued" }, "void")).toBe("void");
     expect(() => transitionCreditNote({ status: "void" }, "void")).toThrow(
       expect.objectContaining({ code: "credit_note_transition_invalid" }),

@@ -29,12 +29,14 @@ const INVOICE_TRANSITIONS: Readonly<Record<InvoiceStatus, Partial<Record<Invoice
   void: {},
 };
 
-export const CREDIT_NOTE_STATUSES = ["issued", "void"] as const;
+/** `pending_approval`: above the approval threshold, waiting for a second person; it has no number yet. */
+export const CREDIT_NOTE_STATUSES = ["pending_approval", "issued", "void"] as const;
 export type CreditNoteStatus = (typeof CREDIT_NOTE_STATUSES)[number];
-export type CreditNoteEvent = "void";
+export type CreditNoteEvent = "issue" | "void";
 
 const CREDIT_NOTE_TRANSITIONS: Readonly<Record<CreditNoteStatus, Partial<Record<CreditNoteEvent, CreditNoteStatus>>>> =
   {
+    pending_approval: { issue: "issued", void: "void" },
     issued: { void: "void" },
     void: {},
   };

@@ -22,6 +22,7 @@ describe("invoice routes", () => {
     const created = await call("POST", "/v1/customers", {
       legal_name: "Fabrikam Inc",
       currency: "USD",
+      billing_address: { line1: "1 Microsoft Way", city: "Redmond", region: "WA", postal_code: "98052", country: "US" },
       payment_terms: { type: "due_on_receipt" },
     });
     customer = created.body.id;

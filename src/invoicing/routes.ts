@@ -12,9 +12,10 @@ import {
   type RouteConfig,
   text,
 } from "../kernel/http.js";
-import { finalizeInvoice, markInvoiceUncollectible, voidInvoice } from "./finalization.js";
+import { markInvoiceUncollectible, voidInvoice } from "./finalization.js";
 import { invoicePdf } from "./invoice-pdf.js";
 import { INVOICE_STATUSES } from "./lifecycle.js";
+import { finalizeWithReview } from "./review-service.js";
 import {
   addDraftLine,
   createDraft,
@@ -41,7 +42,9 @@ const lineFields = {
   unit_amount: amountString.describe("up to 12 decimals; negative for a credit line"),
   period: period.nullable().optional(),
   product_id: idOf("prod").nullable().optional().describe("revenue is posted to this product's account"),
-  tax_rate: amountString.optional().describe('percent, "20" for 20 %; no tax when left out'),
+  tax_rate: amountString
+    .optional()
+    .describe('percent, "20" for 20 %, for this line only; left out, the line takes the tax of the rate table'),
   tax_name: text(60).min(1).optional(),
 };
 const lineBody = z.strictObject(lineFields);
@@ -72,8 +75,10 @@ const lineSchema = z.object({
   tax_rate: z.string(),
   tax_name: z.string(),
   tax_amount: z.string(),
+  tax_override: z.boolean().describe("the line's tax was typed for it; otherwise it follows the invoice's tax"),
+  discount_amount: z.string(),
 });
-const invoiceSchema = z.object({
+export const invoiceSchema = z.object({
   object: z.literal("invoice"),
   id: z.string(),
   customer_id: z.string(),
@@ -89,6 +94,22 @@ const invoiceSchema = z.object({
   tax: z.string(),
   total: z.string(),
   amount_due: z.string(),
+  total_excluding_tax: z.string(),
+  credit_applied: z.string().describe("taken from the customer's credit balance at finalization"),
+  discounts: z.array(
+    z.object({ discount_id: z.string(), coupon_id: z.string(), name: z.string(), amount: z.string() }),
+  ),
+  tax_breakdown: z.array(
+    z.object({
+      kind: z.enum(["standard", "exempt", "reverse_charge"]),
+      tax_rate_id: z.string().nullable(),
+      name: z.string(),
+      percentage: z.string(),
+      taxable_amount: z.string(),
+      tax_amount: z.string(),
+    }),
+  ),
+  credited_total: z.string().describe("what issued credit notes took off the invoice"),
   lines: z.array(lineSchema),
   subscription_id: z.string().nullable(),
   period_index: z.number().nullable(),
@@ -112,6 +133,27 @@ const itemSchema = z.object({
   tax_name: z.string(),
   invoice_id: z.string().nullable(),
   created_at: z.string(),
+});
+
+/** Finalizing above the approval threshold: the approval a second person must give (as /v1/approvals shows it). */
+const approvalRequestedSchema = z.object({
+  approval: z.object({
+    id: z.string(),
+    object: z.literal("approval"),
+    action: z.string(),
+    object_type: z.string(),
+    object_id: z.string(),
+    payload: z.unknown(),
+    summary: z.string(),
+    status: z.enum(["pending", "approved", "rejected"]),
+    requested_by: z.string(),
+    requested_by_name: z.string().nullable(),
+    decided_by: z.string().nullable(),
+    decided_by_name: z.string().nullable(),
+    comment: z.string().nullable(),
+    created_at: z.string(),
+    decided_at: z.string().nullable(),
+  }),
 });
 
 const invoiceParams = z.strictObject({ id: idOf("inv") });
@@ -202,13 +244,17 @@ function lifecycleRoutes(deps: Deps): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "Finalize a draft",
-          description: "Numbers it, sets the due date, posts the receivable; the invoice is immutable afterwards.",
+          description:
+            "Numbers it, sets the due date, posts the receivable; the invoice is immutable afterwards. Refused with `invoice_review_blocked` while a blocking review finding stands (when the checklist is enforced); above the approval threshold it answers 202 with the approval a second person must give (docs/guide/invoice-review.md).",
           params: invoiceParams,
           body: empty,
-          response: one(invoiceSchema),
+          response: { ...one(invoiceSchema), 202: approvalRequestedSchema },
         },
       },
-      async (request) => finalizeInvoice(deps, request.context, request.params.id),
+      async (request, reply) => {
+        const outcome = await finalizeWithReview(deps, request.context, request.params.id);
+        return "approval" in outcome ? reply.code(202).send(outcome) : outcome.invoice;
+      },
     );
     app.post(
       "/v1/invoices/:id/void",

@@ -11,3 +11,9 @@ export const SELLER: DocumentParty & { payment_instructions: string | null } = {
   tax_ids: [],
   payment_instructions: "Pay by bank transfer quoting the invoice number.",
 };
+
+/**
+ * Where the seller is established for VAT: an EU buyer in another member
+ * state with its own VAT id is reverse charged. Change it with the seller.
+ */
+export const SELLER_COUNTRY = "DE";

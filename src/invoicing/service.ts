@@ -1,5 +1,6 @@
+import type { Temporal } from "temporal-polyfill";
 import { recordAudit } from "../access/index.js";
-import { type Customer, getCustomer } from "../customers/index.js";
+import { type Customer, customerDeps, getCustomer, testClockInvoicePrefix } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
@@ -9,7 +10,7 @@ import { newId, parseId } from "../kernel/ids.js";
 import { parseAmount, parseCurrency } from "../kernel/money.js";
 import type { Page, PageRequest } from "../kernel/pagination.js";
 import { parseInstant } from "../kernel/time.js";
-import { assembleInvoice } from "./assembly.js";
+import { priceDraft } from "./draft-pricing.js";
 import { isInvoiceEditable } from "./lifecycle.js";
 import {
   type BuyerSnapshot,
@@ -31,7 +32,7 @@ import {
   updateInvoice,
   updateLine,
 } from "./store.js";
-import { assemblyInputFrom, type InvoiceJson, invoiceFigures, invoiceJson, itemJson } from "./views.js";
+import { type InvoiceJson, invoiceJson, itemJson } from "./views.js";
 
 /**
  * Draft invoices: create one for a customer, edit its lines, PO number and
@@ -64,6 +65,11 @@ export interface CreateDraftInput {
 export interface DraftChanges {
   po_number?: string | null | undefined;
   memo?: string | null | undefined;
+}
+
+/** A test-clock customer's invoices are numbered in the clock's own series, never the live one. */
+export function seriesFor(customer: Pick<Customer, "test_clock">): { series?: string } {
+  return customer.test_clock === null ? {} : { series: testClockInvoicePrefix(customer.test_clock) };
 }
 
 export function buyerSnapshot(customer: Customer): BuyerSnapshot {
@@ -116,6 +122,7 @@ function lineColumns(input: DraftLineInput, param: string): StoredLine {
     product_id: input.product_id == null ? null : parseId("product", input.product_id, `${param}.product_id`),
     tax_rate: parseAmount(input.tax_rate ?? "0", `${param}.tax_rate`).toString(),
     tax_name: input.tax_name ?? (input.tax_rate === undefined ? "No tax" : "Tax"),
+    tax_override: input.tax_rate !== undefined,
     proration: false,
     source_type: "manual",
     source_id: null,
@@ -126,6 +133,7 @@ function itemLine(item: ItemRow): StoredLine {
   const { description, quantity, unit_amount, period_start, period_end, product_id, tax_rate, tax_name } = item;
   return {
     ...{ description, quantity, unit_amount, period_start, period_end, product_id, tax_rate, tax_name },
+    tax_override: item.tax_override,
     proration: false,
     source_type: "invoice_item",
     source_id: item.id,
@@ -147,24 +155,24 @@ async function appendLines(tx: Tx, invoiceId: string, after: number, lines: read
 }
 
 /**
- * Re-assembles a draft from its stored lines and stores every figure, so a
- * draft always shows what finalizing it would post. Returns the invoice as
- * the API shows it.
+ * Prices a draft from its stored lines through the one pricing path (tax
+ * rates, discounts; the credit balance too when `finalizing`) and stores
+ * every figure, so a draft always shows what finalizing it would post.
+ * Returns the invoice as the API shows it.
  */
-export async function recompute(tx: Tx, invoiceId: string): Promise<InvoiceJson> {
-  const { invoice, lines } = await loadInvoice(tx, invoiceId);
-  const assembled = assembleInvoice(assemblyInputFrom(invoice, lines));
-  for (const [index, line] of lines.entries()) {
-    const figures = assembled.lines[index];
-    if (figures === undefined) continue;
-    await updateLine(tx, line.id, { amount: figures.amount.toString(), tax_amount: figures.tax_amount.toString() });
-  }
-  await updateInvoice(tx, invoice.id, invoiceFigures(assembled));
+export async function recompute(
+  deps: Deps,
+  tx: Tx,
+  invoiceId: string,
+  finalizing: { issue_date: Temporal.PlainDate } | null = null,
+): Promise<InvoiceJson> {
+  await priceDraft(deps, tx, await loadInvoice(tx, invoiceId), finalizing);
   const fresh = await loadInvoice(tx, invoiceId);
   return invoiceJson(fresh.invoice, fresh.lines);
 }
 
-export async function createDraft(deps: Deps, ctx: RequestContext, input: CreateDraftInput): Promise<InvoiceJson> {
+export async function createDraft(baseDeps: Deps, ctx: RequestContext, input: CreateDraftInput): Promise<InvoiceJson> {
+  const deps = await customerDeps(baseDeps, input.customer_id);
   return inTransaction(deps.db, async (tx) => {
     const customer = await getCustomer(deps, input.customer_id, tx);
     const currency = parseCurrency(input.currency ?? customer.currency, "currency");
@@ -173,6 +181,7 @@ export async function createDraft(deps: Deps, ctx: RequestContext, input: Create
     await insertInvoice(tx, {
       id,
       customer_id: customer.id,
+      ...seriesFor(customer),
       currency,
       status: "draft",
       addresses: buyerSnapshot(customer),
@@ -183,7 +192,7 @@ export async function createDraft(deps: Deps, ctx: RequestContext, input: Create
     const lines = (input.lines ?? []).map((line, index) => lineColumns(line, `lines.${index}`));
     const items = await takePendingItems(tx, customer.id, currency, id);
     await appendLines(tx, id, 0, [...lines, ...items.map(itemLine)]);
-    const after = await recompute(tx, id);
+    const after = await recompute(deps, tx, id);
     await recordAudit(tx, ctx, { action: "invoice.created", object_type: "invoice", object_id: id, after }, at);
     return after;
   });
@@ -201,7 +210,7 @@ async function editDraft(
     const draft = await loadDraft(tx, id);
     const before = invoiceJson(draft.invoice, draft.lines);
     await edit(tx, draft);
-    const after = await recompute(tx, draft.invoice.id);
+    const after = await recompute(deps, tx, draft.invoice.id);
     await recordAudit(
       tx,
       ctx,
@@ -296,6 +305,7 @@ export async function createInvoiceItem(deps: Deps, ctx: RequestContext, input: 
       currency: parseCurrency(input.currency ?? customer.currency, "currency"),
       ...{ description: columns.description, quantity: columns.quantity, unit_amount: columns.unit_amount },
       ...{ product_id: columns.product_id ?? null, tax_rate: columns.tax_rate, tax_name: columns.tax_name },
+      tax_override: columns.tax_override ?? false,
       period_start: columns.period_start ?? null,
       period_end: columns.period_end ?? null,
       created_at: toDate(at),
@@ -324,4 +334,15 @@ export async function listInvoiceItems(
 ) {
   const rows = await listItemRows(deps.db, filter, page);
   return { data: rows.data.map(itemJson), has_more: rows.has_more };
+}
+
+/** The customer's pending invoice items in the invoice's currency join it, after line `after`. */
+export async function appendPendingItems(
+  tx: Tx,
+  invoice: { id: string; customer_id: string; currency: string },
+  after: number,
+): Promise<number> {
+  const items = await takePendingItems(tx, invoice.customer_id, invoice.currency, invoice.id);
+  await appendLines(tx, invoice.id, after, items.map(itemLine));
+  return items.length;
 }

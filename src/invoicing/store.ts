@@ -16,6 +16,24 @@ export interface BuyerSnapshot {
   time_zone: string;
 }
 
+/** A discount as printed on an invoice. */
+export interface StoredDiscount {
+  discount_id: string;
+  coupon_id: string;
+  name: string;
+  amount: string;
+}
+
+/** A row of an invoice's tax breakdown as printed. */
+export interface StoredTaxRow {
+  kind: "standard" | "exempt" | "reverse_charge";
+  tax_rate_id: string | null;
+  name: string;
+  percentage: string;
+  taxable_amount: string;
+  tax_amount: string;
+}
+
 interface InvoicesTable {
   id: string;
   customer_id: string;
@@ -36,6 +54,12 @@ interface InvoicesTable {
   tax: Generated<string>;
   total: Generated<string>;
   amount_due: Generated<string>;
+  total_excluding_tax: Generated<string>;
+  credit_applied: Generated<string>;
+  discounts: Generated<StoredDiscount[]>;
+  tax_breakdown: Generated<StoredTaxRow[]>;
+  /** What issued credit notes took off the invoice (migrations/0012_credit_notes.sql). */
+  credited_total: Generated<string>;
   ledger_entry_id: string | null;
   subscription_id: string | null;
   period_index: number | null;
@@ -62,6 +86,10 @@ interface LinesTable {
   tax_rate: string;
   tax_name: string;
   tax_amount: string;
+  /** The line's tax_rate and tax_name were typed for it; otherwise the pricing path writes them. */
+  tax_override: Generated<boolean>;
+  discount_amount: Generated<string>;
+  net_amount: Generated<string>;
 }
 
 interface SeriesTable {
@@ -83,6 +111,7 @@ interface ItemsTable {
   period_end: Date | null;
   tax_rate: string;
   tax_name: string;
+  tax_override: Generated<boolean>;
   invoice_id: string | null;
   created_at: Date;
 }

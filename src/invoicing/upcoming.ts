@@ -1,5 +1,6 @@
 import { Temporal } from "temporal-polyfill";
-import { getCustomer } from "../customers/index.js";
+import { customerDeps, getCustomer } from "../customers/index.js";
+import { inTransaction } from "../kernel/db.js";
 import { type Deps, withMemo } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
@@ -11,11 +12,14 @@ import {
   type SubscriptionTerms,
   subscriptionTerms,
 } from "../subscriptions/index.js";
-import { assembleInvoice } from "./assembly.js";
-import { invoiceLineRow, periodLines } from "./billing-run-lines.js";
+import type { AssembledInvoice } from "./assembly.js";
+import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
-import type { InvoiceRow, LineRow } from "./store.js";
-import { assemblyInputFrom, lineJson } from "./views.js";
+import { pricingFactsFor } from "./draft-pricing.js";
+import { priceInvoice, treatmentName } from "./pricing.js";
+import type { LineRow } from "./store.js";
+import { treatmentPercentage } from "./tax.js";
+import { dateIn, lineJson, pricingLineInput } from "./views.js";
 
 /**
  * The next invoice of a subscription or customer, computed exactly as a
@@ -25,9 +29,7 @@ import { assemblyInputFrom, lineJson } from "./views.js";
 /** Far enough ahead to reach the next period of any plan (the longest interval is a year). */
 const LOOK_AHEAD_DAYS = 400;
 
-function assemble(terms: SubscriptionTerms, period: BillingPeriod, rows: LineRow[]) {
-  const invoice = { currency: terms.currency } as InvoiceRow;
-  const assembled = assembleInvoice(assemblyInputFrom(invoice, rows));
+function assemble(terms: SubscriptionTerms, period: BillingPeriod, rows: LineRow[], assembled: AssembledInvoice) {
   const money = (value: Decimal) => formatAmountForApi(value, terms.currency);
   return {
     object: "upcoming_invoice" as const,
@@ -38,10 +40,20 @@ function assemble(terms: SubscriptionTerms, period: BillingPeriod, rows: LineRow
     period: { start: period.start.toString(), end: period.end.toString() },
     lines: rows.map((row, index) => {
       const figures = assembled.lines[index];
-      const amount = figures === undefined ? row.amount : figures.amount.toString();
-      return { ...lineJson({ ...row, amount }, terms.currency), id: null };
+      const priced =
+        figures === undefined
+          ? {}
+          : {
+              amount: figures.amount.toString(),
+              tax_amount: figures.tax_amount.toString(),
+              discount_amount: figures.discount_amount.toString(),
+              tax_rate: treatmentPercentage(figures.tax_treatment).toString(),
+              tax_name: treatmentName(figures.tax_treatment),
+            };
+      return { ...lineJson({ ...row, ...priced }, terms.currency), id: null };
     }),
     subtotal: money(assembled.subtotal),
+    discount: money(assembled.discount_total),
     tax: money(assembled.tax),
     total: money(assembled.total),
     amount_due: money(assembled.amount_due),
@@ -52,12 +64,26 @@ export type UpcomingInvoiceJson = ReturnType<typeof assemble>;
 
 async function periodInvoice(deps: Deps, terms: SubscriptionTerms, period: BillingPeriod, first: boolean) {
   const { lines } = await periodLines(deps, terms, period, first);
-  const rows = lines.map((line, index) => invoiceLineRow(line, "upcoming", index + 1, () => `line_${index}`));
-  return assemble(
-    terms,
-    period,
-    rows.map((row) => ({ ...row, amount: "0", tax_amount: "0" }) as LineRow),
+  const products = await productsOfLines(deps, lines);
+  const rows = lines.map(
+    (line, index) =>
+      ({
+        ...invoiceLineRow(line, "upcoming", index + 1, () => `line_${index}`, products),
+        ...{ amount: "0", tax_amount: "0", discount_amount: "0", net_amount: "0", tax_override: false },
+      }) as LineRow,
   );
+  // Priced by the same path as the run's draft (tax, discounts), in a transaction that writes nothing.
+  const assembled = await inTransaction(deps.db, async (tx) => {
+    const customer = await getCustomer(deps, terms.customer_id, tx);
+    const facts = await pricingFactsFor(deps, tx, customer, { id: null, currency: terms.currency }, false);
+    const request = {
+      currency: terms.currency,
+      on: dateIn(period.start, customer.time_zone),
+      lines: rows.map((row) => pricingLineInput(row, { subscription_id: terms.id })),
+    };
+    return priceInvoice(facts, request, false).assembled;
+  });
+  return assemble(terms, period, rows, assembled);
 }
 
 /** What a run would create for one period: the dry-run outcome. */
@@ -79,7 +105,9 @@ function nextPeriod(terms: SubscriptionTerms, now: Temporal.Instant): BillingPer
 
 async function upcomingFor(deps: Deps, subscriptionId: string): Promise<UpcomingInvoiceJson | undefined> {
   const terms = await subscriptionTerms(deps, subscriptionId);
-  const period = nextPeriod(terms, deps.clock.now());
+  // "Next" on the customer's time: a test clock's frozen time for a customer on one.
+  const now = (await customerDeps(deps, terms.customer_id)).clock.now();
+  const period = nextPeriod(terms, now);
   return period === undefined ? undefined : periodInvoice(deps, terms, period, true);
 }
 

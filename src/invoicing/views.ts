@@ -1,8 +1,8 @@
 import { Temporal } from "temporal-polyfill";
 import { fromDate } from "../kernel/clock.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
-import type { AssembledInvoice, InvoiceAssemblyInput, InvoiceLineInput, LineSource } from "./assembly.js";
-import type { InvoiceRow, ItemRow, LineRow } from "./store.js";
+import type { AssembledInvoice, InvoiceLineInput, LineSource } from "./assembly.js";
+import type { InvoiceRow, ItemRow, LineRow, StoredTaxRow } from "./store.js";
 import type { TaxTreatment } from "./tax.js";
 
 /**
@@ -58,29 +58,6 @@ export function lineInputFrom(line: LineRow): InvoiceLineInput {
   };
 }
 
-/** What a stored invoice's lines assemble to. Discounts and credit balances join in a later slice. */
-export function assemblyInputFrom(invoice: InvoiceRow, lines: readonly LineRow[]): InvoiceAssemblyInput {
-  return {
-    currency: invoice.currency,
-    lines: lines.map(lineInputFrom),
-    discounts: [],
-    tax: lineTaxTreatment("0", "No tax"),
-    prices_include_tax: false,
-    credit_balance: "0",
-  };
-}
-
-/** The stored figures of an assembled invoice, as numeric text. */
-export function invoiceFigures(assembled: AssembledInvoice) {
-  return {
-    subtotal: assembled.subtotal.toString(),
-    discount: assembled.discount_total.toString(),
-    tax: assembled.tax.toString(),
-    total: assembled.total.toString(),
-    amount_due: assembled.amount_due.toString(),
-  };
-}
-
 const iso = (date: Date | null) => (date === null ? null : fromDate(date).toString());
 
 export function lineJson(line: LineRow, currency: string) {
@@ -101,6 +78,8 @@ export function lineJson(line: LineRow, currency: string) {
     tax_rate: new Decimal(line.tax_rate).toString(),
     tax_name: line.tax_name,
     tax_amount: formatAmountForApi(new Decimal(line.tax_amount), currency),
+    tax_override: line.tax_override,
+    discount_amount: formatAmountForApi(new Decimal(line.discount_amount), currency),
   };
 }
 
@@ -124,6 +103,15 @@ export function invoiceJson(invoice: InvoiceRow, lines: readonly LineRow[]) {
     tax: money(invoice.tax),
     total: money(invoice.total),
     amount_due: money(invoice.amount_due),
+    total_excluding_tax: money(invoice.total_excluding_tax),
+    credit_applied: money(invoice.credit_applied),
+    discounts: invoice.discounts.map((discount) => ({ ...discount, amount: money(discount.amount) })),
+    tax_breakdown: invoice.tax_breakdown.map((row) => ({
+      ...row,
+      taxable_amount: money(row.taxable_amount),
+      tax_amount: money(row.tax_amount),
+    })),
+    credited_total: money(invoice.credited_total),
     lines: lines.map((line) => lineJson(line, invoice.currency)),
     subscription_id: invoice.subscription_id,
     period_index: invoice.period_index,
@@ -162,3 +150,70 @@ export function dateIn(at: Temporal.Instant, timeZone: string): Temporal.PlainDa
 }
 
 export const plainDate = (text: string) => Temporal.PlainDate.from(text);
+
+/**
+ * A stored line as the pricing path reads it: only a line whose tax was
+ * typed for it (`tax_override`) keeps its own; the others take the invoice's
+ * treatment. Subscription lines belong to the invoice's subscription, so a
+ * subscription's discount reaches them.
+ */
+export function pricingLineInput(line: LineRow, invoice: Pick<InvoiceRow, "subscription_id">): InvoiceLineInput {
+  const input = lineInputFrom(line);
+  const source: LineSource =
+    line.source_type === "subscription"
+      ? { type: "subscription", subscription_id: invoice.subscription_id ?? "", price_id: line.source_id ?? "" }
+      : input.source;
+  return { ...input, source, tax: line.tax_override ? input.tax : undefined };
+}
+
+function storedTreatment(row: StoredTaxRow | undefined, line: LineRow): TaxTreatment {
+  if (row?.kind === "reverse_charge") return { kind: "reverse_charge" };
+  if (row?.kind === "exempt")
+    return { kind: "exempt", certificate_reference: row.name.replace(/^Exempt \((.*)\)$/, "$1") };
+  return lineTaxTreatment(line.tax_rate, line.tax_name);
+}
+
+/**
+ * The figures of a priced invoice exactly as stored, without pricing it
+ * again: what finalization posts, what a void reverses and what the PDF
+ * prints. Discounts, credit and rates may have changed since; the invoice
+ * has not.
+ */
+export function storedAssembly(invoice: InvoiceRow, lines: readonly LineRow[]): AssembledInvoice {
+  const money = (value: string) => new Decimal(value);
+  const byName = new Map(invoice.tax_breakdown.map((row) => [row.name, row]));
+  const total = money(invoice.total);
+  return {
+    currency: invoice.currency,
+    lines: lines.map((line) => {
+      const { tax: _tax, quantity, unit_price, ...input } = lineInputFrom(line);
+      return {
+        ...input,
+        quantity: money(quantity),
+        unit_price: money(unit_price),
+        amount: money(line.amount),
+        discount_amount: money(line.discount_amount),
+        net_amount: money(line.net_amount),
+        tax_treatment: storedTreatment(byName.get(line.tax_name), line),
+        tax_amount: money(line.tax_amount),
+      };
+    }),
+    discounts: invoice.discounts.map((discount) => ({ coupon_id: discount.coupon_id, amount: money(discount.amount) })),
+    tax_breakdown: invoice.tax_breakdown.map((row) => ({
+      kind: row.kind,
+      tax_rate_id: row.tax_rate_id,
+      name: row.name,
+      percentage: money(row.percentage),
+      taxable_amount: money(row.taxable_amount),
+      tax_amount: money(row.tax_amount),
+    })),
+    subtotal: money(invoice.subtotal),
+    discount_total: money(invoice.discount),
+    total_excluding_tax: money(invoice.total_excluding_tax),
+    tax: money(invoice.tax),
+    total,
+    credit_applied: money(invoice.credit_applied),
+    credit_added: total.isNegative() ? total.neg() : new Decimal(0),
+    amount_due: money(invoice.amount_due),
+  };
+}

@@ -38,6 +38,30 @@ export class TestClock implements Clock {
   }
 }
 
+/**
+ * The time of a test clock: its frozen instant, and the clock's id, which
+ * names the ledger book its customers post to. Services that run for a
+ * customer on a test clock receive one of these as their clock.
+ */
+export class FrozenClock implements Clock {
+  readonly test_clock_id: string;
+  readonly #instant: Temporal.Instant;
+
+  constructor(testClockId: string, instant: Temporal.Instant) {
+    this.test_clock_id = testClockId;
+    this.#instant = instant;
+  }
+
+  now(): Temporal.Instant {
+    return this.#instant;
+  }
+}
+
+/** The test clock a service runs on, or null for real time (the live book). */
+export function testClockOf(clock: Clock): string | null {
+  return clock instanceof FrozenClock ? clock.test_clock_id : null;
+}
+
 /** Instants travel as ISO strings; a Date is only made at the database edge. */
 export function toDate(instant: Temporal.Instant): Date {
   return new Date(instant.epochMilliseconds);

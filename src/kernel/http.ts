@@ -21,6 +21,7 @@ export const errorBody = z.object({
     code: z.string(),
     message: z.string(),
     param: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
     request_id: z.string().optional(),
   }),
 });

@@ -17,6 +17,10 @@ export const ID_PREFIXES = {
   billing_run: "brun",
   billing_run_item: "brit",
   credit_note: "cn",
+  tax_rate: "txr",
+  coupon: "cpn",
+  discount: "di",
+  credit_balance_adjustment: "cba",
   subscription: "sub",
   subscription_item: "si",
   subscription_phase: "sph",
@@ -42,6 +46,7 @@ export const ID_PREFIXES = {
   webhook_delivery: "whd",
   outbox_event: "oevt",
   request: "req",
+  test_clock: "clock",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,5 +1,6 @@
 import { recordAudit } from "../access/index.js";
 import type { RequestContext } from "../kernel/actor.js";
+import { testClockOf } from "../kernel/clock.js";
 import { type Executor, inTransaction } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
@@ -117,13 +118,15 @@ export async function createAccount(deps: Deps, ctx: RequestContext, input: NewA
  * customer's receivable at once get the same account.
  */
 async function ensureAccount(deps: Deps, tx: Executor, spec: SubledgerSpec, currency: string): Promise<Account> {
-  const [found] = await findAccountsByCode(tx, [spec.code], currency);
+  // A service running on a test clock posts to that clock's own book.
+  const book = testClockOf(deps.clock);
+  const [found] = await findAccountsByCode(tx, [spec.code], currency, book);
   if (found !== undefined) return found;
   const [created] = await insertAccounts(tx, [
-    { id: newId("ledger_account"), ...spec, currency, created_at: deps.clock.now() },
+    { id: newId("ledger_account"), ...spec, currency, created_at: deps.clock.now(), test_clock_id: book },
   ]);
   if (created !== undefined) return created;
-  const [raced] = await findAccountsByCode(tx, [spec.code], currency);
+  const [raced] = await findAccountsByCode(tx, [spec.code], currency, book);
   if (raced === undefined) throw new Error(`account ${spec.code} ${currency} conflicted but cannot be found`);
   return raced;
 }
@@ -139,6 +142,7 @@ export async function ensureDefaultChart(
   tx?: Executor,
 ): Promise<Record<ChartRole, Account>> {
   parseCurrency(currency, "currency");
+  const book = testClockOf(deps.clock);
   return inTransaction(tx ?? deps.db, async (inner) => {
     const at = deps.clock.now();
     await insertAccounts(
@@ -150,12 +154,14 @@ export async function ensureDefaultChart(
         party_type: null,
         party_id: null,
         created_at: at,
+        test_clock_id: book,
       })),
     );
     const accounts = await findAccountsByCode(
       inner,
       CHART_ROLES.map((role) => DEFAULT_CHART[role].code),
       currency,
+      book,
     );
     const byCode = new Map(accounts.map((account) => [account.code, account]));
     return Object.fromEntries(
@@ -241,15 +247,19 @@ export async function getAccountBalance(deps: Deps, id: string, asOf?: string, t
   return { account, as_of: date, ...totals, balance: signedBalance(account.type, totals.debit, totals.credit) };
 }
 
-/** Every account's totals and balance as of a date (or everything posted), with per-currency totals that balance. */
+/**
+ * Every account's totals and balance as of a date (or everything posted), with
+ * per-currency totals that balance: the live book, or a test clock's book.
+ */
 export async function trialBalance(
   deps: Deps,
-  options: { as_of?: string | undefined; currency?: string | undefined } = {},
+  options: { as_of?: string | undefined; currency?: string | undefined; test_clock?: string | undefined } = {},
 ): Promise<TrialBalance> {
   const asOf = options.as_of === undefined ? null : parseDate(options.as_of, "as_of").toString();
   const currency = options.currency === undefined ? undefined : parseCurrency(options.currency, "currency");
   // One statement, so one snapshot: the totals cannot catch half of a posting.
-  const rows = await readAccountTotals(deps.db, asOf, currency);
+  const book = options.test_clock === undefined ? null : parseId("test_clock", options.test_clock, "test_clock");
+  const rows = await readAccountTotals(deps.db, asOf, currency, book);
   return buildTrialBalance(
     rows.map((row) => ({ account: row, debit: new Decimal(row.debit), credit: new Decimal(row.credit) })),
     asOf,

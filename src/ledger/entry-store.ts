@@ -235,6 +235,11 @@ export interface EntryFilter {
   source_id?: string | undefined;
   effective_from?: string | undefined;
   effective_to?: string | undefined;
+  /**
+   * A test clock's book; left out, the live book. Not applied when an
+   * account or a source is named: those already say which book they are in.
+   */
+  test_clock?: string | undefined;
 }
 
 export async function listEntries(
@@ -248,6 +253,9 @@ export async function listEntries(
     query = query.where(
       sql<boolean>`exists (select 1 from ledger_lines l where l.entry_id = e.id and l.account_id = ${accountId})`,
     );
+  }
+  if (filter.account_id === undefined && filter.source_id === undefined) {
+    query = query.where(sql<boolean>`coalesce(e.test_clock_id, '') = ${filter.test_clock ?? ""}`);
   }
   if (filter.source_type !== undefined) query = query.where("e.source_type", "=", filter.source_type);
   if (filter.source_id !== undefined) query = query.where("e.source_id", "=", filter.source_id);

@@ -25,6 +25,9 @@ const write = { permission: "ledger:write" } satisfies RouteConfig;
 const close = { permission: "ledger:close" } satisfies RouteConfig;
 const tags = ["ledger"];
 
+/** Reports show the company's live book; a test clock's book only when asked for. */
+const testClockParam = idOf("clock").optional().describe("a test clock's book (clock_…) instead of the live book");
+
 const accountSchema = z.object({
   id: z.string(),
   object: z.literal("ledger_account"),
@@ -130,6 +133,7 @@ function accountRoutes(deps: Deps): FastifyPluginAsyncZod {
             currency: currencyCode.optional(),
             party_id: z.string().max(100).optional(),
             code_prefix: z.string().max(90).optional().describe('e.g. "1100" for every customer receivable'),
+            test_clock: testClockParam,
           }),
           response: { 200: listOf(accountSchema), ...errorResponses },
         },
@@ -211,6 +215,7 @@ function entryRoutes(deps: Deps): FastifyPluginAsyncZod {
             source_id: z.string().max(100).optional(),
             effective_from: isoDate.optional(),
             effective_to: isoDate.optional(),
+            test_clock: testClockParam,
           }),
           response: { 200: listOf(entrySchema), ...errorResponses },
         },
@@ -298,7 +303,11 @@ function reportRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags,
           summary: "Trial balance",
           description: "Every account's debit and credit totals and balance, with totals per currency (which balance).",
-          querystring: z.strictObject({ as_of: isoDate.optional(), currency: currencyCode.optional() }),
+          querystring: z.strictObject({
+            as_of: isoDate.optional(),
+            currency: currencyCode.optional(),
+            test_clock: testClockParam,
+          }),
           response: { 200: trialBalanceSchema, ...errorResponses },
         },
       },

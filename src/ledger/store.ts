@@ -24,6 +24,8 @@ export interface LedgerAccountsTable {
   party_id: string | null;
   archived: boolean;
   created_at: Date;
+  /** The test clock whose book holds the account; null: the live book. */
+  test_clock_id: string | null;
 }
 
 export interface LedgerSettingsTable {
@@ -52,7 +54,8 @@ export interface LedgerAccountTables {
 const t = (db: Executor) => db as unknown as Kysely<LedgerAccountTables>;
 
 function toAccount(row: LedgerAccountsTable): Account {
-  return { ...row, created_at: fromDate(row.created_at) };
+  const { test_clock_id: _book, ...account } = row;
+  return { ...account, created_at: fromDate(account.created_at) };
 }
 
 // ---------------------------------------------------------------------------
@@ -67,6 +70,8 @@ export interface NewAccountRow {
   party_type: PartyType | null;
   party_id: string | null;
   created_at: Temporal.Instant;
+  /** The test clock's book; null or left out: the live book. */
+  test_clock_id?: string | null | undefined;
 }
 
 /**
@@ -78,13 +83,14 @@ export interface NewAccountRow {
 export async function insertAccounts(db: Executor, rows: readonly NewAccountRow[]): Promise<Account[]> {
   if (rows.length === 0) return [];
   const result = await sql<LedgerAccountsTable>`
-    insert into ledger_accounts (id, code, name, type, currency, party_type, party_id, created_at)
+    insert into ledger_accounts (id, code, name, type, currency, party_type, party_id, created_at, test_clock_id)
     select * from unnest(
       ${rows.map((row) => row.id)}::text[], ${rows.map((row) => row.code)}::text[],
       ${rows.map((row) => row.name)}::text[], ${rows.map((row) => row.type)}::text[],
       ${rows.map((row) => row.currency)}::text[], ${rows.map((row) => row.party_type)}::text[],
-      ${rows.map((row) => row.party_id)}::text[], ${rows.map((row) => toDate(row.created_at))}::timestamptz[])
-    on conflict (code, currency) do nothing
+      ${rows.map((row) => row.party_id)}::text[], ${rows.map((row) => toDate(row.created_at))}::timestamptz[],
+      ${rows.map((row) => row.test_clock_id ?? null)}::text[])
+    on conflict (code, currency, (coalesce(test_clock_id, ''))) do nothing
     returning *`.execute(db);
   return result.rows.map(toAccount);
 }
@@ -94,13 +100,20 @@ export async function findAccount(db: Executor, id: string): Promise<Account | u
   return row === undefined ? undefined : toAccount(row);
 }
 
-export async function findAccountsByCode(db: Executor, codes: readonly string[], currency: string): Promise<Account[]> {
+/** Accounts by code in one book: the live book (`book` null) or a test clock's. */
+export async function findAccountsByCode(
+  db: Executor,
+  codes: readonly string[],
+  currency: string,
+  book: string | null = null,
+): Promise<Account[]> {
   if (codes.length === 0) return [];
   const rows = await t(db)
     .selectFrom("ledger_accounts")
     .selectAll()
     .where("code", "in", [...codes])
     .where("currency", "=", currency)
+    .where(sql<boolean>`coalesce(test_clock_id, '') = ${book ?? ""}`)
     .execute();
   return rows.map(toAccount);
 }
@@ -110,6 +123,8 @@ export interface AccountFilter {
   currency?: string | undefined;
   party_id?: string | undefined;
   code_prefix?: string | undefined;
+  /** A test clock's book; left out: the live book. */
+  test_clock?: string | undefined;
 }
 
 export async function listAccounts(
@@ -117,7 +132,10 @@ export async function listAccounts(
   filter: AccountFilter,
   page: PageRequest,
 ): Promise<{ data: Account[]; has_more: boolean }> {
-  let query = t(db).selectFrom("ledger_accounts").selectAll();
+  let query = t(db)
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where(sql<boolean>`coalesce(test_clock_id, '') = ${filter.test_clock ?? ""}`);
   if (filter.type !== undefined) query = query.where("type", "=", filter.type);
   if (filter.currency !== undefined) query = query.where("currency", "=", filter.currency);
   if (filter.party_id !== undefined) query = query.where("party_id", "=", filter.party_id);
@@ -216,6 +234,7 @@ export async function readAccountTotals(
   db: Executor,
   asOf: string | null,
   currency: string | undefined,
+  book: string | null = null,
 ): Promise<AccountTotalsRow[]> {
   const currencyFilter = currency === undefined ? sql`true` : sql`a.currency = ${currency}`;
   const totals =
@@ -227,7 +246,7 @@ export async function readAccountTotals(
     select a.id, a.code, a.name, a.type, a.currency, a.archived,
            coalesce(x.debit, 0) as debit, coalesce(x.credit, 0) as credit
     from ledger_accounts a left join (${totals}) x on x.account_id = a.id
-    where ${currencyFilter}
+    where ${currencyFilter} and coalesce(a.test_clock_id, '') = ${book ?? ""}
     order by a.currency, a.code`.execute(db);
   return result.rows;
 }

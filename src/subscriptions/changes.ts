@@ -26,6 +26,7 @@ import {
   pricedItem,
   type SubscriptionJson,
   type SubscriptionLineJson,
+  subscriptionDeps,
 } from "./service.js";
 import {
   type ChangeRow,
@@ -164,7 +165,8 @@ export interface ChangePreview {
 }
 
 /** What a change would do, for the dialog that previews before confirming. Writes nothing. */
-export async function previewChange(deps: Deps, id: string, change: ItemsChange): Promise<ChangePreview> {
+export async function previewChange(baseDeps: Deps, id: string, change: ItemsChange): Promise<ChangePreview> {
+  const deps = await subscriptionDeps(baseDeps, id);
   const loaded = await mustLoadSubscription(deps.db, id);
   const plan = await planItemsChange(deps, loaded, change);
   return {
@@ -226,11 +228,12 @@ const fromInstant = (text: string) => Temporal.Instant.from(text);
  * immediate change replaces any later scheduled phases.
  */
 export async function changeItems(
-  deps: Deps,
+  baseDeps: Deps,
   ctx: RequestContext,
   id: string,
   change: ItemsChange,
 ): Promise<SubscriptionJson> {
+  const deps = await subscriptionDeps(baseDeps, id);
   const now = deps.clock.now();
   return changeSubscription(
     deps,
@@ -288,11 +291,12 @@ async function cancellationLines(
 }
 
 export async function cancelSubscription(
-  deps: Deps,
+  baseDeps: Deps,
   ctx: RequestContext,
   id: string,
   cancellation: Cancellation,
 ): Promise<SubscriptionJson> {
+  const deps = await subscriptionDeps(baseDeps, id);
   const now = deps.clock.now();
   const loaded = await mustLoadSubscription(deps.db, id);
   // Before billing starts there is no period end to wait for: the cancel is immediate.

@@ -42,6 +42,7 @@ export {
 export {
   type BillingTiming,
   billablePeriods,
+  billingInstant,
   type Pause,
   type Phase,
   type PhaseItem,

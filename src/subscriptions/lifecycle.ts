@@ -1,5 +1,5 @@
 import { Temporal } from "temporal-polyfill";
-import { getCustomer } from "../customers/index.js";
+import { customerDeps, getCustomer } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
@@ -22,6 +22,7 @@ import {
   pinnedVersion,
   recordSubscriptionChange,
   type SubscriptionJson,
+  subscriptionDeps,
   subscriptionView,
 } from "./service.js";
 import {
@@ -158,10 +159,12 @@ async function customerFor(deps: Deps, idOrExternalId: string) {
 }
 
 export async function createSubscription(
-  deps: Deps,
+  baseDeps: Deps,
   ctx: RequestContext,
   input: NewSubscription,
 ): Promise<SubscriptionJson> {
+  // A customer on a test clock starts its subscription at the clock's time.
+  const deps = await customerDeps(baseDeps, input.customer);
   const now = deps.clock.now();
   const customer = await customerFor(deps, input.customer);
   if (customer.archived) {
@@ -249,7 +252,8 @@ export async function createSubscription(
   });
 }
 
-export async function getSubscription(deps: Deps, id: string): Promise<SubscriptionJson> {
+export async function getSubscription(baseDeps: Deps, id: string): Promise<SubscriptionJson> {
+  const deps = await subscriptionDeps(baseDeps, id);
   return subscriptionView(await mustLoadSubscription(deps.db, id), deps.clock.now());
 }
 
@@ -260,7 +264,8 @@ export interface SubscriptionListQuery extends PageRequest {
 
 /** The status filter applies to the page fetched, so a filtered page may hold fewer than `limit`. */
 export async function listSubscriptions(deps: Deps, query: SubscriptionListQuery): Promise<Page<SubscriptionJson>> {
-  const now = deps.clock.now();
+  // One customer's subscriptions show their status on its time (a test clock's, for a customer on one).
+  const now = (query.customer === undefined ? deps : await customerDeps(deps, query.customer)).clock.now();
   const page = await paginate(subscriptionsQuery(deps.db, { customer_id: query.customer }), "id", query);
   const loaded = await loadSubscriptions(deps.db, page.data);
   // A preview that lists a customer's subscriptions then prices each one reads them once.
@@ -297,7 +302,8 @@ export function assertNotCanceled(loaded: LoadedSubscription, now: Temporal.Inst
   }
 }
 
-export async function pauseSubscription(deps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
+export async function pauseSubscription(baseDeps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
+  const deps = await subscriptionDeps(baseDeps, id);
   const now = deps.clock.now();
   return changeSubscription(
     deps,
@@ -315,7 +321,8 @@ export async function pauseSubscription(deps: Deps, ctx: RequestContext, id: str
   );
 }
 
-export async function resumeSubscription(deps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
+export async function resumeSubscription(baseDeps: Deps, ctx: RequestContext, id: string): Promise<SubscriptionJson> {
+  const deps = await subscriptionDeps(baseDeps, id);
   const now = deps.clock.now();
   return changeSubscription(
     deps,

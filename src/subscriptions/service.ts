@@ -8,6 +8,7 @@ import {
   priceVersionFor,
   resolvedChargeModel,
 } from "../catalog/index.js";
+import { customerDeps } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate } from "../kernel/clock.js";
 import type { Executor, Tx } from "../kernel/db.js";
@@ -99,6 +100,16 @@ async function loadRows(db: Executor, rows: readonly SubscriptionRow[]): Promise
 
 export async function loadSubscriptions(db: Executor, rows: readonly SubscriptionRow[]): Promise<LoadedSubscription[]> {
   return loadRows(db, rows);
+}
+
+/**
+ * Deps on the subscription's customer's time: the test clock's frozen time
+ * (and book) for a customer on a test clock, so a change made through the
+ * API for such a customer happens at the clock's "now".
+ */
+export async function subscriptionDeps(deps: Deps, id: string): Promise<Deps> {
+  const row = await findSubscription(deps.db, id);
+  return row === undefined ? deps : customerDeps(deps, row.customer_id);
 }
 
 export async function mustLoadSubscription(db: Executor, id: string, lock = false): Promise<LoadedSubscription> {

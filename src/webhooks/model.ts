@@ -135,8 +135,3 @@ export function responseExcerpt(bytes: Uint8Array): string {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, RESPONSE_EXCERPT_BYTES));
   return bytes.length > RESPONSE_EXCERPT_BYTES ? text.replace(/\uFFFD$/, "") : text;
 }
-
-/** A secret signs while it has no expiry or its expiry is still ahead. */
-function secretIsActive(expiresAt: Temporal.Instant | null, at: Temporal.Instant): boolean {
-  return expiresAt === null || Temporal.Instant.compare(expiresAt, at) > 0;
-}

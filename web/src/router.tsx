@@ -4,9 +4,24 @@ import { queryClient } from "./query-client.js";
 import { ApiKeysPage } from "./routes/api-keys.js";
 import { ApprovalsPage } from "./routes/approvals.js";
 import { AuditLogPage } from "./routes/audit-log.js";
+import { BillingRunDetailPage } from "./routes/billing-runs/billing-run-detail.js";
+import { BillingRunsPage } from "./routes/billing-runs/billing-runs.js";
+import { CatalogPage } from "./routes/catalog/catalog-page.js";
+import { CreditNoteDetailPage } from "./routes/credit-notes/credit-note-detail.js";
+import { CreditNotesPage } from "./routes/credit-notes/credit-notes.js";
+import { CustomerPage } from "./routes/customers/customer-page.js";
+import { CustomersPage } from "./routes/customers/customers-page.js";
+import { InvoiceDetailPage } from "./routes/invoices/invoice-detail.js";
+import { InvoicesPage } from "./routes/invoices/invoices.js";
 import { JournalEntriesPage } from "./routes/journal-entries.js";
 import { LoginPage } from "./routes/login.js";
+import { ReviewQueuePage } from "./routes/review/review-queue.js";
+import { ReviewSettingsPage } from "./routes/review/review-settings.js";
 import { Shell } from "./routes/shell.js";
+import { SubscriptionPage } from "./routes/subscriptions/subscription-page.js";
+import { SubscriptionsPage } from "./routes/subscriptions/subscriptions-page.js";
+import { TestClockDetailPage } from "./routes/test-clocks/test-clock-detail.js";
+import { TestClocksPage } from "./routes/test-clocks/test-clocks.js";
 import { TrialBalancePage } from "./routes/trial-balance.js";
 import { WebhookEndpointsPage } from "./routes/webhook-endpoints.js";
 import { sessionQuery } from "./session.js";
@@ -104,6 +119,109 @@ const approvalsRoute = createRoute({
   component: ApprovalsPage,
 });
 
+// Invoicing: invoices, the draft review queue, credit notes, billing runs, test clocks.
+
+const invoicesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/invoices",
+  validateSearch: searchOf("status", "customer", ...CURSOR),
+  component: InvoicesPage,
+});
+
+const invoiceRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/invoices/$id",
+  component: InvoiceDetailPage,
+});
+
+const reviewQueueRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/review-queue",
+  validateSearch: searchOf("customer", ...CURSOR),
+  component: ReviewQueuePage,
+});
+
+const reviewSettingsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/review-settings",
+  component: ReviewSettingsPage,
+});
+
+const creditNotesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/credit-notes",
+  validateSearch: searchOf("invoice", "customer", ...CURSOR),
+  component: CreditNotesPage,
+});
+
+const creditNoteRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/credit-notes/$id",
+  component: CreditNoteDetailPage,
+});
+
+const billingRunsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/billing-runs",
+  validateSearch: searchOf(...CURSOR),
+  component: BillingRunsPage,
+});
+
+const billingRunRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/billing-runs/$id",
+  component: BillingRunDetailPage,
+});
+
+const testClocksRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/test-clocks",
+  validateSearch: searchOf(...CURSOR),
+  component: TestClocksPage,
+});
+
+const testClockRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/test-clocks/$id",
+  component: TestClockDetailPage,
+});
+
+// Customers, the catalog and subscriptions.
+
+const customersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/customers",
+  validateSearch: searchOf("q", "tag", "currency", "archived", ...CURSOR),
+  component: CustomersPage,
+});
+
+const customerRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/customers/$id",
+  validateSearch: searchOf("tab"),
+  component: CustomerPage,
+});
+
+const catalogRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/catalog",
+  validateSearch: searchOf("tab", "status", "product", "plan", "price"),
+  component: CatalogPage,
+});
+
+const subscriptionsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/subscriptions",
+  validateSearch: searchOf("status", ...CURSOR),
+  component: SubscriptionsPage,
+});
+
+const subscriptionRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/subscriptions/$id",
+  component: SubscriptionPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -114,6 +232,21 @@ const routeTree = rootRoute.addChildren([
     apiKeysRoute,
     webhookEndpointsRoute,
     approvalsRoute,
+    customersRoute,
+    customerRoute,
+    catalogRoute,
+    subscriptionsRoute,
+    subscriptionRoute,
+    invoicesRoute,
+    invoiceRoute,
+    reviewQueueRoute,
+    reviewSettingsRoute,
+    creditNotesRoute,
+    creditNoteRoute,
+    billingRunsRoute,
+    billingRunRoute,
+    testClocksRoute,
+    testClockRoute,
   ]),
 ]);
 

@@ -15,7 +15,15 @@ type Destination =
   | "/audit-log"
   | "/developers/api-keys"
   | "/developers/webhooks"
-  | "/approvals";
+  | "/approvals"
+  | "/customers"
+  | "/subscriptions"
+  | "/catalog"
+  | "/invoices"
+  | "/review-queue"
+  | "/credit-notes"
+  | "/billing-runs"
+  | "/test-clocks";
 
 interface Section {
   label: string;
@@ -26,11 +34,14 @@ const SECTIONS: Section[] = [
   {
     label: "Operations",
     items: [
-      { label: "Billing queue", soon: true },
-      { label: "Customers", soon: true },
-      { label: "Subscriptions", soon: true },
+      { label: "Review queue", to: "/review-queue" },
+      { label: "Customers", to: "/customers" },
+      { label: "Subscriptions", to: "/subscriptions" },
+      { label: "Catalog", to: "/catalog" },
       { label: "Usage & scripts", soon: true },
-      { label: "Invoices", soon: true },
+      { label: "Invoices", to: "/invoices" },
+      { label: "Credit notes", to: "/credit-notes" },
+      { label: "Billing runs", to: "/billing-runs" },
       { label: "Payments", soon: true },
       { label: "Collections", soon: true },
     ],
@@ -62,6 +73,7 @@ const SECTIONS: Section[] = [
     items: [
       { label: "API keys", to: "/developers/api-keys" },
       { label: "Webhook endpoints", to: "/developers/webhooks" },
+      { label: "Test clocks", to: "/test-clocks" },
     ],
   },
 ];

@@ -1,0 +1,96 @@
+import type { Temporal } from "temporal-polyfill";
+import { type RequestContext, systemContext } from "../kernel/actor.js";
+import { inTransaction } from "../kernel/db.js";
+import type { Deps } from "../kernel/deps.js";
+import { DomainError } from "../kernel/errors.js";
+import { newId } from "../kernel/ids.js";
+import { finalizeInvoice } from "./finalization.js";
+import { autoFinalizeDecision } from "./review-model.js";
+import { reviewForFinalize } from "./review-service.js";
+import { draftIds } from "./review-store.js";
+
+/**
+ * Clean drafts finalize on their own once their customer's grace period has
+ * passed. A draft whose grace has passed but that has a finding standing or
+ * needs an approver is held: it stays in the review queue for a person.
+ * Drafts of customers without a grace period, or still within it, are left
+ * alone and reported as neither.
+ */
+
+type Outcome = "finalized" | "held" | "not_due";
+
+interface Run {
+  asOf: Temporal.Instant;
+  /** Named customers only (a test clock advancing); otherwise customers on a test clock are left to their clock. */
+  named: boolean;
+}
+
+async function finalizeIfDue(deps: Deps, ctx: RequestContext, id: string, run: Run): Promise<Outcome> {
+  const { asOf } = run;
+  try {
+    return await inTransaction(deps.db, async (tx) => {
+      // The review at the run's instant: the grace period is measured against asOf.
+      const at: Deps = { db: tx, clock: { now: () => asOf } };
+      const { status, test_clock, outcome } = await reviewForFinalize(at, tx, id);
+      if (status !== "draft" || (test_clock !== null && !run.named)) return "not_due";
+      const decision = autoFinalizeDecision(outcome, asOf);
+      if (decision === "finalize") {
+        await finalizeInvoice(at, ctx, id);
+        return "finalized";
+      }
+      return decision === "hold" ? "held" : "not_due";
+    });
+  } catch (error) {
+    // A closed period or a PO that no longer covers the draft: a person sorts it out from the queue.
+    if (error instanceof DomainError) return "held";
+    throw error;
+  }
+}
+
+export async function finalizeDueDrafts(
+  deps: Deps,
+  ctx: RequestContext,
+  options: { asOf: Temporal.Instant; customerIds?: readonly string[] },
+): Promise<{ finalized: string[]; held: string[] }> {
+  const run: Run = { asOf: options.asOf, named: options.customerIds !== undefined };
+  const finalized: string[] = [];
+  const held: string[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const ids = await draftIds(deps.db, { starting_after: cursor, customer_ids: options.customerIds, limit: 100 });
+    for (const id of ids) {
+      const outcome = await finalizeIfDue(deps, ctx, id, run);
+      if (outcome === "finalized") finalized.push(id);
+      if (outcome === "held") held.push(id);
+    }
+    if (ids.length < 100) return { finalized, held };
+    cursor = ids[ids.length - 1];
+  }
+}
+
+export const AUTO_FINALIZE_QUEUE = "invoice-auto-finalize";
+
+/** The job runner's shapes, declared by structure: invoicing may not import jobs (a higher row). */
+interface AutoFinalizeQueue {
+  retryLimit: number;
+  handler: () => Promise<void>;
+}
+interface Scheduler {
+  schedule(queue: string, cron: string, data?: object, options?: { tz?: string }): Promise<void>;
+}
+
+export function autoFinalizeQueues(deps: Deps): Record<string, AutoFinalizeQueue> {
+  return {
+    [AUTO_FINALIZE_QUEUE]: {
+      retryLimit: 2,
+      handler: async () => {
+        await finalizeDueDrafts(deps, systemContext("auto-finalize", newId("request")), { asOf: deps.clock.now() });
+      },
+    },
+  };
+}
+
+/** Every 15 minutes: a grace period is counted in hours, so a draft waits at most a quarter hour past it. */
+export async function scheduleAutoFinalize(jobs: Scheduler): Promise<void> {
+  await jobs.schedule(AUTO_FINALIZE_QUEUE, "*/15 * * * *", {}, { tz: "UTC" });
+}
