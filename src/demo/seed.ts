@@ -1,12 +1,23 @@
 import { Temporal } from "temporal-polyfill";
 import { createPlan, createPrice, createProduct } from "../catalog/index.js";
 import { addCustomerNote, createCustomer, listCustomers, placeBillingHold } from "../customers/index.js";
-import { createDraft, createInvoiceItem, finalizeInvoice, runBilling } from "../invoicing/index.js";
+import {
+  adjustCreditBalance,
+  applyCoupon,
+  createCoupon,
+  createCreditNote,
+  createDraft,
+  createInvoiceItem,
+  createTaxRate,
+  finalizeInvoice,
+  runBilling,
+} from "../invoicing/index.js";
 import { type RequestContext, systemContext } from "../kernel/actor.js";
 import { type Clock, TestClock } from "../kernel/clock.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { cancelSubscription, changeItems, createSubscription } from "../subscriptions/index.js";
+import { createTestClock } from "../testclocks/index.js";
 import {
   companyNames,
   DEMO_CURRENCIES,
@@ -47,6 +58,8 @@ export interface DemoSummary {
   drafts_open: number;
   seat_changes: number;
   cancellations: number;
+  credit_notes: number;
+  test_clock: string;
   from: string;
   to: string;
 }
@@ -62,10 +75,11 @@ interface Catalog {
   /** Price ids per currency and plan, with the items a new subscription takes. */
   prices: Record<DemoCurrency, Record<PlanKind, { seat: string; extras: string[] }>>;
   onboarding: Record<DemoCurrency, string>;
+  coupons: { launch: string; partner: string };
 }
 
 type Event =
-  | { at: Temporal.Instant; kind: "signup"; customer: number }
+  | { at: Temporal.Instant; kind: "signup"; customer: number; coupon: "launch" | "partner" | null }
   | { at: Temporal.Instant; kind: "seats"; customer: number; delta: number; always_invoice: boolean }
   | { at: Temporal.Instant; kind: "upgrade"; customer: number }
   | { at: Temporal.Instant; kind: "cancel"; customer: number; at_period_end: boolean }
@@ -116,6 +130,8 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
     drafts_open: 0,
     seat_changes: 0,
     cancellations: 0,
+    credit_notes: 0,
+    test_clock: "",
     from: start.toString(),
     to: end.toString(),
   };
@@ -148,13 +164,65 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
       Temporal.Instant.compare((drafts[0] as { created: Temporal.Instant }).created, cutoff) <= 0
     ) {
       const draft = drafts.shift() as { id: string };
-      await finalizeInvoice(sim, ctx, draft.id);
+      const invoice = await finalizeInvoice(sim, ctx, draft.id);
       summary.invoices_finalized += 1;
+      if (random.chance(0.03)) summary.credit_notes += await creditSome(sim, random, invoice);
     }
     report("weeks", week, weeks);
   }
   summary.drafts_open = drafts.length;
+  clock.set(end);
+  summary.test_clock = await sandbox(sim, catalog, end);
   return summary;
+}
+
+/**
+ * A customer complained or was billed wrongly: a credit note for part of the
+ * invoice's first line, to the balance (goodwill) or off the amount due
+ * (billing error). Returns 1 when one was issued.
+ */
+async function creditSome(deps: Deps, random: Random, invoice: Awaited<ReturnType<typeof finalizeInvoice>>) {
+  const line = invoice.lines[0];
+  if (line === undefined || !(Number(line.amount) > 0)) return 0;
+  const goodwill = random.chance(0.5);
+  const share = goodwill ? 0.1 : 0.25;
+  const digits = invoice.currency === "JPY" ? 0 : 2;
+  const amount = (Math.floor(Number(line.amount) * share * 10 ** digits) / 10 ** digits).toFixed(digits);
+  if (!(Number(amount) > 0)) return 0;
+  await createCreditNote(deps, ctx, {
+    invoice: invoice.id,
+    scope: "lines",
+    lines: [{ line: line.id, amount }],
+    reason: goodwill ? "goodwill" : "billing_error",
+    outcome: goodwill ? "credit_balance" : "reduce_amount_due",
+    memo: goodwill ? "Goodwill credit after a service outage." : "Seats billed twice for part of the period.",
+  });
+  return 1;
+}
+
+/** A test clock frozen at now with three new customers, to try a configuration on before it goes live. */
+async function sandbox(deps: Deps, catalog: Catalog, now: Temporal.Instant): Promise<string> {
+  const clock = await createTestClock(deps, ctx, { name: "Sandbox: try a configuration", frozen_time: now.toString() });
+  const plans: PlanKind[] = ["starter", "business", "annual"];
+  for (const [index, plan] of plans.entries()) {
+    const customer = await createCustomer(deps, ctx, {
+      legal_name: `Sandbox ${["Alpha", "Bravo", "Charlie"][index]} Ltd`,
+      currency: "GBP",
+      time_zone: "Europe/London",
+      billing_address: { line1: "1 Test Street", city: "London", postal_code: "EC1V 9HX", country: "GB" },
+      tags: ["sandbox"],
+      test_clock: clock.id,
+    });
+    const prices = catalog.prices.GBP[plan];
+    await createSubscription(deps, ctx, {
+      customer: customer.id,
+      items: [
+        { price: prices.seat, quantity: String(5 + index * 5) },
+        ...prices.extras.map((price, position) => ({ price, quantity: position === 1 ? "250" : "1" })),
+      ],
+    });
+  }
+  return clock.id;
 }
 
 /** Products and, per currency, a Starter, a Business and an annual Business plan. */
@@ -219,8 +287,39 @@ async function buildCatalog(deps: Deps): Promise<Catalog> {
       "Onboarding",
     );
   }
-  return { prices, onboarding };
+  const coupons = {
+    launch: (
+      await createCoupon(deps, ctx, {
+        name: "LAUNCH25: 25 % off the first three invoices",
+        percent_off: "25",
+        duration: "repeating",
+        duration_in_periods: 3,
+      })
+    ).id,
+    partner: (
+      await createCoupon(deps, ctx, {
+        name: "PARTNER10: 10 % off for partners",
+        percent_off: "10",
+        duration: "forever",
+      })
+    ).id,
+  };
+  for (const [country, percentage, name] of TAX_RATES) {
+    await createTaxRate(deps, ctx, { country, percentage, name, effective_from: "2020-01-01" });
+  }
+  return { prices, onboarding, coupons };
 }
+
+/** Standard rates of the demo's countries; the US has no rate on file, so US invoices carry no sales tax. */
+const TAX_RATES = [
+  ["DE", "19", "MwSt."],
+  ["FR", "20", "TVA"],
+  ["NL", "21", "btw"],
+  ["GB", "20", "VAT"],
+  ["JP", "10", "Consumption tax"],
+  ["AU", "10", "GST"],
+  ["NZ", "15", "GST"],
+] as const;
 
 function castOf(random: Random, count: number): Cast[] {
   return companyNames(random, count).map((name) => {
@@ -246,7 +345,9 @@ function storyOf(random: Random, cast: readonly Cast[], start: Temporal.Instant,
   cast.forEach((_, customer) => {
     // A third of the customers were there from the start; the rest joined through the year.
     const joined = customer < cast.length / 3 ? random.next() * 0.05 : random.next() * 0.9;
-    events.push({ at: at(joined), kind: "signup", customer });
+    const roll = random.next();
+    const coupon = roll < 0.15 ? "launch" : roll < 0.19 ? "partner" : null;
+    events.push({ at: at(joined), kind: "signup", customer, coupon });
     const later = (min: number) => joined + min + random.next() * (1 - joined - min);
     if (random.chance(0.4)) {
       const changes = random.int(1, 2);
@@ -294,6 +395,7 @@ async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, su
       });
       member.subscription = subscription.id;
       summary.subscriptions += 1;
+      if (event.coupon !== null) await applyCoupon(deps, ctx, customer.id, { coupon: catalog.coupons[event.coupon] });
       return;
     }
     case "seats": {
@@ -347,6 +449,11 @@ async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, su
       await addCustomerNote(deps, ctx, member.id, {
         body: "Billing on hold until the new purchase order arrives. Finance contact promised it this month.",
         pinned: true,
+      });
+      await adjustCreditBalance(deps, ctx, member.id, {
+        amount: currency === "JPY" ? "5000" : "50.00",
+        currency,
+        reason: "goodwill while the purchase order is sorted out",
       });
       return;
     }

@@ -35,8 +35,11 @@ export {
   reviewDraft,
 } from "./checklist.js";
 export { couponRoutes } from "./coupon-routes.js";
+export { applyCoupon, createCoupon } from "./coupon-service.js";
+export { adjustCreditBalance } from "./credit-balance.js";
 export { creditNoteErrors } from "./credit-note-errors.js";
 export { creditNoteRoutes } from "./credit-note-routes.js";
+export { createCreditNote } from "./credit-note-service.js";
 export {
   buildCreditNote,
   CREDIT_NOTE_OUTCOMES,
@@ -130,4 +133,5 @@ export {
   treatmentPercentage,
 } from "./tax.js";
 export { taxRateRoutes } from "./tax-rate-routes.js";
+export { createTaxRate } from "./tax-rate-service.js";
 export { upcomingInvoice } from "./upcoming.js";

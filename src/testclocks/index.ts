@@ -4,3 +4,4 @@
  */
 export { testClockErrors } from "./errors.js";
 export { testClockRoutes } from "./routes.js";
+export { createTestClock } from "./service.js";
