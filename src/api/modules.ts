@@ -7,6 +7,7 @@ import {
   couponRoutes,
   creditNoteRoutes,
   invoiceRoutes,
+  legalEntityRoutes,
   reviewRoutes,
   taxRateRoutes,
 } from "../invoicing/index.js";
@@ -31,6 +32,7 @@ export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
     couponRoutes(deps),
     reviewRoutes(deps),
     creditNoteRoutes(deps),
+    legalEntityRoutes(deps),
     testClockRoutes(deps),
     webhookRoutes(deps),
     jobRoutes(deps),

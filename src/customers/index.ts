@@ -9,13 +9,17 @@ export {
   type Contact,
   type ContactRole,
   CUSTOMER_ID_PREFIX,
+  checkEmail,
   type InvoiceDelivery,
 } from "./fields.js";
 export { type CustomerImportResult, type ImportRowResult, importCustomers } from "./import.js";
 export {
   type Address,
+  type AddressInput,
   type CustomerChanges,
   type CustomerInput,
+  checkAddress,
+  checkCountry,
   dueDate,
   type Hold,
   missingAddressFields,
@@ -35,6 +39,7 @@ export {
   updatePurchaseOrder,
 } from "./purchase-orders.js";
 export { customerRoutes } from "./routes.js";
+export { addressInput, taxIdInput } from "./schemas.js";
 export {
   archiveCustomer,
   type BillingAccount,
@@ -50,7 +55,7 @@ export {
   unarchiveCustomer,
   updateCustomer,
 } from "./service.js";
-export { TAX_ID_TYPES, type TaxId, type TaxIdType } from "./tax-ids.js";
+export { checkTaxId, TAX_ID_TYPES, type TaxId, type TaxIdInput, type TaxIdType } from "./tax-ids.js";
 export {
   customerDeps,
   deleteTestClockAndObjects,

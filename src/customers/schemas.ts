@@ -18,7 +18,8 @@ const emailText = text(254).describe("an email address");
 // ---------------------------------------------------------------------------
 // requests
 
-const addressInput = z.strictObject({
+/** An address as a caller sends it (customers, and the seller's legal entity). */
+export const addressInput = z.strictObject({
   line1: text(200).nullable().optional(),
   line2: text(200).nullable().optional(),
   city: text(100).nullable().optional(),
@@ -35,7 +36,7 @@ const contactInput = z.strictObject({
   phone: text(40).nullable().optional(),
 });
 
-const taxIdInput = z.strictObject({
+export const taxIdInput = z.strictObject({
   type: z.enum(TAX_ID_TYPES),
   value: text(64),
   country: text(10).nullable().optional().describe("only for type other"),

@@ -78,6 +78,17 @@ describe("accrue demo seed", () => {
     expect(Number(notes?.n)).toBe(summary.credit_notes);
   });
 
+  it("bills as a Berlin GmbH: every finalized invoice carries that seller", async () => {
+    const [entity] = await query<{ legal_name: string; city: string }>(
+      "select legal_name, address->>'city' as city from legal_entities where id = 'default'",
+    );
+    expect(entity).toEqual({ legal_name: "Accrue Demo GmbH", city: "Berlin" });
+    const sellers = await query<{ legal_name: string; vat: string }>(
+      "select distinct seller->>'legal_name' as legal_name, seller->'tax_ids'->0->>'value' as vat from invoices where status <> 'draft'",
+    );
+    expect(sellers).toEqual([{ legal_name: "Accrue Demo GmbH", vat: "DE123456789" }]);
+  });
+
   it("refuses a database that already has customers", async () => {
     await expect(seedDemo(deps, { customers: 2 })).rejects.toMatchObject({ code: "demo_not_empty" });
   });

@@ -9,8 +9,10 @@ import {
   createDraft,
   createInvoiceItem,
   createTaxRate,
+  DEFAULT_LEGAL_ENTITY,
   finalizeInvoice,
   runBilling,
+  updateLegalEntity,
 } from "../invoicing/index.js";
 import { type RequestContext, systemContext } from "../kernel/actor.js";
 import { type Clock, TestClock } from "../kernel/clock.js";
@@ -105,6 +107,20 @@ export async function databaseIsEmpty(deps: Deps): Promise<boolean> {
   return true;
 }
 
+/** The company that sells: a Berlin GmbH, so EU buyers with a VAT id in another member state are reverse charged. */
+async function setUpSeller(deps: Deps): Promise<void> {
+  await updateLegalEntity(deps, ctx, DEFAULT_LEGAL_ENTITY, {
+    legal_name: "Accrue Demo GmbH",
+    address: { line1: "Friedrichstraße 68", city: "Berlin", postal_code: "10117", country: "DE" },
+    tax_ids: [{ type: "eu_vat", value: "DE123456789" }],
+    country: "DE",
+    email: "billing@accrue-demo.example",
+    phone: "+49 30 1234567",
+    payment_instructions:
+      "Pay by bank transfer to Accrue Demo GmbH, IBAN DE89 3704 0044 0532 0130 00, BIC COBADEFFXXX, quoting the invoice number.",
+  });
+}
+
 export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<DemoSummary> {
   if (!(await databaseIsEmpty(deps))) {
     throw new DomainError("demo_not_empty", "the demo company is only built in an empty database (it has customers)");
@@ -120,6 +136,7 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
   const sim: Deps = { db: deps.db, clock };
   const report = (step: string, done: number, total: number) => options.on_progress?.({ step, done, total });
 
+  await setUpSeller(sim);
   const catalog = await buildCatalog(sim);
   const cast = castOf(random, count);
   const events = storyOf(random, cast, start, end);
@@ -148,7 +165,9 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
       const event = events[next] as Event;
       if (Temporal.Instant.compare(event.at, stepEnd) > 0) break;
       clock.set(event.at);
-      await play(sim, catalog, cast, event, summary);
+      const draft = await play(sim, catalog, cast, event, summary);
+      // A one-off invoice is reviewed and sent with the week's run drafts.
+      if (draft !== undefined) drafts.push({ id: draft, created: event.at });
     }
     clock.set(stepEnd);
     const run = await runBilling(sim, ctx, { as_of: stepEnd });
@@ -365,7 +384,14 @@ function storyOf(random: Random, cast: readonly Cast[], start: Temporal.Instant,
   return events.sort((a, b) => Temporal.Instant.compare(a.at, b.at));
 }
 
-async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, summary: DemoSummary): Promise<void> {
+/** Plays one event; a one-off invoice comes back as its draft's id. */
+async function play(
+  deps: Deps,
+  catalog: Catalog,
+  cast: Cast[],
+  event: Event,
+  summary: DemoSummary,
+): Promise<string | undefined> {
   const member = cast[event.customer] as Cast;
   const currency = member.market.currency;
   const items = (plan: PlanKind, seats: number) => {
@@ -460,7 +486,7 @@ async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, su
     case "services": {
       if (member.id === undefined) return;
       const hours = 4 + (event.customer % 9);
-      await createDraft(deps, ctx, {
+      const draft = await createDraft(deps, ctx, {
         customer_id: member.id,
         memo: "Implementation services as agreed in the statement of work.",
         lines: [
@@ -471,7 +497,7 @@ async function play(deps: Deps, catalog: Catalog, cast: Cast[], event: Event, su
           },
         ],
       });
-      return;
+      return draft.id;
     }
   }
 }

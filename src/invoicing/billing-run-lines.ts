@@ -1,7 +1,7 @@
 import { Temporal } from "temporal-polyfill";
 import { getPrice } from "../catalog/index.js";
 import { toDate } from "../kernel/clock.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { isId } from "../kernel/ids.js";
 import { Decimal, roundToMinor } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
@@ -29,7 +29,11 @@ export async function productsOfLines(
   const products = new Map<string, string>();
   for (const priceId of new Set(lines.map((line) => line.price))) {
     if (!isId("price", priceId)) continue;
-    products.set(priceId, (await getPrice(deps, priceId)).product);
+    // A price never changes product: read once per memo scope (a preview or a dry run).
+    products.set(
+      priceId,
+      await memoize(deps, `price_product:${priceId}`, async () => (await getPrice(deps, priceId)).product),
+    );
   }
   return products;
 }

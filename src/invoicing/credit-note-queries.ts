@@ -20,7 +20,8 @@ import {
 import { type CreditNoteJson, creditNoteJson } from "./credit-note-views.js";
 import { renderCreditNotePdf } from "./document.js";
 import { creditNoteDocumentFrom } from "./document-model.js";
-import { SELLER } from "./seller.js";
+import { sellerParty, sellerSnapshot } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { findInvoice } from "./store.js";
 import { dateIn, plainDate } from "./views.js";
 
@@ -81,6 +82,8 @@ export async function creditNotePdf(deps: Deps, id: string): Promise<{ number: s
   const buyer = invoice.addresses;
   const number = note.number ?? "PENDING";
   const today = dateIn(deps.clock.now(), buyer.time_zone);
+  // A note waiting for approval (or issued before sellers were kept with it) prints the entity as it is now.
+  const seller = note.seller ?? sellerSnapshot(await loadLegalEntity(deps.db, note.legal_entity));
   const figures = {
     currency: note.currency,
     reason: note.reason,
@@ -98,7 +101,7 @@ export async function creditNotePdf(deps: Deps, id: string): Promise<{ number: s
     total: new Decimal(note.total),
   };
   const document = creditNoteDocumentFrom(figures, {
-    seller: { legal_name: SELLER.legal_name, address: SELLER.address, tax_ids: SELLER.tax_ids },
+    seller: sellerParty(seller),
     buyer,
     number,
     issue_date: note.issue_date === null ? today : plainDate(note.issue_date),

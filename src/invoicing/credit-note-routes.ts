@@ -56,6 +56,7 @@ const creditNoteSchema = z.object({
   object: z.literal("credit_note"),
   id: z.string(),
   number: z.string().nullable(),
+  legal_entity: z.string().describe("the invoice's legal entity: the seller printed and the number series"),
   invoice_id: z.string(),
   invoice_number: z.string().nullable(),
   customer_id: z.string(),

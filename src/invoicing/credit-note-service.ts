@@ -37,6 +37,8 @@ import {
 import { creditNotePreviewJson } from "./credit-note-views.js";
 import { buildCreditNote, type CreditableInvoice, type CreditNoteFigures } from "./credit-notes.js";
 import { creditNoteEntry, type InvoicingAccounts } from "./ledger-entries.js";
+import { type LegalEntity, sellerSnapshot } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { transition, transitionCreditNote } from "./lifecycle.js";
 import { DEFAULT_CREDIT_NOTE_SERIES, nextDocumentNumber } from "./numbering.js";
 import { findInvoice, findLines, type InvoiceRow, type LineRow, takeSeriesNumber, updateInvoice } from "./store.js";
@@ -235,14 +237,11 @@ function invoiceAfterCredit(invoice: InvoiceRow, note: CreditNoteRow) {
 }
 
 /** The next gapless number of the credit note series of the note's legal entity; the series row stays locked until commit. */
-async function takeCreditNoteNumber(tx: Tx, note: CreditNoteRow, issueDate: Temporal.PlainDate): Promise<string> {
-  const taken = await takeSeriesNumber(tx, {
-    legal_entity: note.legal_entity,
-    prefix: DEFAULT_CREDIT_NOTE_SERIES.prefix,
-    year: issueDate.year,
-  });
+async function takeCreditNoteNumber(tx: Tx, entity: LegalEntity, issueDate: Temporal.PlainDate): Promise<string> {
+  const series = { ...DEFAULT_CREDIT_NOTE_SERIES, prefix: entity.credit_note_prefix };
+  const taken = await takeSeriesNumber(tx, { legal_entity: entity.id, prefix: series.prefix, year: issueDate.year });
   const last = taken === 1 ? null : { year: issueDate.year, sequence: taken - 1 };
-  return nextDocumentNumber(DEFAULT_CREDIT_NOTE_SERIES, last, issueDate.year).number;
+  return nextDocumentNumber(series, last, issueDate.year).number;
 }
 
 /** Posts the note's one entry, dated its issue date; returns the entry's id. */
@@ -285,7 +284,8 @@ async function issueCreditNote(deps: Deps, ctx: RequestContext, tx: Tx, id: stri
   const at = deps.clock.now();
   const issueDate = dateIn(at, invoice.addresses.time_zone);
   const invoiceChanges = invoiceAfterCredit(invoice, draft);
-  const number = await takeCreditNoteNumber(tx, draft, issueDate);
+  const entity = await loadLegalEntity(tx, draft.legal_entity);
+  const number = await takeCreditNoteNumber(tx, entity, issueDate);
   const ledgerEntryId = await postCreditNote(deps, ctx, tx, draft, issueDate);
   await updateCreditNote(tx, id, {
     status,
@@ -293,6 +293,8 @@ async function issueCreditNote(deps: Deps, ctx: RequestContext, tx: Tx, id: stri
     issue_date: issueDate.toString(),
     issued_at: toDate(at),
     ledger_entry_id: ledgerEntryId,
+    // jsonb takes JSON text; the seller as printed from now on, whatever the entity later becomes.
+    seller: JSON.stringify(sellerSnapshot(entity)) as never,
   });
   if (draft.outcome === "refund") {
     await insertRefund(tx, {

@@ -1,7 +1,8 @@
-import { type Insertable, type Kysely, type Selectable, sql, type Updateable } from "kysely";
+import { type Generated, type Insertable, type Kysely, type Selectable, sql, type Updateable } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
 import type { CreditNoteOutcome, CreditNoteReason } from "./credit-notes.js";
+import type { SellerSnapshot } from "./legal-entities.js";
 import type { CreditNoteStatus } from "./lifecycle.js";
 
 /** SQL for credit notes, their lines, refund requests and settings (migrations/0012_credit_notes.sql), nothing else. */
@@ -14,6 +15,8 @@ interface CreditNotesTable {
   status: CreditNoteStatus;
   number: string | null;
   legal_entity: string;
+  /** The seller as printed, taken when the note is issued (migrations/0014_legal_entities.sql). */
+  seller: Generated<SellerSnapshot | null>;
   reason: CreditNoteReason;
   outcome: CreditNoteOutcome;
   memo: string | null;

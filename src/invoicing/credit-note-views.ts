@@ -20,6 +20,7 @@ export function creditNoteJson(
     object: "credit_note" as const,
     id: note.id,
     number: note.number,
+    legal_entity: note.legal_entity,
     invoice_id: note.invoice_id,
     invoice_number: invoiceNumber,
     customer_id: note.customer_id,

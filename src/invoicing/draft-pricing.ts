@@ -6,9 +6,9 @@ import type { Deps } from "../kernel/deps.js";
 import { Decimal } from "../kernel/money.js";
 import { discountsOnFile } from "./coupon-service.js";
 import { lockedCreditBalance } from "./credit-balance.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { type PricedInvoice, type PricingFacts, priceInvoice, taxCustomerOf, treatmentName } from "./pricing.js";
 import { replaceInvoiceDiscounts, taxRatesOf } from "./pricing-store.js";
-import { SELLER_COUNTRY } from "./seller.js";
 import { type InvoiceRow, type LineRow, type StoredTaxRow, updateInvoice, updateLine } from "./store.js";
 import { treatmentPercentage } from "./tax.js";
 import { pricedTaxRate } from "./tax-rate-service.js";
@@ -21,7 +21,8 @@ import { dateIn, pricingLineInput } from "./views.js";
  */
 
 /**
- * The customer's tax facts, the rates of their country and their running
+ * The seller's country (the invoice's legal entity), the customer's tax
+ * facts, the rates of their country and their running
  * discounts (locked: see runningDiscountRows). The credit balance is read,
  * under its lock, only when finalizing.
  */
@@ -29,14 +30,15 @@ export async function pricingFactsFor(
   deps: Deps,
   tx: Tx,
   customer: Customer,
-  invoice: { id: string | null; currency: string },
+  invoice: { id: string | null; currency: string; legal_entity: string },
   withCredit: boolean,
 ): Promise<PricingFacts> {
   const taxCustomer = taxCustomerOf(customer);
   const rows = taxCustomer === null ? [] : await taxRatesOf(tx, [taxCustomer.country]);
   const credit = withCredit ? await lockedCreditBalance(deps, tx, customer.id, invoice.currency) : null;
+  const seller = await loadLegalEntity(tx, invoice.legal_entity);
   return {
-    seller_country: SELLER_COUNTRY,
+    seller_country: seller.country,
     customer: taxCustomer,
     rates: rows.map(pricedTaxRate),
     discounts: await discountsOnFile(tx, customer.id, invoice.id, true),

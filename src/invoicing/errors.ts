@@ -22,4 +22,8 @@ export const invoicingErrors = registerErrorCodes({
   invoice_not_draft: "conflict",
   invoice_line_not_found: "not_found",
   invoice_item_not_found: "not_found",
+  legal_entity_not_found: "not_found",
+  legal_entity_exists: "conflict",
+  legal_entity_prefix_taken: "conflict",
+  invalid_legal_entity: "invalid",
 });

@@ -17,9 +17,11 @@ import {
 import type { AssembledInvoice } from "./assembly.js";
 import { refuseVoidOfCreditedInvoice } from "./credit-note-service.js";
 import { type InvoicingAccounts, invoiceFinalizationEntry, reversalEntry } from "./ledger-entries.js";
+import { sellerSnapshot } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { type InvoiceEvent, transition } from "./lifecycle.js";
 import { DEFAULT_INVOICE_SERIES, nextDocumentNumber } from "./numbering.js";
-import { buyerSnapshot, loadInvoice, recompute } from "./service.js";
+import { buyerSnapshot, loadInvoice, recompute, seriesFor } from "./service.js";
 import { findInvoice, findLines, type InvoiceRow, takeSeriesNumber, updateInvoice } from "./store.js";
 import { dateIn, type InvoiceJson, invoiceJson, plainDate, storedAssembly } from "./views.js";
 
@@ -89,8 +91,9 @@ async function publish(deps: Deps, ctx: RequestContext, tx: Tx, action: string, 
 }
 
 /**
- * Draft → open: refreshes the buyer as printed, recomputes every figure,
- * takes the next gapless number of the series (the series row stays locked
+ * Draft → open: refreshes the buyer as printed, keeps a snapshot of the
+ * seller (the invoice's legal entity), recomputes every figure, takes the
+ * next gapless number of the entity's series (the series row stays locked
  * until commit, so a failure anywhere after it gives the number back), sets
  * the due date from the customer's payment terms and posts the receivable.
  * A $0 invoice is finalized and kept but posts nothing.
@@ -104,9 +107,12 @@ export async function finalizeInvoice(baseDeps: Deps, ctx: RequestContext, id: s
     const customer = await getCustomer(deps, draft.customer_id, tx);
     const at = deps.clock.now();
     const issueDate = dateIn(at, customer.time_zone);
+    // Held until commit: the seller priced (its VAT country) is the seller printed.
+    const entity = await loadLegalEntity(tx, draft.legal_entity, { share: true });
     // Priced once more on the issue date, spending the customer's credit balance (locked until commit).
     await recompute(deps, tx, draft.id, { issue_date: issueDate });
-    const series = { ...DEFAULT_INVOICE_SERIES, prefix: draft.series };
+    // The entity's series; a test-clock customer's invoices keep the clock's own.
+    const series = { ...DEFAULT_INVOICE_SERIES, prefix: seriesFor(customer).series ?? entity.invoice_prefix };
     const taken = await takeSeriesNumber(tx, {
       legal_entity: draft.legal_entity,
       prefix: series.prefix,
@@ -118,6 +124,9 @@ export async function finalizeInvoice(baseDeps: Deps, ctx: RequestContext, id: s
     await updateInvoice(tx, draft.id, {
       status,
       number,
+      series: series.prefix,
+      // jsonb takes JSON text; the seller as printed from now on, whatever the entity later becomes.
+      seller: JSON.stringify(sellerSnapshot(entity)) as never,
       issue_date: invoice.issue_date,
       due_date: dueDate(customer.payment_terms, issueDate).toString(),
       addresses: buyerSnapshot(customer),

@@ -91,6 +91,21 @@ export {
   reversalEntry,
 } from "./ledger-entries.js";
 export {
+  DEFAULT_LEGAL_ENTITY,
+  type LegalEntity,
+  type LegalEntityChanges,
+  type NewLegalEntity,
+  type SellerSnapshot,
+} from "./legal-entities.js";
+export { legalEntityRoutes } from "./legal-entity-routes.js";
+export {
+  createLegalEntity,
+  getLegalEntity,
+  type LegalEntityJson,
+  listLegalEntities,
+  updateLegalEntity,
+} from "./legal-entity-service.js";
+export {
   allowedInvoiceEvents,
   CREDIT_NOTE_STATUSES,
   type CreditNoteEvent,

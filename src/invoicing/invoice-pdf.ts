@@ -2,7 +2,8 @@ import type { Deps } from "../kernel/deps.js";
 import { parseId } from "../kernel/ids.js";
 import { renderInvoicePdf } from "./document.js";
 import { invoiceDocumentFrom } from "./document-model.js";
-import { SELLER } from "./seller.js";
+import { sellerParty, sellerSnapshot } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { invoiceNotFound } from "./service.js";
 import { findInvoice, findLines } from "./store.js";
 import { dateIn, plainDate, storedAssembly } from "./views.js";
@@ -11,7 +12,9 @@ import { dateIn, plainDate, storedAssembly } from "./views.js";
  * The invoice PDF, rendered from the stored invoice each time it is asked
  * for: rendering is pure (the issue date is the PDF's creation date), so the
  * same finalized invoice always gives the same bytes and nothing is stored.
- * A draft renders as a preview numbered "DRAFT" and dated today.
+ * A draft renders as a preview numbered "DRAFT" and dated today, with the
+ * seller as its legal entity is now; a finalized invoice prints the seller
+ * it was finalized with.
  */
 export async function invoicePdf(deps: Deps, id: string): Promise<{ number: string; pdf: Buffer }> {
   const invoice = await findInvoice(deps.db, parseId("invoice", id, "id"));
@@ -21,15 +24,17 @@ export async function invoicePdf(deps: Deps, id: string): Promise<{ number: stri
   const today = dateIn(deps.clock.now(), buyer.time_zone);
   const issueDate = invoice.issue_date === null ? today : plainDate(invoice.issue_date);
   const number = invoice.number ?? "DRAFT";
+  // A draft, or an invoice finalized before sellers were kept with it, prints the entity as it is now.
+  const seller = invoice.seller ?? sellerSnapshot(await loadLegalEntity(deps.db, invoice.legal_entity));
   const document = invoiceDocumentFrom(storedAssembly(invoice, lines), {
     coupon_names: Object.fromEntries(invoice.discounts.map((discount) => [discount.coupon_id, discount.name])),
-    seller: { legal_name: SELLER.legal_name, address: SELLER.address, tax_ids: SELLER.tax_ids },
+    seller: sellerParty(seller),
     buyer,
     number,
     issue_date: issueDate,
     due_date: invoice.due_date === null ? issueDate : plainDate(invoice.due_date),
     po_number: invoice.po_number,
-    payment_instructions: SELLER.payment_instructions,
+    payment_instructions: seller.payment_instructions,
     memo: invoice.memo,
   });
   return { number, pdf: await renderInvoicePdf(document) };

@@ -17,7 +17,7 @@ import { upcomingInvoice } from "./upcoming.js";
 
 /**
  * Tax, coupons and credit balances end to end, through billing runs on a test
- * clock: the seller is established in DE (SELLER_COUNTRY); every customer has
+ * clock: the seller (the "default" legal entity) is established in DE; every customer has
  * 3 seats at 10.00 a month from 1 January 2024, billed in advance (30.00 a
  * period before tax and discounts).
  */

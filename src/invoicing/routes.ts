@@ -14,6 +14,7 @@ import {
 } from "../kernel/http.js";
 import { markInvoiceUncollectible, voidInvoice } from "./finalization.js";
 import { invoicePdf } from "./invoice-pdf.js";
+import { legalEntityId } from "./legal-entity-routes.js";
 import { INVOICE_STATUSES } from "./lifecycle.js";
 import { finalizeWithReview } from "./review-service.js";
 import {
@@ -54,6 +55,9 @@ const createBody = z.strictObject({
   lines: z.array(lineBody).max(500).optional(),
   po_number: text(64).nullable().optional(),
   memo: text(2000).nullable().optional(),
+  legal_entity: legalEntityId
+    .optional()
+    .describe('the legal entity that bills it (seller printed, number series); defaults to "default"'),
 });
 const updateBody = z.strictObject({
   po_number: text(64).nullable().optional(),
@@ -85,6 +89,7 @@ export const invoiceSchema = z.object({
   currency: z.string(),
   status: z.enum(INVOICE_STATUSES),
   number: z.string().nullable(),
+  legal_entity: z.string().describe("the legal entity that bills it: the seller printed and the number series"),
   issue_date: z.string().nullable(),
   due_date: z.string().nullable(),
   po_number: z.string().nullable(),

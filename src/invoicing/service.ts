@@ -11,6 +11,8 @@ import { parseAmount, parseCurrency } from "../kernel/money.js";
 import type { Page, PageRequest } from "../kernel/pagination.js";
 import { parseInstant } from "../kernel/time.js";
 import { priceDraft } from "./draft-pricing.js";
+import { DEFAULT_LEGAL_ENTITY } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
 import { isInvoiceEditable } from "./lifecycle.js";
 import {
   type BuyerSnapshot,
@@ -60,6 +62,8 @@ export interface CreateDraftInput {
   lines?: DraftLineInput[] | undefined;
   po_number?: string | null | undefined;
   memo?: string | null | undefined;
+  /** The legal entity that bills it: the seller printed and the number series; "default" when left out. */
+  legal_entity?: string | undefined;
 }
 
 export interface DraftChanges {
@@ -176,12 +180,14 @@ export async function createDraft(baseDeps: Deps, ctx: RequestContext, input: Cr
   return inTransaction(deps.db, async (tx) => {
     const customer = await getCustomer(deps, input.customer_id, tx);
     const currency = parseCurrency(input.currency ?? customer.currency, "currency");
+    const entity = await loadLegalEntity(tx, input.legal_entity ?? DEFAULT_LEGAL_ENTITY);
     const id = newId("invoice");
     const at = deps.clock.now();
     await insertInvoice(tx, {
       id,
       customer_id: customer.id,
       ...seriesFor(customer),
+      legal_entity: entity.id,
       currency,
       status: "draft",
       addresses: buyerSnapshot(customer),

@@ -2,6 +2,7 @@ import { type Generated, type Insertable, type Kysely, type Selectable, sql, typ
 import type { Address, TaxId } from "../customers/index.js";
 import type { Executor } from "../kernel/db.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
+import type { SellerSnapshot } from "./legal-entities.js";
 import type { InvoiceStatus } from "./lifecycle.js";
 
 /** SQL for the invoicing module's own tables (migrations/0008_invoicing.sql), nothing else. */
@@ -49,6 +50,8 @@ interface InvoicesTable {
   po_number: string | null;
   memo: string | null;
   addresses: BuyerSnapshot;
+  /** The seller as printed, taken at finalization (migrations/0014_legal_entities.sql); null on a draft. */
+  seller: Generated<SellerSnapshot | null>;
   subtotal: Generated<string>;
   discount: Generated<string>;
   tax: Generated<string>;

@@ -1,7 +1,7 @@
 import { Temporal } from "temporal-polyfill";
 import { customerDeps, getCustomer } from "../customers/index.js";
 import { inTransaction } from "../kernel/db.js";
-import { type Deps, withMemo } from "../kernel/deps.js";
+import { type Deps, memoize, withMemo } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { parseId } from "../kernel/ids.js";
 import { type Decimal, formatAmountForApi } from "../kernel/money.js";
@@ -16,6 +16,7 @@ import type { AssembledInvoice } from "./assembly.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
 import { pricingFactsFor } from "./draft-pricing.js";
+import { DEFAULT_LEGAL_ENTITY } from "./legal-entities.js";
 import { priceInvoice, treatmentName } from "./pricing.js";
 import type { LineRow } from "./store.js";
 import { treatmentPercentage } from "./tax.js";
@@ -73,16 +74,20 @@ async function periodInvoice(deps: Deps, terms: SubscriptionTerms, period: Billi
       }) as LineRow,
   );
   // Priced by the same path as the run's draft (tax, discounts), in a transaction that writes nothing.
-  const assembled = await inTransaction(deps.db, async (tx) => {
-    const customer = await getCustomer(deps, terms.customer_id, tx);
-    const facts = await pricingFactsFor(deps, tx, customer, { id: null, currency: terms.currency }, false);
-    const request = {
-      currency: terms.currency,
-      on: dateIn(period.start, customer.time_zone),
-      lines: rows.map((row) => pricingLineInput(row, { subscription_id: terms.id })),
-    };
-    return priceInvoice(facts, request, false).assembled;
-  });
+  // The customer's tax facts and discounts do not depend on the period: read once per preview.
+  const { customer, facts } = await memoize(deps, `pricing_facts:${terms.customer_id}:${terms.currency}`, () =>
+    inTransaction(deps.db, async (tx) => {
+      const customer = await getCustomer(deps, terms.customer_id, tx);
+      const invoice = { id: null, currency: terms.currency, legal_entity: DEFAULT_LEGAL_ENTITY };
+      return { customer, facts: await pricingFactsFor(deps, tx, customer, invoice, false) };
+    }),
+  );
+  const request = {
+    currency: terms.currency,
+    on: dateIn(period.start, customer.time_zone),
+    lines: rows.map((row) => pricingLineInput(row, { subscription_id: terms.id })),
+  };
+  const { assembled } = priceInvoice(facts, request, false);
   return assemble(terms, period, rows, assembled);
 }
 
@@ -106,7 +111,9 @@ function nextPeriod(terms: SubscriptionTerms, now: Temporal.Instant): BillingPer
 async function upcomingFor(deps: Deps, subscriptionId: string): Promise<UpcomingInvoiceJson | undefined> {
   const terms = await subscriptionTerms(deps, subscriptionId);
   // "Next" on the customer's time: a test clock's frozen time for a customer on one.
-  const now = (await customerDeps(deps, terms.customer_id)).clock.now();
+  const now = await memoize(deps, `customer_now:${terms.customer_id}`, async () =>
+    (await customerDeps(deps, terms.customer_id)).clock.now(),
+  );
   const period = nextPeriod(terms, now);
   return period === undefined ? undefined : periodInvoice(deps, terms, period, true);
 }

@@ -94,6 +94,7 @@ export function invoiceJson(invoice: InvoiceRow, lines: readonly LineRow[]) {
     currency: invoice.currency,
     status: invoice.status,
     number: invoice.number,
+    legal_entity: invoice.legal_entity,
     issue_date: invoice.issue_date,
     due_date: invoice.due_date,
     po_number: invoice.po_number,

@@ -1,8 +1,15 @@
 import { Temporal } from "temporal-polyfill";
 import { type Deps, memoize } from "../kernel/deps.js";
 import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
-import { type BillingPeriod, billingPeriod } from "../kernel/periods.js";
-import { activeShare, isPeriodBilled, type PhaseItem, phaseAt, type SubscriptionTerms, scheduleOf } from "./model.js";
+import type { BillingPeriod } from "../kernel/periods.js";
+import {
+  activeShare,
+  isPeriodBilled,
+  type PhaseItem,
+  phaseAt,
+  type SubscriptionTerms,
+  subscriptionPeriod,
+} from "./model.js";
 import { type SeatChange, type SubscriptionLine, seatTrueUp } from "./proration.js";
 import {
   type LoadedSubscription,
@@ -57,7 +64,7 @@ export function loadedSubscription(deps: Pick<Deps, "db" | "memo">, id: string):
 }
 
 function periodOf(loaded: LoadedSubscription, periodIndex: number): BillingPeriod {
-  return billingPeriod(scheduleOf(loaded.terms), periodIndex);
+  return subscriptionPeriod(loaded.terms, periodIndex);
 }
 
 /**
@@ -73,8 +80,15 @@ export async function periodCharges(
   periodIndex: number,
 ): Promise<SubscriptionLineJson[]> {
   const loaded = await loadedSubscription(deps, subscriptionId);
-  const { terms } = loaded;
-  const period = periodOf(loaded, periodIndex);
+  return chargesOfPeriod(deps, loaded.terms, periodOf(loaded, periodIndex));
+}
+
+/** periodCharges for terms in hand: a change's preview asks it of the terms the change would leave. */
+export async function chargesOfPeriod(
+  deps: Deps,
+  terms: SubscriptionTerms,
+  period: BillingPeriod,
+): Promise<SubscriptionLineJson[]> {
   if (!isPeriodBilled(terms, period)) return [];
   const items = phaseAt(terms, period.start).items.filter((item) => !item.metered);
   const lines = [];

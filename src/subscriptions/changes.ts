@@ -7,14 +7,24 @@ import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
-import type { BillingPeriod } from "../kernel/periods.js";
+import { type BillingAnchor, type BillingInterval, type BillingPeriod, billingPeriod } from "../kernel/periods.js";
+import { chargesOfPeriod } from "./billing.js";
 import { assertNotCanceled, changeSubscription, checkedItems, effectiveBehavior, type NewItem } from "./lifecycle.js";
-import { currentPeriod, type PhaseItem, phaseAt } from "./model.js";
+import {
+  currentPeriod,
+  cycleAt,
+  type PhaseCycle,
+  type PhaseItem,
+  phaseAt,
+  type SubscriptionTerms,
+  subscriptionPeriod,
+} from "./model.js";
 import {
   type PricedItem,
   type ProrationBehavior,
   type ProrationResult,
   prorateCancellation,
+  prorateIntervalChange,
   prorateItemChange,
 } from "./proration.js";
 import {
@@ -57,25 +67,27 @@ export interface ItemsChange {
   timing?: ChangeTiming | undefined;
 }
 
-/** The items after the change; a price already held keeps its pinned version. */
+/**
+ * The items after the change; a price already held keeps its pinned version.
+ * New prices on another interval (monthly → annual) are an interval change
+ * (`interval` set); another currency or billing timing is refused.
+ */
 async function itemsAfter(deps: Deps, loaded: LoadedSubscription, items: readonly NewItem[], at: Temporal.Instant) {
   const { plan, rows } = await checkedItems(deps, items, at, "items");
   const { terms } = loaded;
-  const sameTerms =
-    plan.currency === terms.currency &&
-    plan.billing_timing === terms.billing_timing &&
-    plan.interval.unit === terms.interval.unit &&
-    plan.interval.count === terms.interval.count;
-  if (!sameTerms) {
+  if (plan.currency !== terms.currency || plan.billing_timing !== terms.billing_timing) {
     throw new DomainError(
       "plan_terms_mismatch",
-      "the new prices must bill on the subscription's interval, currency and timing; start a new subscription to change them",
+      "the new prices must bill in the subscription's currency and timing; start a new subscription to change them",
       { param: "items" },
     );
   }
+  const inForce = cycleAt(terms, at).interval;
+  const sameInterval = plan.interval.unit === inForce.unit && plan.interval.count === inForce.count;
   const held = new Map(phaseAt(terms, at).items.map((item) => [item.price_id, item]));
   return {
     plan_id: plan.plan_id,
+    interval: sameInterval ? undefined : plan.interval,
     rows: rows.map((row) => ({
       ...row,
       price_version_id: held.get(row.price_id)?.price_version_id ?? row.price_version_id,
@@ -90,6 +102,8 @@ interface ChangePlan {
   rows: Omit<ItemRow, "phase_id" | "subscription_id">[];
   /** Each line with the item it prices. */
   lines: { json: SubscriptionLineJson; item: Pick<PhaseItem, "price_id" | "price_version_id"> }[];
+  /** Set for an interval change: the billing cycle restarts at effective_at on this interval and anchor. */
+  cycle?: PhaseCycle | undefined;
 }
 
 function toPhaseItem(row: ChangePlan["rows"][number]): PhaseItem {
@@ -131,7 +145,9 @@ async function planItemsChange(deps: Deps, loaded: LoadedSubscription, change: I
   assertNotCanceled(loaded, now);
   const behavior = await effectiveBehavior(deps, loaded, change.proration_behavior);
   const period = currentPeriod(loaded.terms, now);
-  const after = await itemsAfter(deps, loaded, change.items, now);
+  const { interval, ...after } = await itemsAfter(deps, loaded, change.items, now);
+  if (interval !== undefined)
+    return planIntervalChange(deps, loaded, change, { now, period, behavior, after, interval });
   if (change.timing === "at_period_end" && period !== undefined) {
     return { effective_at: period.end, behavior, ...after, lines: [] };
   }
@@ -156,12 +172,113 @@ async function planItemsChange(deps: Deps, loaded: LoadedSubscription, change: I
   return plan;
 }
 
+/**
+ * The anchor of a restarted cycle: a day-of-month anchor is kept when the new
+ * cycle starts on that day's midnight (no stub period), else the new periods
+ * are anniversaries of the change, to the second, as Stripe does.
+ */
+function anchorFrom(terms: SubscriptionTerms, startsAt: Temporal.Instant, interval: BillingInterval): BillingAnchor {
+  const { anchor } = cycleAt(terms, startsAt);
+  if (anchor.kind !== "day_of_month" || interval.unit === "day" || interval.unit === "week") {
+    return { kind: "anniversary" };
+  }
+  const first = billingPeriod({ start: startsAt, interval, anchor, timeZone: terms.time_zone }, 0);
+  return first.isStub ? { kind: "anniversary" } : anchor;
+}
+
+/**
+ * An interval change (monthly → annual), Stripe's way: the billing cycle
+ * restarts. Immediately: the current period ends now and the unused time of
+ * the items held is credited per the proration behaviour (a period billed in
+ * arrears bills the time used at its new end instead); the new interval's
+ * first period starts now and the billing run bills it as usual. At period
+ * end: the new interval starts at the current period's end, nothing prorated.
+ */
+async function planIntervalChange(
+  deps: Deps,
+  loaded: LoadedSubscription,
+  change: ItemsChange,
+  context: {
+    now: Temporal.Instant;
+    period: BillingPeriod | undefined;
+    behavior: ProrationBehavior;
+    after: Pick<ChangePlan, "plan_id" | "rows">;
+    interval: BillingInterval;
+  },
+): Promise<ChangePlan> {
+  const { now, period, behavior, after, interval } = context;
+  const { terms } = loaded;
+  const atEnd = change.timing === "at_period_end" && period !== undefined;
+  const effective_at = atEnd ? period.end : now;
+  const anchor = anchorFrom(terms, effective_at, interval);
+  // At a period's very start, the new cycle's first period takes its number, unless it was billed already:
+  // then it is cut to nothing and credited whole, and the new cycle starts at the next number.
+  const atStart = period?.start.equals(now) === true;
+  const billedAtStart = atStart && (terms.last_billed_period_index ?? -1) >= period.index;
+  const first_index = period === undefined ? 0 : atStart && !billedAtStart && !atEnd ? period.index : period.index + 1;
+  const plan: ChangePlan = { effective_at, behavior, ...after, lines: [], cycle: { interval, anchor, first_index } };
+  const credited = period !== undefined && !atEnd && (!atStart || billedAtStart);
+  if (!credited || terms.billing_timing === "in_arrears") return plan;
+  for (const item of phaseAt(terms, now).items.filter((held) => !held.metered)) {
+    const result = prorateIntervalChange({
+      period,
+      change_at: now,
+      time_zone: terms.time_zone,
+      currency: terms.currency,
+      behavior,
+      from: await pricedItem(deps, terms, item, period.start),
+    });
+    plan.lines.push(
+      ...result.lines.map((line) => ({ json: lineJson(line, item, terms.currency, result.invoice_now), item })),
+    );
+  }
+  return plan;
+}
+
+export interface BillingCycleJson {
+  starts_at: string;
+  interval: BillingInterval;
+  billing_anchor: { kind: BillingAnchor["kind"]; day: number | null };
+  first_period: { index: number; start: string; end: string };
+  /** What the billing run will charge for the first period, as usual. */
+  lines: SubscriptionLineJson[];
+}
+
+/** The restarted cycle of an interval change and its first period's charge, from the terms it would leave. */
+async function cyclePreview(
+  deps: Deps,
+  loaded: LoadedSubscription,
+  plan: ChangePlan,
+): Promise<BillingCycleJson | null> {
+  if (plan.cycle === undefined) return null;
+  const kept = loaded.terms.phases.filter((phase) => Temporal.Instant.compare(phase.starts_at, plan.effective_at) < 0);
+  const newPhase = {
+    id: "preview",
+    starts_at: plan.effective_at,
+    items: plan.rows.map(toPhaseItem),
+    cycle: plan.cycle,
+  };
+  const terms: SubscriptionTerms = { ...loaded.terms, phases: [...kept, newPhase] };
+  const segment = cycleAt(terms, plan.effective_at);
+  const first = subscriptionPeriod(terms, segment.first_index);
+  const { anchor } = plan.cycle;
+  return {
+    starts_at: segment.starts_at.toString(),
+    interval: plan.cycle.interval,
+    billing_anchor: { kind: anchor.kind, day: anchor.kind === "day_of_month" ? anchor.day : null },
+    first_period: { index: first.index, start: first.start.toString(), end: first.end.toString() },
+    lines: await chargesOfPeriod(deps, terms, first),
+  };
+}
+
 export interface ChangePreview {
   object: "subscription_change_preview";
   effective_at: string;
   proration_behavior: ProrationBehavior;
   items: ReturnType<typeof itemJson>[];
   lines: SubscriptionLineJson[];
+  /** Set for an interval change: the new billing cycle and the charge for its first period. */
+  billing_cycle: BillingCycleJson | null;
 }
 
 /** What a change would do, for the dialog that previews before confirming. Writes nothing. */
@@ -175,6 +292,7 @@ export async function previewChange(baseDeps: Deps, id: string, change: ItemsCha
     proration_behavior: plan.behavior,
     items: plan.rows.map((row) => itemJson(toPhaseItem(row))),
     lines: plan.lines.map((line) => line.json),
+    billing_cycle: await cyclePreview(deps, loaded, plan),
   };
 }
 
@@ -245,13 +363,30 @@ export async function changeItems(
       const plan = await planItemsChange(deps, locked, change);
       const phaseId = newPhaseId();
       await deletePhasesFrom(tx, id, toDate(plan.effective_at));
+      const { cycle } = plan;
       await insertPhase(
         tx,
-        { id: phaseId, subscription_id: id, starts_at: toDate(plan.effective_at), created_at: toDate(now) },
+        {
+          id: phaseId,
+          subscription_id: id,
+          starts_at: toDate(plan.effective_at),
+          created_at: toDate(now),
+          ...(cycle === undefined
+            ? {}
+            : {
+                interval_unit: cycle.interval.unit,
+                interval_count: cycle.interval.count,
+                anchor_kind: cycle.anchor.kind,
+                anchor_day: cycle.anchor.kind === "day_of_month" ? cycle.anchor.day : null,
+                first_period_index: cycle.first_index ?? null,
+              }),
+        },
         plan.rows.map((row) => ({ ...row, phase_id: phaseId, subscription_id: id })),
       );
-      const kind = change.timing === "at_period_end" ? "items_scheduled" : "items_changed";
-      await saveChange(tx, ctx, locked, { kind, plan, after: plan.rows.map((row) => itemJson(toPhaseItem(row))) }, now);
+      const kind = `${cycle === undefined ? "items" : "interval"}_${change.timing === "at_period_end" ? "scheduled" : "changed"}`;
+      const items = plan.rows.map((row) => itemJson(toPhaseItem(row)));
+      const after = cycle === undefined ? items : { items, interval: cycle.interval, billing_anchor: cycle.anchor };
+      await saveChange(tx, ctx, locked, { kind, plan, after }, now);
       return { plan_id: plan.plan_id };
     },
   );

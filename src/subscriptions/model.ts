@@ -29,10 +29,29 @@ export interface PhaseItem {
   description: string;
 }
 
+/** How periods are cut: the interval and the anchor. */
+export interface BillingCycle {
+  interval: BillingInterval;
+  anchor: BillingAnchor;
+}
+
+export interface PhaseCycle extends BillingCycle {
+  /**
+   * The number of the new schedule's first period, as the change recorded it;
+   * derived from the schedule before (see scheduleSegments) when absent.
+   */
+  first_index?: number | undefined;
+}
+
 export interface Phase {
   id: string;
   starts_at: Temporal.Instant;
   items: PhaseItem[];
+  /**
+   * Set when the phase moves to another interval: the billing cycle restarts
+   * at the phase's start (see scheduleSegments). Absent: the schedule in force goes on.
+   */
+  cycle?: PhaseCycle | undefined;
 }
 
 export interface Pause {
@@ -61,17 +80,101 @@ export interface SubscriptionTerms {
   pauses: Pause[];
 }
 
-export function scheduleOf(subscription: SubscriptionTerms): BillingSchedule {
+const before = (a: Temporal.Instant, b: Temporal.Instant) => Temporal.Instant.compare(a, b) < 0;
+const atOrBefore = (a: Temporal.Instant, b: Temporal.Instant) => Temporal.Instant.compare(a, b) <= 0;
+
+/**
+ * One stretch of the billing schedule: period `first_index` starts at
+ * `starts_at`, and the periods after it follow `interval` and `anchor` until
+ * the next segment starts.
+ */
+export interface ScheduleSegment extends BillingCycle {
+  starts_at: Temporal.Instant;
+  first_index: number;
+}
+
+function segmentSchedule(subscription: SubscriptionTerms, segment: ScheduleSegment): BillingSchedule {
   return {
-    start: subscription.billing_start,
-    interval: subscription.interval,
-    anchor: subscription.anchor,
+    start: segment.starts_at,
+    interval: segment.interval,
+    anchor: segment.anchor,
     timeZone: subscription.time_zone,
   };
 }
 
-const before = (a: Temporal.Instant, b: Temporal.Instant) => Temporal.Instant.compare(a, b) < 0;
-const atOrBefore = (a: Temporal.Instant, b: Temporal.Instant) => Temporal.Instant.compare(a, b) <= 0;
+/**
+ * The billing schedule as segments, oldest first. The first starts at
+ * billing_start with the subscription's own interval and anchor; each phase
+ * with a `cycle` starts another, as Stripe resets the billing cycle on an
+ * interval change: the period holding the phase's start ends there (cut
+ * short), and the new schedule's first period is numbered one after it, so
+ * period numbers keep counting up (k, then k + 1) and each is invoiced once.
+ * A phase starting on a period boundary cuts nothing: its first period takes
+ * the number of the period that would have started there, unless the change
+ * recorded the next number (the period starting there was billed before the
+ * change; it is then cut to nothing, and credited). A restart at or
+ * before a segment's start (an interval change during a trial) replaces that
+ * segment's interval and anchor.
+ */
+export function scheduleSegments(subscription: SubscriptionTerms): ScheduleSegment[] {
+  const segments: ScheduleSegment[] = [
+    {
+      starts_at: subscription.billing_start,
+      first_index: 0,
+      interval: subscription.interval,
+      anchor: subscription.anchor,
+    },
+  ];
+  for (const phase of subscription.phases) {
+    if (phase.cycle === undefined) continue;
+    const last = segments[segments.length - 1] as ScheduleSegment;
+    const { interval, anchor } = phase.cycle;
+    if (atOrBefore(phase.starts_at, last.starts_at)) {
+      segments[segments.length - 1] = { ...last, interval, anchor };
+      continue;
+    }
+    const cut = periodContaining(segmentSchedule(subscription, last), phase.starts_at);
+    const derived = last.first_index + cut.index + (cut.start.equals(phase.starts_at) ? 0 : 1);
+    segments.push({ starts_at: phase.starts_at, first_index: phase.cycle.first_index ?? derived, interval, anchor });
+  }
+  return segments;
+}
+
+/** The segment a period number or an instant falls in: the last one starting at or before it. */
+function segmentOf(
+  segments: readonly ScheduleSegment[],
+  holds: (segment: ScheduleSegment) => boolean,
+): { segment: ScheduleSegment; next: ScheduleSegment | undefined } {
+  let position = segments.length - 1;
+  while (position > 0 && !holds(segments[position] as ScheduleSegment)) position -= 1;
+  return { segment: segments[position] as ScheduleSegment, next: segments[position + 1] };
+}
+
+/** Period `index` whole as its schedule cuts it, and as billed: cut short where the next segment starts. */
+function periodOnSegments(
+  subscription: SubscriptionTerms,
+  segments: readonly ScheduleSegment[],
+  index: number,
+): { period: BillingPeriod; uncut: BillingPeriod } {
+  const { segment, next } = segmentOf(segments, (candidate) => candidate.first_index <= index);
+  const local = billingPeriod(segmentSchedule(subscription, segment), index - segment.first_index);
+  const uncut = { ...local, index };
+  if (next === undefined || index !== next.first_index - 1 || !before(next.starts_at, local.end)) {
+    return { period: uncut, uncut };
+  }
+  const endLocal = next.starts_at.toZonedDateTimeISO(subscription.time_zone);
+  return { period: { ...uncut, end: next.starts_at, endLocal }, uncut };
+}
+
+/** Period number `index` (0 = the first) across every segment of the schedule. */
+export function subscriptionPeriod(subscription: SubscriptionTerms, index: number): BillingPeriod {
+  return periodOnSegments(subscription, scheduleSegments(subscription), index).period;
+}
+
+/** The interval and anchor in force at an instant (the first segment's before billing starts). */
+export function cycleAt(subscription: SubscriptionTerms, at: Temporal.Instant): ScheduleSegment {
+  return segmentOf(scheduleSegments(subscription), (segment) => atOrBefore(segment.starts_at, at)).segment;
+}
 
 /** The phase in force at an instant: the last one started at or before it (the first, before any). */
 export function phaseAt(subscription: Pick<SubscriptionTerms, "phases">, at: Temporal.Instant): Phase {
@@ -102,7 +205,9 @@ export function activeShare(subscription: SubscriptionTerms, period: BillingPeri
     subscription.ended_at !== undefined && before(subscription.ended_at, period.end)
       ? subscription.ended_at
       : period.end;
-  const whole = periodShare(period, period.start, period.end, "seconds");
+  // A period cut short by an interval change bills its share of the period it would have been.
+  const { uncut } = periodOnSegments(subscription, scheduleSegments(subscription), period.index);
+  const whole = periodShare(uncut, uncut.start, uncut.end, "seconds");
   let used = periodShare(period, period.start, end, "seconds").used;
   for (const pause of subscription.pauses) {
     const pauseEnd = pause.resumed_at ?? period.end;
@@ -138,13 +243,13 @@ const BILLABLE_PERIODS_MAX = 400;
  * pause rule leaves unbilled are skipped; after the end, nothing is due.
  */
 export function billablePeriods(subscription: SubscriptionTerms, asOf: Temporal.Instant): BillingPeriod[] {
-  const schedule = scheduleOf(subscription);
+  const segments = scheduleSegments(subscription);
   const periods: BillingPeriod[] = [];
   const first = (subscription.last_billed_period_index ?? -1) + 1;
   let index = first;
   // The second bound stops a walk through years of paused daily periods, which push nothing.
   while (periods.length < BILLABLE_PERIODS_MAX && index - first < PERIODS_BETWEEN_MAX) {
-    const period = billingPeriod(schedule, index);
+    const { period } = periodOnSegments(subscription, segments, index);
     if (!atOrBefore(billingInstant(subscription, period), asOf)) break;
     if (subscription.ended_at !== undefined && atOrBefore(subscription.ended_at, period.start)) break;
     if (isPeriodBilled(subscription, period)) periods.push(period);
@@ -156,7 +261,10 @@ export function billablePeriods(subscription: SubscriptionTerms, asOf: Temporal.
 /** The period holding an instant, or undefined before billing starts (during a trial or before the start). */
 export function currentPeriod(subscription: SubscriptionTerms, at: Temporal.Instant): BillingPeriod | undefined {
   if (before(at, subscription.billing_start)) return undefined;
-  return periodContaining(scheduleOf(subscription), at);
+  const segments = scheduleSegments(subscription);
+  const { segment } = segmentOf(segments, (candidate) => atOrBefore(candidate.starts_at, at));
+  const local = periodContaining(segmentSchedule(subscription, segment), at);
+  return periodOnSegments(subscription, segments, segment.first_index + local.index).period;
 }
 
 export type SubscriptionStatus = "scheduled" | "trialing" | "active" | "paused" | "canceled";
@@ -174,7 +282,7 @@ export function termEnd(subscription: SubscriptionTerms, term_periods: number, a
   const period = currentPeriod(subscription, at);
   const index = period?.index ?? 0;
   const lastOfTerm = (Math.floor(index / term_periods) + 1) * term_periods - 1;
-  return billingPeriod(scheduleOf(subscription), lastOfTerm).end;
+  return subscriptionPeriod(subscription, lastOfTerm).end;
 }
 
 /** The trial's end from a number of days, counted on the customer's calendar (a DST day is one day). */

@@ -191,28 +191,25 @@ describe("prorateIntervalChange", () => {
     time_zone: NY,
     currency: "USD",
     from: perUnitItem("Pro (monthly)", d("1"), d("50.00")),
-    to: perUnitItem("Pro (annual)", d("1"), d("500.00")),
-    interval: { unit: "year", count: 1 } as BillingInterval,
   };
 
-  it("monthly → annual mid-period: credits the unused month and bills the year now", () => {
-    const result = prorateIntervalChange({ ...upgrade, behavior: "create_prorations" });
-    // −50.00 × 20/30 = −33.333…; then a whole year at 500.00: 466.67 due now
-    expect(result.lines.map((line) => [line.amount.toFixed(2), line.proration])).toEqual([
-      ["-33.33", true],
-      ["500.00", false],
-    ]);
-    expect(result.invoice_now).toBe(true);
-    expect(result.next_period.startLocal.toPlainDate().toString()).toBe("2024-04-11");
-    expect(result.next_period.endLocal.toPlainDate().toString()).toBe("2025-04-11");
-    expect(result.lines[1]?.description).toBe(
-      "1 × Pro (annual) from 2024-04-11 00:00 to 2025-04-11 00:00 (America/New_York)",
-    );
+  // The cycle restarts at the change: only the unused old time is a line; the billing run bills the new year.
+  it.each<[ProrationBehavior, string[], boolean]>([
+    ["create_prorations", ["-33.33"], false], // −50.00 × 20 d / 30 d = −33.333…
+    ["always_invoice", ["-33.33"], true],
+    ["none", [], false],
+  ])("monthly → annual mid-period, %s", (behavior, amounts, now) => {
+    const result = prorateIntervalChange({ ...upgrade, behavior });
+    expect(result.lines.map((line) => line.amount.toFixed(2))).toEqual(amounts);
+    expect(result.invoice_now).toBe(now);
+    expect(result.lines.every((line) => line.proration)).toBe(true);
   });
 
-  it("without proration still bills the new year now", () => {
-    const result = prorateIntervalChange({ ...upgrade, behavior: "none" });
-    expect(result.lines.map((line) => line.amount.toFixed(2))).toEqual(["500.00"]);
+  it("names the unused span on the customer's clock", () => {
+    const [credit] = prorateIntervalChange({ ...upgrade, behavior: "create_prorations" }).lines;
+    expect(credit?.description).toBe(
+      "Unused time on 1 × Pro (monthly) from 2024-04-11 00:00 to 2024-05-01 00:00 (America/New_York)",
+    );
   });
 });
 

@@ -1,13 +1,7 @@
 import { Temporal } from "temporal-polyfill";
 import { assert, DomainError } from "../kernel/errors.js";
 import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
-import {
-  type BillingInterval,
-  type BillingPeriod,
-  billingPeriod,
-  type PeriodShare,
-  periodShare,
-} from "../kernel/periods.js";
+import { type BillingPeriod, type PeriodShare, periodShare } from "../kernel/periods.js";
 import { parseTimeZone } from "../kernel/time.js";
 import "./errors.js";
 
@@ -91,10 +85,8 @@ export interface Cancellation extends Omit<ChangeContext, "change_at"> {
 }
 
 export interface IntervalChange extends ChangeContext {
+  /** An item held until the change, on the old interval. */
   from: PricedItem;
-  /** Priced for one period of the new interval. */
-  to: PricedItem;
-  interval: BillingInterval;
 }
 
 function isInPeriod(period: BillingPeriod, instant: Temporal.Instant): boolean {
@@ -185,31 +177,18 @@ export function prorateCancellation(cancellation: Cancellation): ProrationResult
 
 /**
  * Moving to another interval (monthly → annual) restarts the billing cycle at
- * the change, as Stripe does: the unused old time is credited (unless
- * `none`), and the first whole period of the new interval is charged in
- * advance now, so the invoice is always due now. The new period is an
- * anniversary period starting at the change, in the customer's zone.
+ * the change, as Stripe does: the current period ends there, and the unused
+ * time of each old item is credited (unless `none`), to the second. The new
+ * interval's first period starts at the change and is billed in advance like
+ * any period, by the billing run, so it is no line here.
  */
-export function prorateIntervalChange(change: IntervalChange): ProrationResult & { next_period: BillingPeriod } {
-  const timeZone = checkContext(change);
-  const next_period = billingPeriod(
-    { start: change.change_at, interval: change.interval, anchor: { kind: "anniversary" }, timeZone },
-    0,
-  );
-  const amount = roundToMinor(change.to.period_amount, change.currency);
-  const span = `from ${localTime(next_period.start, timeZone)} to ${localTime(next_period.end, timeZone)} (${timeZone})`;
-  const charge: SubscriptionLine = {
-    description: `${change.to.quantity} × ${change.to.description} ${span}`,
-    period_start: next_period.start,
-    period_end: next_period.end,
-    quantity: change.to.quantity,
-    ...(change.to.unit_amount ? { unit_amount: change.to.unit_amount } : {}),
-    amount,
-    proration: false,
-    explanation: `a whole ${change.interval.count} ${change.interval.unit} period: ${money(amount, change.currency)}`,
+export function prorateIntervalChange(change: IntervalChange): ProrationResult {
+  checkContext(change);
+  if (change.behavior === "none") return NO_LINES;
+  return {
+    lines: [remainingTimeLine(change, change.from, "credit")],
+    invoice_now: change.behavior === "always_invoice",
   };
-  const credit = change.behavior === "none" ? [] : [remainingTimeLine(change, change.from, "credit")];
-  return { lines: [...credit, charge], invoice_now: true, next_period };
 }
 
 // ---------------------------------------------------------------- seat true-up

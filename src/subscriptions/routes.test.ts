@@ -1,8 +1,10 @@
+import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { testApp } from "../../test/support/app.js";
 import { freshDatabase } from "../../test/support/database.js";
+import { createPlan, createPrice, createProduct } from "../catalog/index.js";
 import { TestClock } from "../kernel/clock.js";
-import { customerIn, local, seatPlan } from "./test-support.js";
+import { ctx, customerIn, local, seatPlan } from "./test-support.js";
 
 const { db } = await freshDatabase();
 const NY = "America/New_York";
@@ -56,6 +58,46 @@ describe("subscriptions routes", () => {
     expect((await call("POST", `/v1/subscriptions/${sub.id}/resume`)).body).toMatchObject({ status: "active" });
     const canceled = await call("POST", `/v1/subscriptions/${sub.id}/cancel`, { at_period_end: true });
     expect(canceled.body).toMatchObject({ status: "active", ended_at: local("2024-05-01T00:00", NY).toString() });
+  });
+
+  it("previews then makes a monthly → annual change, showing the new cycle", async () => {
+    // Brought over from April 1; the clock stands at April 16.
+    const created = await call("POST", "/v1/subscriptions", {
+      customer,
+      items: [{ price: seat, quantity: "10" }],
+      start_at: local("2024-04-01T00:00", NY).toString(),
+    });
+    const product = await createProduct(deps, ctx, { name: "Seat" });
+    const yearly = await createPlan(deps, ctx, {
+      name: "Team yearly",
+      interval: { unit: "year", count: 1 },
+      currency: "USD",
+      billing_timing: "in_advance",
+    });
+    const annual = await createPrice(deps, ctx, {
+      product: product.id,
+      plan: yearly.id,
+      charge_model: { kind: "per_unit", unit_amount: "100.00" },
+      effective_from: Temporal.Instant.from("2020-01-01T00:00:00Z"),
+    });
+    const change = { items: [{ price: annual.id, quantity: "10" }] };
+    const preview = await call("POST", `/v1/subscriptions/${created.body.id}/preview_change`, change);
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body).toMatchObject({
+      lines: [{ amount: "-50.00" }], // −10 × 10.00 × 15/30 days of April
+      billing_cycle: {
+        interval: { unit: "year", count: 1 },
+        first_period: { index: 1, start: local("2024-04-16T00:00", NY).toString() },
+        lines: [{ amount: "1000.00" }], // 10 × 100.00, the year from Apr 16
+      },
+    });
+    const changed = await call("POST", `/v1/subscriptions/${created.body.id}`, change);
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toMatchObject({
+      interval: { unit: "year", count: 1 },
+      current_period: { index: 1 },
+      phases: [{}, { interval: { unit: "year", count: 1 } }],
+    });
   });
 
   it("answers errors with a code and param", async () => {

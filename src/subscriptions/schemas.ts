@@ -71,6 +71,8 @@ const itemSchema = z.object({
   description: z.string(),
 });
 
+const intervalSchema = z.object({ unit: z.enum(["day", "week", "month", "year"]), count: z.number().int() });
+
 export const subscriptionSchema = z.object({
   object: z.literal("subscription"),
   id: z.string(),
@@ -78,7 +80,7 @@ export const subscriptionSchema = z.object({
   plan: z.string(),
   status: z.enum(["scheduled", "trialing", "active", "paused", "canceled"]),
   currency: z.string(),
-  interval: z.object({ unit: z.enum(["day", "week", "month", "year"]), count: z.number().int() }),
+  interval: intervalSchema,
   billing_timing: z.enum(["in_advance", "in_arrears"]),
   time_zone: z.string(),
   billing_anchor: z.object({ kind: z.enum(["anniversary", "day_of_month"]), day: z.number().int().nullable() }),
@@ -96,7 +98,14 @@ export const subscriptionSchema = z.object({
   paused: z.boolean(),
   last_billed_period_index: z.number().int().nullable(),
   items: z.array(itemSchema),
-  phases: z.array(z.object({ id: z.string(), starts_at: z.string(), items: z.array(itemSchema) })),
+  phases: z.array(
+    z.object({
+      id: z.string(),
+      starts_at: z.string(),
+      interval: intervalSchema.optional().describe("set when the phase moves to another interval"),
+      items: z.array(itemSchema),
+    }),
+  ),
   metadata: z.record(z.string(), z.string()),
   created_at: z.string(),
   updated_at: z.string(),
@@ -123,6 +132,16 @@ export const previewSchema = z.object({
   proration_behavior: behavior,
   items: z.array(itemSchema),
   lines: z.array(lineSchema),
+  billing_cycle: z
+    .object({
+      starts_at: z.string(),
+      interval: intervalSchema,
+      billing_anchor: z.object({ kind: z.enum(["anniversary", "day_of_month"]), day: z.number().int().nullable() }),
+      first_period: z.object({ index: z.number().int(), start: z.string(), end: z.string() }),
+      lines: z.array(lineSchema),
+    })
+    .nullable()
+    .describe("an interval change: the new billing cycle and the charge for its first period, billed as usual"),
 });
 
 export const changeSchema = z.object({

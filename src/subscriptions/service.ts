@@ -20,6 +20,7 @@ import { emitEvent } from "../kernel/outbox.js";
 import type { IntervalUnit } from "../kernel/periods.js";
 import {
   currentPeriod,
+  cycleAt,
   type Phase,
   type PhaseItem,
   type SubscriptionStatus,
@@ -52,10 +53,23 @@ export interface LoadedSubscription {
 
 const instantOrUndefined = (date: Date | null) => (date === null ? undefined : fromDate(date));
 
+function cycleOf(phase: PhaseRow): Phase["cycle"] {
+  if (phase.interval_unit === null || phase.interval_count === null) return undefined;
+  return {
+    interval: { unit: phase.interval_unit, count: phase.interval_count },
+    anchor:
+      phase.anchor_kind === "day_of_month"
+        ? { kind: "day_of_month", day: phase.anchor_day ?? 1 }
+        : { kind: "anniversary" },
+    first_index: phase.first_period_index ?? undefined,
+  };
+}
+
 function phaseOf(phase: PhaseRow, items: readonly ItemRow[]): Phase {
   return {
     id: phase.id,
     starts_at: fromDate(phase.starts_at),
+    cycle: cycleOf(phase),
     items: items
       .filter((item) => item.phase_id === phase.id)
       .map((item) => ({
@@ -160,7 +174,13 @@ export interface SubscriptionJson {
   last_billed_period_index: number | null;
   /** The items in force now (or at the start, before it). */
   items: SubscriptionItemJson[];
-  phases: { id: string; starts_at: string; items: SubscriptionItemJson[] }[];
+  phases: {
+    id: string;
+    starts_at: string;
+    /** Set when the phase moves to another interval and restarts the billing cycle. */
+    interval?: { unit: IntervalUnit; count: number };
+    items: SubscriptionItemJson[];
+  }[];
   metadata: Record<string, string>;
   created_at: string;
   updated_at: string;
@@ -188,6 +208,8 @@ function phaseInForce(terms: SubscriptionTerms, at: Temporal.Instant): Phase | u
 export function subscriptionView({ row, terms }: LoadedSubscription, now: Temporal.Instant): SubscriptionJson {
   const period = currentPeriod(terms, now);
   const status = statusAt(terms, now);
+  // After an interval change, the interval and anchor in force now.
+  const cycle = cycleAt(terms, now);
   return {
     object: "subscription",
     id: row.id,
@@ -195,10 +217,10 @@ export function subscriptionView({ row, terms }: LoadedSubscription, now: Tempor
     plan: row.plan_id,
     status,
     currency: row.currency,
-    interval: terms.interval,
+    interval: cycle.interval,
     billing_timing: row.billing_timing,
     time_zone: row.time_zone,
-    billing_anchor: { kind: row.anchor_kind, day: row.anchor_day },
+    billing_anchor: { kind: cycle.anchor.kind, day: cycle.anchor.kind === "day_of_month" ? cycle.anchor.day : null },
     start_at: terms.start_at.toString(),
     trial_end: iso(row.trial_end),
     billing_start: terms.billing_start.toString(),
@@ -219,6 +241,7 @@ export function subscriptionView({ row, terms }: LoadedSubscription, now: Tempor
     phases: terms.phases.map((phase) => ({
       id: phase.id,
       starts_at: phase.starts_at.toString(),
+      ...(phase.cycle === undefined ? {} : { interval: phase.cycle.interval }),
       items: phase.items.map(itemJson),
     })),
     metadata: row.metadata,

@@ -37,6 +37,12 @@ interface PhasesTable {
   subscription_id: string;
   starts_at: Date;
   created_at: Date;
+  /** Set when the phase restarts the billing cycle on another interval (migrations/0015). */
+  interval_unit: IntervalUnit | null;
+  interval_count: number | null;
+  anchor_kind: "anniversary" | "day_of_month" | null;
+  anchor_day: number | null;
+  first_period_index: number | null;
 }
 
 interface ItemsTable {
@@ -106,6 +112,9 @@ interface SubscriptionTables {
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type PhaseRow = Selectable<PhasesTable>;
+type CycleColumns = "interval_unit" | "interval_count" | "anchor_kind" | "anchor_day" | "first_period_index";
+/** A phase to insert; the cycle columns are left out when it keeps the schedule in force. */
+export type NewPhaseRow = Omit<PhaseRow, CycleColumns> & Partial<Pick<PhaseRow, CycleColumns>>;
 export type ItemRow = Selectable<ItemsTable>;
 export type PauseRow = Selectable<PausesTable>;
 export type ChangeRow = Selectable<ChangesTable>;
@@ -141,7 +150,7 @@ export function subscriptionsQuery(db: Executor, filter: { customer_id?: string 
   return query;
 }
 
-export async function insertPhase(db: Executor, phase: PhaseRow, items: readonly ItemRow[]): Promise<void> {
+export async function insertPhase(db: Executor, phase: NewPhaseRow, items: readonly ItemRow[]): Promise<void> {
   await t(db).insertInto("subscription_phases").values(phase).execute();
   if (items.length > 0)
     await t(db)
