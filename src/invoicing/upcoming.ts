@@ -8,7 +8,7 @@ import { type Decimal, formatAmountForApi } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import {
   billablePeriods,
-  listSubscriptions,
+  customerSubscriptionIds,
   type SubscriptionTerms,
   subscriptionTerms,
 } from "../subscriptions/index.js";
@@ -136,9 +136,8 @@ export async function upcomingInvoice(
     found = await upcomingFor(deps, parseId("subscription", target.subscription, "subscription"));
   } else if (target.customer !== undefined) {
     const customer = await getCustomer(deps, target.customer);
-    const page = await listSubscriptions(deps, { customer: customer.id, limit: 100 });
-    for (const subscription of page.data.toReversed()) {
-      const next = await upcomingFor(deps, subscription.id);
+    for (const subscription of await customerSubscriptionIds(deps, customer.id)) {
+      const next = await upcomingFor(deps, subscription);
       if (next !== undefined && (found === undefined || Temporal.Instant.compare(startOf(next), startOf(found)) < 0)) {
         found = next;
       }

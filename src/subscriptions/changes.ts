@@ -2,7 +2,7 @@ import { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import type { Executor, Tx } from "../kernel/db.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
@@ -493,10 +493,13 @@ export async function listChanges(deps: Deps, id: string, page: PageRequest): Pr
 
 /** Proration lines no invoice has taken yet, oldest first; those with invoice_now are due at once. */
 export async function pendingProrationLines(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "memo">,
   subscriptionId: string,
 ): Promise<SubscriptionLineJson[]> {
-  const rows = await pendingProrationLineRows(deps.db, subscriptionId);
+  // A preview that listed the customer's subscriptions has them already (listSubscriptions primes the memo).
+  const rows = await memoize(deps, `pending_prorations:${subscriptionId}`, () =>
+    pendingProrationLineRows(deps.db, subscriptionId),
+  );
   return rows.map((row) => ({
     id: row.id,
     description: row.description,

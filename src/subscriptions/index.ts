@@ -29,6 +29,7 @@ export {
 export { subscriptionsHoldCurrency } from "./currency-guard.js";
 export {
   createSubscription,
+  customerSubscriptionIds,
   getSubscription,
   listSubscriptions,
   markPeriodBilled,

@@ -256,6 +256,22 @@ export async function pendingProrationLineRows(db: Executor, subscriptionId: str
     .execute();
 }
 
+/** The pending lines of several subscriptions at once, by subscription then age. */
+export async function pendingProrationLineRowsOf(
+  db: Executor,
+  subscriptionIds: readonly string[],
+): Promise<ProrationLineRow[]> {
+  if (subscriptionIds.length === 0) return [];
+  return t(db)
+    .selectFrom("subscription_proration_lines")
+    .selectAll()
+    .where("subscription_id", "in", subscriptionIds)
+    .where("invoice_id", "is", null)
+    .orderBy("subscription_id")
+    .orderBy("id")
+    .execute();
+}
+
 /** Marks only lines not invoiced yet; returns how many were marked. */
 export async function setProrationLinesInvoiced(
   db: Executor,
