@@ -109,6 +109,20 @@ beforeAll(async () => {
     charge_model: { kind: "per_unit", unit_amount: "12.00" },
     effective_from: "2026-01-01T00:00:00Z",
   });
+  // An annual licence to upgrade to: changing the interval resets the billing cycle.
+  const annual = await call<{ id: string }>("POST", "/v1/plans", {
+    name: "Team annual",
+    interval: { unit: "year", count: 1 },
+    currency: "USD",
+    billing_timing: "in_advance",
+  });
+  await call("POST", "/v1/prices", {
+    product: product.id,
+    plan: annual.id,
+    nickname: "Annual licence",
+    charge_model: { kind: "per_unit", unit_amount: "120.00" },
+    effective_from: "2026-01-01T00:00:00Z",
+  });
   await call("POST", "/v1/customers", {
     legal_name: "Borealis Foods GmbH",
     display_name: "Borealis Foods",
@@ -287,5 +301,25 @@ describe("customers, catalog and subscriptions in Chromium", () => {
     await previewBox.getByText("$70.00").first().waitFor();
     expect(await previewBox.textContent()).toContain("$20.00");
     await shoot("price-preview");
+  });
+
+  it("previews an upgrade from monthly to annual with the new billing cycle, then leaves it", async () => {
+    const subscriptions = await call<{ data: { id: string }[] }>("GET", "/v1/subscriptions?limit=1");
+    await page.goto(`${baseUrl}/subscriptions/${subscriptions.data[0]?.id}`);
+    await page.getByRole("button", { name: "Change", exact: true }).click();
+    const modal = page.getByRole("dialog");
+    await choose(modal, "Price", /Annual licence/);
+    await modal.getByRole("button", { name: "Preview change" }).click();
+    const cycle = modal.getByTestId("change-billing-cycle");
+    await cycle.waitFor();
+    // On 16 March, 8 seats × $12.00 × 16/31 of March are credited: −$49.55; the new
+    // cycle bills every year from 16 March, its first period 8 × $120.00 = $960.00.
+    expect(await cycle.textContent()).toContain("every year");
+    expect(await cycle.textContent()).toContain("$960.00");
+    expect((await modal.getByTestId("proration-line").allTextContents()).join(" | ")).toContain("-$49.55");
+    await shoot("subscription-interval-change");
+    await modal.getByRole("button", { name: "Cancel" }).click();
+    await modal.waitFor({ state: "hidden" });
+    expect(await page.getByTestId("item-quantity").allTextContents()).toEqual(["8"]);
   });
 });

@@ -52,11 +52,21 @@ export interface ChangeLine {
   explanation: string;
 }
 
+/** An interval change (monthly → annual): the cycle that starts with it, and its first period's charge. */
+export interface BillingCycle {
+  starts_at: string;
+  interval: { unit: string; count: number };
+  billing_anchor: { kind: "anniversary" | "day_of_month"; day: number | null };
+  first_period: { index: number; start: string; end: string };
+  lines: ChangeLine[];
+}
+
 export interface ChangePreview {
   effective_at: string;
   proration_behavior: ProrationBehavior;
   items: SubscriptionItem[];
   lines: ChangeLine[];
+  billing_cycle: BillingCycle | null;
 }
 
 export interface SubscriptionChange {

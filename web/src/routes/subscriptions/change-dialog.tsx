@@ -7,6 +7,7 @@ import { describeChargeModel, type Price } from "../../catalog.js";
 import { Amount, ErrorAlert, fieldError } from "../../components/ui.js";
 import { formatInstant, humanize, sumAmounts } from "../../format.js";
 import {
+  type BillingCycle,
   type ChangePreview,
   PRORATION_BEHAVIORS,
   type ProrationBehavior,
@@ -230,6 +231,7 @@ function PreviewLines(props: { preview: ChangePreview; currency: string }) {
               : "These lines join the next invoice."}
         </Text>
       </Alert>
+      {preview.billing_cycle === null ? null : <NewCycle cycle={preview.billing_cycle} currency={props.currency} />}
       {preview.lines.length === 0 ? null : (
         <Table withTableBorder>
           <Table.Thead className="table-head">
@@ -274,5 +276,22 @@ function PreviewLines(props: { preview: ChangePreview; currency: string }) {
         </Table>
       )}
     </Stack>
+  );
+}
+
+/** The billing cycle an interval change starts, and what its first period will charge on the next invoice. */
+function NewCycle(props: { cycle: BillingCycle; currency: string }) {
+  const { cycle } = props;
+  const every = `${cycle.interval.count === 1 ? "every" : `every ${cycle.interval.count}`} ${cycle.interval.unit}${cycle.interval.count === 1 ? "" : "s"}`;
+  const charge = sumAmounts(cycle.lines.map((line) => line.amount));
+  return (
+    <Alert color="grape" variant="light" title="The billing cycle changes" data-testid="change-billing-cycle">
+      <Text size="sm">
+        From {formatInstant(cycle.starts_at)} the subscription bills {every}. Its first period, no.{" "}
+        {cycle.first_period.index}, runs {formatInstant(cycle.first_period.start)} →{" "}
+        {formatInstant(cycle.first_period.end)} and charges <Amount value={charge} currency={props.currency} /> on the
+        next invoice, beside the lines below.
+      </Text>
+    </Alert>
   );
 }
