@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { Temporal } from "temporal-polyfill";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createUser } from "../../src/access/index.js";
@@ -10,6 +10,7 @@ import { buildApp } from "../../src/api/app.js";
 import { systemContext } from "../../src/kernel/actor.js";
 import { type Clock, systemClock } from "../../src/kernel/clock.js";
 import type { Deps } from "../../src/kernel/deps.js";
+import { GUIDE_DIR, launchChromium, OUTPUT_DIR, ROOT } from "../support/browser.js";
 import { freshDatabase } from "../support/database.js";
 
 /**
@@ -20,24 +21,10 @@ import { freshDatabase } from "../support/database.js";
  * whose expiry lies in the real future.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const OUTPUT_DIR = path.join(ROOT, "test-output/e2e");
-const GUIDE_DIR = path.join(ROOT, "docs/guide/img");
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "dana.whitfield@example.com";
 /** Mid-period: a subscription started on 1 March has 16 of its 31 days left. */
 const FIXED = Temporal.Instant.from("2026-03-16T00:00:00Z");
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let frozen: Temporal.Instant | null = FIXED;
 const clock: Clock = { now: () => frozen ?? systemClock.now() };
@@ -131,7 +118,7 @@ beforeAll(async () => {
     tags: ["enterprise"],
   });
 
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, type User } from "../../src/access/index.js";
 import { buildApp } from "../../src/api/app.js";
@@ -14,6 +14,7 @@ import { systemClock } from "../../src/kernel/clock.js";
 import type { Deps } from "../../src/kernel/deps.js";
 import { createSubscription } from "../../src/subscriptions/index.js";
 import { seatPlan } from "../../src/subscriptions/test-support.js";
+import { GUIDE_DIR, launchChromium, OUTPUT_DIR, ROOT } from "../support/browser.js";
 import { freshDatabase } from "../support/database.js";
 
 /**
@@ -24,22 +25,8 @@ import { freshDatabase } from "../support/database.js";
  * Debian's Chromium; see web.e2e.test.ts for the set-up this copies.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const OUTPUT_DIR = path.join(ROOT, "test-output/e2e");
-const GUIDE_DIR = path.join(ROOT, "docs/guide/img");
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "ada.byron@example.com";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let app: FastifyInstance;
 let browser: Browser;
@@ -152,7 +139,7 @@ beforeAll(async () => {
   await seed(deps);
   app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
   page = await context.newPage();
   // Generous: the machine may be busy, and a finalize posts to the ledger and renders a PDF.

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, registerApprovalHandler, requestApproval, type User } from "../../src/access/index.js";
 import { buildApp } from "../../src/api/app.js";
@@ -11,6 +11,7 @@ import { type RequestContext, systemContext } from "../../src/kernel/actor.js";
 import { systemClock } from "../../src/kernel/clock.js";
 import type { Deps } from "../../src/kernel/deps.js";
 import { ensureDefaultChart, postManualEntry, reverseEntry } from "../../src/ledger/index.js";
+import { GUIDE_DIR, launchChromium, OUTPUT_DIR, ROOT } from "../support/browser.js";
 import { freshDatabase } from "../support/database.js";
 
 /**
@@ -22,22 +23,8 @@ import { freshDatabase } from "../support/database.js";
  * than its sources (scripts/ensure-web-build.mjs); CI builds before the run.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const OUTPUT_DIR = path.join(ROOT, "test-output/e2e");
-const GUIDE_DIR = path.join(ROOT, "docs/guide/img");
 const PASSWORD = "correct horse battery staple";
 const EMAIL = "maria.lopez@example.com";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let app: FastifyInstance;
 let browser: Browser;
@@ -160,7 +147,7 @@ beforeAll(async () => {
   app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
   await startReceiver();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
