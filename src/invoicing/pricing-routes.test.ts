@@ -76,6 +76,7 @@ describe("tax rate routes", () => {
 
   it.each([
     [{ country: "fr", percentage: "20", name: "TVA", effective_from: "2014-01-01" }, "country"],
+    [{ country: "XX", percentage: "20", name: "VAT", effective_from: "2014-01-01" }, "country"],
     [{ country: "FR", percentage: "120", name: "TVA", effective_from: "2030-01-01" }, "percentage"],
     [{ country: "FR", percentage: "abc", name: "TVA", effective_from: "2030-01-01" }, "percentage"],
     [{ country: "FR", percentage: "20", name: "TVA", effective_from: "2030-02-30" }, "effective_from"],

@@ -1,5 +1,6 @@
 import type { Temporal } from "temporal-polyfill";
 import { recordAudit } from "../access/index.js";
+import { checkCountry } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import { inTransaction, lockKey, type Tx } from "../kernel/db.js";
@@ -116,8 +117,8 @@ async function refuseOverlap(
 }
 
 export async function createTaxRate(deps: Deps, ctx: RequestContext, input: NewTaxRate): Promise<TaxRateJson> {
-  const country = input.country.toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) throw invalid("an ISO 3166-1 alpha-2 country code", "country");
+  // The same ISO 3166-1 list customers' addresses are checked against, so every rate can match a customer.
+  const country = checkCountry(input.country, "country");
   const region = input.region == null ? null : input.region.toUpperCase();
   if (region !== null && !/^[A-Z0-9]{1,3}$/.test(region)) {
     throw invalid('the ISO 3166-2 subdivision after the country: "CA", "QC"', "region");
