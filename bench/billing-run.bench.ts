@@ -1,27 +1,34 @@
+import { sql } from "kysely";
 import { Temporal } from "temporal-polyfill";
 import { createPlan, createPrice, createProduct } from "../src/catalog/index.js";
 import { createCustomer } from "../src/customers/index.js";
-import { finalizeInvoice, runBilling } from "../src/invoicing/index.js";
+import { finalizeDueDrafts, runBilling, updateReviewSettings } from "../src/invoicing/index.js";
 import { systemContext } from "../src/kernel/actor.js";
 import { TestClock } from "../src/kernel/clock.js";
 import type { Deps } from "../src/kernel/deps.js";
 import { trialBalance } from "../src/ledger/index.js";
 import { changeItems, createSubscription } from "../src/subscriptions/index.js";
-import { benchDatabase, report } from "./support.js";
+import { replicateCustomers } from "./billing-run-seed.js";
+import { benchDatabase, report, startProfiler } from "./support.js";
 
 /**
- * Billing-run throughput (`npm run bench -- billing`): N subscriptions with 3
- * prices each (per-unit seats, a flat fee, graduated storage) on a mix of
- * monthly plans in two currencies, 10 % of them with a mid-period seat change
- * whose proration lines join the next invoice. Then one billing run as of the
- * next period boundary creates a draft per subscription, and every draft is
- * finalized (number, ledger entry, outbox event). Reports invoices per second
+ * Billing-run throughput (`npm run bench -- billing-run`): N subscriptions
+ * with 3 prices each (per-unit seats, a flat fee, graduated storage) on a mix
+ * of monthly plans in two currencies, 10 % of them with a mid-period seat
+ * change whose proration lines join the next invoice. A base set of
+ * BENCH_BILLING_BASE customers is made through the services; the rest are
+ * copies of it made in SQL (bench/billing-run-seed.ts). Then one billing run
+ * as of the next period boundary creates a draft per subscription, and the
+ * auto-finalize job (grace period 0) reviews and finalizes every draft
+ * (number, ledger entry, outbox event, audit). Reports invoices per second
  * for the run, for finalization, and for both, with the peak resident memory.
- * Afterwards it checks the trial balance balances and every subscription got
- * exactly one invoice.
- * Environment: BENCH_BILLING_SUBSCRIPTIONS (default 2,000).
+ * Afterwards it checks the trial balance balances, every subscription got
+ * exactly one invoice, and every draft was finalized.
+ * Environment: BENCH_BILLING_SUBSCRIPTIONS (default 20,000; the target run is
+ * 100,000), BENCH_BILLING_BASE (default 400).
  */
-const SUBSCRIPTIONS = Number(process.env.BENCH_BILLING_SUBSCRIPTIONS ?? 2000);
+const SUBSCRIPTIONS = Number(process.env.BENCH_BILLING_SUBSCRIPTIONS ?? 20_000);
+const BASE = Math.min(SUBSCRIPTIONS, Number(process.env.BENCH_BILLING_BASE ?? 400));
 
 const database = await benchDatabase(20);
 const clock = new TestClock("2026-01-01T00:00:00Z");
@@ -71,14 +78,21 @@ for (const [currency, seat, fee] of [
   }
 }
 
+// Clean drafts finalize as soon as the auto-finalize job sees them.
+await updateReviewSettings(deps, ctx, { auto_finalize_grace_hours: 0, deviation_percent_max: "1000" });
 const seedStarted = performance.now();
-const subscriptions: { id: string; catalog: (typeof catalogs)[number]; seats: number }[] = [];
-for (let i = 0; i < SUBSCRIPTIONS; i++) {
+const subscriptions: { id: string; customer: string; catalog: (typeof catalogs)[number]; seats: number }[] = [];
+for (let i = 0; i < BASE; i++) {
   const catalog = catalogs[i % catalogs.length] as (typeof catalogs)[number];
   const customer = await createCustomer(deps, ctx, {
     legal_name: `Customer ${i}`,
     currency: catalog.currency,
     time_zone: i % 3 === 0 ? "America/New_York" : "Europe/Berlin",
+    // A complete address, so the review checklist passes and the drafts finalize on their own.
+    billing_address:
+      i % 3 === 0
+        ? { line1: "1 Main St", city: "New York", region: "NY", postal_code: "10001", country: "US" }
+        : { line1: "Unter den Linden 1", city: "Berlin", postal_code: "10117", country: "DE" },
   });
   const seatsHeld = 3 + (i % 20);
   const subscription = await createSubscription(deps, ctx, {
@@ -87,11 +101,12 @@ for (let i = 0; i < SUBSCRIPTIONS; i++) {
     start_at: Temporal.Instant.from("2026-01-01T00:00:00Z"),
     billing_anchor: { kind: "day_of_month", day: 1 },
   });
-  subscriptions.push({ id: subscription.id, catalog, seats: seatsHeld });
+  subscriptions.push({ id: subscription.id, customer: customer.id, catalog, seats: seatsHeld });
 }
 // The first period (January) is billed before the clock moves, so the measured run bills February alone.
 clock.set("2026-01-02T00:00:00Z");
 await runBilling(deps, ctx, { as_of: clock.now() });
+await finalizeDueDrafts(deps, ctx, { asOf: clock.now() });
 clock.set("2026-01-15T12:00:00Z");
 for (const [i, held] of subscriptions.entries()) {
   if (i % 10 === 0) {
@@ -101,17 +116,24 @@ for (const [i, held] of subscriptions.entries()) {
     });
   }
 }
+await replicateCustomers(
+  database.db,
+  subscriptions.map((held) => held.customer),
+  SUBSCRIPTIONS,
+);
+await sql`analyze`.execute(database.db);
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 clock.set("2026-02-03T00:00:00Z");
+const profiler = await startProfiler(process.env.BENCH_CPU_PROFILE);
 const runStarted = performance.now();
 const run = await runBilling(deps, ctx, { as_of: clock.now() });
 const runSeconds = (performance.now() - runStarted) / 1000;
-const drafts = (run.items ?? []).flatMap((item) => (item.invoice === null ? [] : [item.invoice]));
-
 const finalizeStarted = performance.now();
-for (const id of drafts) await finalizeInvoice(deps, ctx, id);
+const { finalized, held } = await finalizeDueDrafts(deps, ctx, { asOf: clock.now() });
 const finalizeSeconds = (performance.now() - finalizeStarted) / 1000;
+await profiler.stop();
+const drafts = finalized;
 clearInterval(sampler);
 
 const balance = await trialBalance(deps);
@@ -131,5 +153,7 @@ report({
   peak_rss_mib: Math.round(peakRss / 1024 / 1024),
   trial_balance_balanced: balanced,
   one_invoice_each: run.invoices_created === SUBSCRIPTIONS,
+  held: held.length,
+  all_finalized: finalized.length === run.invoices_created && held.length === 0,
 });
 await database.close();

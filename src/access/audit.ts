@@ -11,6 +11,7 @@ import {
   type AuditEventFilter,
   type AuditEventRow,
   appendAuditEvent,
+  appendAuditEvents,
   findAuditEvent,
   listAuditEventRows,
   readChainChunk,
@@ -95,6 +96,42 @@ export async function recordAudit(
     occurred_at: toDate(at),
   });
   return toAuditEvent(row);
+}
+
+/** JSON text with secret-looking keys masked, in one pass (what redactSecrets(toJsonValue(v)) stores). */
+function redactedJson(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value, (key, item) => (key !== "" && SECRET_KEYS.test(key) ? "[redacted]" : item));
+}
+
+/**
+ * recordAudit for many entries at once, in order, inside the caller's
+ * transaction: each entry is serialized once, straight to the JSON text the
+ * log stores.
+ */
+export async function recordAuditMany(
+  tx: Executor,
+  ctx: RequestContext,
+  entries: readonly AuditEntry[],
+  at: Temporal.Instant,
+): Promise<void> {
+  await appendAuditEvents(
+    tx,
+    entries.map((entry) => ({
+      id: newId("audit_event"),
+      actor_type: ctx.actor.type,
+      actor_id: ctx.actor.id,
+      actor_name: ctx.actor.display_name ?? null,
+      action: entry.action,
+      object_type: entry.object_type,
+      object_id: entry.object_id,
+      before_json: redactedJson(entry.before),
+      after_json: redactedJson(entry.after),
+      reason: ctx.reason ?? null,
+      request_id: ctx.request_id,
+      occurred_at: toDate(at),
+    })),
+  );
 }
 
 function toAuditEvent(row: AuditEventRow): AuditEvent {

@@ -21,6 +21,7 @@ export {
   getAuditEvent,
   listAuditEvents,
   recordAudit,
+  recordAuditMany,
   verifyAuditChain,
 } from "./audit.js";
 export type { ChainProblem, ChainReport } from "./audit-chain.js";

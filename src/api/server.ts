@@ -4,6 +4,7 @@ import { databaseIsEmpty, seedDemo } from "../demo/index.js";
 import { autoFinalizeQueues, billingRunQueues, scheduleAutoFinalize, scheduleBillingRuns } from "../invoicing/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
+import { scheduleUsageRetention, usageRetentionQueues } from "../usage/index.js";
 import { webhookQueues } from "../webhooks/index.js";
 import { buildApp } from "./app.js";
 import { maintenanceQueues, scheduleMaintenance } from "./maintenance.js";
@@ -64,12 +65,14 @@ async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
       ...maintenanceQueues(deps),
       ...billingRunQueues(deps),
       ...autoFinalizeQueues(deps),
+      ...usageRetentionQueues(deps),
     },
     onError: (error) => logger.error({ err: error }, "job runner error"),
   });
   await scheduleMaintenance(jobs);
   await scheduleBillingRuns(jobs);
   await scheduleAutoFinalize(jobs);
+  await scheduleUsageRetention(jobs);
   const app = await buildApp({ ...deps, config: runtime.config, logger });
   const address = await app.listen({ port: runtime.config.port, host: runtime.config.host });
   const url = `http://localhost:${new URL(address).port}`;

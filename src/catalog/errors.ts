@@ -39,4 +39,20 @@ export const catalogErrors = registerErrorCodes({
   commitment_not_found: "not_found",
   // No version of the price was in effect at the instant asked about.
   price_version_not_found: "not_found",
+  // Rate cards: named rates, versioned, changed only with a second person's approval.
+  invalid_rate_code: "invalid",
+  invalid_rate_value: "invalid",
+  invalid_rate_card: "invalid",
+  invalid_rate_change: "invalid",
+  rate_card_exists: "conflict",
+  rate_card_draft_open: "conflict",
+  rate_card_version_out_of_order: "conflict",
+  rate_card_version_not_editable: "conflict",
+  rate_card_self_approval: "conflict",
+  rate_card_approval_stale: "conflict",
+  rate_card_currency_mismatch: "conflict",
+  rate_card_not_found: "not_found",
+  rate_card_version_not_found: "not_found",
+  // No default or customer version was in force at the instant asked about.
+  rate_card_not_in_force: "not_found",
 });

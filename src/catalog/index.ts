@@ -31,6 +31,7 @@ export {
   listPriceOverrides,
   type NewPriceOverride,
   type PricePreview,
+  prefetchPriceOverrides,
   previewPrice,
   type ResolvedChargeModel,
   resolvedChargeModel,
@@ -44,10 +45,29 @@ export {
   listPriceVersions,
   type NewPrice,
   type PriceChanges,
+  priceFacts,
   priceVersionFor,
   updatePrice,
 } from "./price-service.js";
 export { priceVersionAt } from "./price-versions.js";
+export { RATE_CARD_APPROVAL_ACTION, requestRateCardApproval } from "./rate-card-approval.js";
+export { DEFAULT_3PL_RATES, type Default3plOptions, ensureDefault3plRateCard } from "./rate-card-default-3pl.js";
+export { diffRates, overlayRates, type Rate, type RateDiff, type RateSet } from "./rate-card-model.js";
+export { type RateCardVersionUsed, type ResolvedRates, resolvedRatesAt } from "./rate-card-resolve.js";
+export {
+  createRateCard,
+  createRateCardVersion,
+  getRateCard,
+  getRateCardVersion,
+  listRateCards,
+  listRateCardVersions,
+  type NewRateCard,
+  type RateCardDiff,
+  type RateCardVersionInput,
+  rateCardDiff,
+  updateRateCardDraft,
+} from "./rate-card-service.js";
+export type { RateCard, RateCardVersion } from "./rate-card-views.js";
 export { catalogRoutes } from "./routes.js";
 export {
   archivePlan,

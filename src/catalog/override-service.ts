@@ -2,7 +2,7 @@ import { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
-import { type Deps, memoize } from "../kernel/deps.js";
+import { type Deps, memoize, remember } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import type { Decimal } from "../kernel/money.js";
@@ -30,6 +30,7 @@ import {
   type PriceOverrideRow,
   type PriceVersionRow,
   priceOverridesOf,
+  priceOverridesOfCustomers,
   priceOverridesQuery,
   versionsOf,
 } from "./store.js";
@@ -211,6 +212,35 @@ async function overrideInEffect(
   return rows.find(
     (row) => row.effective_from.getTime() <= instant && (row.ended_at === null || row.ended_at.getTime() > instant),
   );
+}
+
+/**
+ * Loads the overrides of many customers on many prices at once and keeps
+ * them in the memo, so a batch (a billing run's chunk) pricing each
+ * customer's items asks the database once instead of once per item.
+ * Without a memo in scope it does nothing: there is nowhere to keep them.
+ */
+export async function prefetchPriceOverrides(
+  deps: Pick<Deps, "db" | "memo">,
+  held: readonly { customer_id: string; currency: string; price_ids: readonly string[] }[],
+): Promise<void> {
+  if (deps.memo === undefined || held.length === 0) return;
+  const customerIds = [...new Set(held.map((entry) => entry.customer_id))];
+  const priceIds = [...new Set(held.flatMap((entry) => entry.price_ids))];
+  const rows = await priceOverridesOfCustomers(deps.db, customerIds, priceIds);
+  const byKey = new Map<string, PriceOverrideRow[]>();
+  for (const row of rows) {
+    const key = `price_overrides:${row.price_id}:${row.customer_id}:${row.currency}`;
+    const list = byKey.get(key);
+    if (list === undefined) byKey.set(key, [row]);
+    else list.push(row);
+  }
+  for (const { customer_id, currency, price_ids } of held) {
+    for (const price_id of price_ids) {
+      const key = `price_overrides:${price_id}:${customer_id}:${currency}`;
+      remember(deps, key, byKey.get(key) ?? []);
+    }
+  }
 }
 
 export async function resolvedChargeModel(deps: Deps, query: ChargeModelQuery): Promise<ResolvedChargeModel> {

@@ -258,6 +258,19 @@ export async function archivePrice(deps: Deps, ctx: RequestContext, id: string):
   });
 }
 
+/**
+ * A price's product and billable metric, which never change: read from the
+ * row priceVersionFor keeps in the memo, so an invoice's lines cost no
+ * query beyond pricing them.
+ */
+export async function priceFacts(
+  deps: Pick<Deps, "db" | "memo">,
+  id: string,
+): Promise<{ product: string; billable_metric: string | null }> {
+  const row = await memoize(deps, `price:${id}`, () => mustFindPrice(deps.db, id));
+  return { product: row.product_id, billable_metric: row.billable_metric };
+}
+
 export async function getPrice(deps: Deps, id: string): Promise<Price> {
   const row = await mustFindPrice(deps.db, id);
   return priceView(row, await versionsOf(deps.db, [id]), deps.clock.now());

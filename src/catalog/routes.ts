@@ -4,6 +4,7 @@ import type { Deps } from "../kernel/deps.js";
 import { currencyCode, errorResponses, idOf, listOf, pageQuery, type RouteConfig } from "../kernel/http.js";
 import { archiveCommitment, createCommitment, getCommitment, listCommitments } from "./commitment-service.js";
 import { priceRoutes } from "./price-routes.js";
+import { rateCardRoutes } from "./rate-card-routes.js";
 import {
   commitmentFields,
   commitmentParams,
@@ -260,5 +261,6 @@ export function catalogRoutes(deps: Deps): FastifyPluginAsyncZod {
     await app.register(planRoutes(deps));
     await app.register(priceRoutes(deps));
     await app.register(commitmentRoutes(deps));
+    await app.register(rateCardRoutes(deps));
   };
 }

@@ -300,6 +300,22 @@ export async function priceOverridesOf(
     .execute();
 }
 
+/** Every override of the given customers on the given prices, newest first, in one query. */
+export async function priceOverridesOfCustomers(
+  db: Executor,
+  customerIds: readonly string[],
+  priceIds: readonly string[],
+): Promise<PriceOverrideRow[]> {
+  if (customerIds.length === 0 || priceIds.length === 0) return [];
+  return tables(db)
+    .selectFrom("price_overrides")
+    .selectAll()
+    .where("customer_id", "in", [...customerIds])
+    .where("price_id", "in", [...priceIds])
+    .orderBy("effective_from", "desc")
+    .execute();
+}
+
 /** Overrides of a price still running at or after an instant: a new version must fit them. */
 export async function priceOverridesRunningFrom(
   db: Executor,

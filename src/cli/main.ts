@@ -3,11 +3,13 @@ import { register as registerAudit } from "./commands/audit.js";
 import { register as registerBilling } from "./commands/billing.js";
 import { register as registerCustomers } from "./commands/customers.js";
 import { register as registerDemo } from "./commands/demo.js";
+import { register as registerEvents } from "./commands/events.js";
 import { register as registerInvoices } from "./commands/invoices.js";
 import { register as registerJobs } from "./commands/jobs.js";
 import { register as registerKeys } from "./commands/keys.js";
 import { register as registerLedger } from "./commands/ledger.js";
 import { register as registerMigrate } from "./commands/migrate.js";
+import { register as registerScripts } from "./commands/scripts.js";
 import { register as registerServe } from "./commands/serve.js";
 import { register as registerUsers } from "./commands/users.js";
 
@@ -31,6 +33,9 @@ export function buildProgram(): Command {
         "  accrue customers import customers.csv     create or update billing accounts",
         "  accrue invoices list --status open        open invoices as a table",
         "  accrue demo seed                          fill an empty database with the demo company",
+        "  accrue scripts test 3PL                   run a charge script's test cases",
+        "  accrue demo wms --customers 5 --days 30 --out wms.ndjson --customers-csv wms-customers.csv",
+        "  accrue events import wms.ndjson.gz        import a usage log (resumable; rejects to wms.rejects.ndjson)",
       ].join("\n") +
         "\n\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
     );
@@ -45,6 +50,8 @@ export function buildProgram(): Command {
   registerBilling(program);
   registerInvoices(program);
   registerDemo(program);
+  registerScripts(program);
+  registerEvents(program);
   return program;
 }
 

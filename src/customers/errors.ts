@@ -19,6 +19,7 @@ export const customerErrors = registerErrorCodes({
   invalid_tag: "invalid",
   invalid_payment_terms: "invalid",
   invalid_tax_exemption: "invalid",
+  invalid_legal_entity: "invalid",
   test_clock_not_found: "not_found",
   purchase_order_not_found: "not_found",
   purchase_order_number_taken: "conflict",

@@ -181,3 +181,19 @@ export function checkCreditLimit(value: string | null, currency: string, param =
   if (amount.isNegative()) throw new DomainError("invalid_amount", "a credit limit cannot be negative", { param });
   return formatAmountForApi(amount, currency);
 }
+
+/** The legal entity every customer is billed from unless assigned another (invoicing's "default" entity). */
+export const DEFAULT_CUSTOMER_LEGAL_ENTITY = "default";
+const LEGAL_ENTITY_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** The shape of a legal entity id; whether the entity exists is asked of invoicing (legal-entity-checks.ts). */
+export function checkLegalEntityReference(value: string, param = "legal_entity"): string {
+  if (!LEGAL_ENTITY_ID.test(value)) {
+    throw invalidField(
+      "invalid_legal_entity",
+      "a legal entity id is 1 to 40 lower-case letters, digits and dashes, such as acme-uk",
+      param,
+    );
+  }
+  return value;
+}

@@ -13,6 +13,7 @@ export {
   type InvoiceDelivery,
 } from "./fields.js";
 export { type CustomerImportResult, type ImportRowResult, importCustomers } from "./import.js";
+export { type LegalEntityCheck, registerLegalEntityCheck } from "./legal-entity-checks.js";
 export {
   type Address,
   type AddressInput,
@@ -47,6 +48,7 @@ export {
   createCustomer,
   customerHistory,
   getCustomer,
+  getCustomersByIds,
   listCustomers,
   placeBillingHold,
   placeCreditHold,

@@ -10,8 +10,10 @@ import {
   checkEmails,
   checkExternalId,
   checkInvoiceDelivery,
+  checkLegalEntityReference,
   checkLocale,
   checkTags,
+  DEFAULT_CUSTOMER_LEGAL_ENTITY,
   type InvoiceDelivery,
   type InvoiceDeliveryInput,
   invalidField,
@@ -80,6 +82,8 @@ export interface CustomerFields {
   metadata: Record<string, string>;
   /** A tax exemption certificate on file; invoices dated after expires_on are taxed again. */
   tax_exemption: TaxExemptionCertificate | null;
+  /** The legal entity that bills the customer: the seller on its documents and their number series. */
+  legal_entity: string;
 }
 
 export interface CustomerInput {
@@ -101,6 +105,7 @@ export interface CustomerInput {
   tags?: string[] | undefined;
   metadata?: Record<string, string> | undefined;
   tax_exemption?: TaxExemptionInput | null | undefined;
+  legal_entity?: string | undefined;
 }
 
 export interface TaxExemptionCertificate {
@@ -328,6 +333,7 @@ export function checkNewCustomer(input: CustomerInput, newContactId: () => strin
     tags: checkTags(input.tags ?? [], "tags"),
     metadata: input.metadata ?? {},
     tax_exemption: checkTaxExemption(input.tax_exemption ?? null),
+    legal_entity: checkLegalEntityReference(input.legal_entity ?? DEFAULT_CUSTOMER_LEGAL_ENTITY),
   };
 }
 
@@ -374,6 +380,8 @@ export function applyCustomerChanges(
     metadata: changes.metadata ?? before.metadata,
     tax_exemption:
       changes.tax_exemption === undefined ? before.tax_exemption : checkTaxExemption(changes.tax_exemption),
+    legal_entity:
+      changes.legal_entity === undefined ? before.legal_entity : checkLegalEntityReference(changes.legal_entity),
   };
 }
 

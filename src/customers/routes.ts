@@ -64,7 +64,13 @@ export function customerRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        asList(await listCustomers(deps, { ...request.query, archived: flag(request.query.archived) })),
+        asList(
+          await listCustomers(deps, {
+            ...request.query,
+            archived: flag(request.query.archived),
+            billing_hold: flag(request.query.billing_hold),
+          }),
+        ),
     );
 
     app.post(

@@ -78,6 +78,11 @@ const customerFields = {
     .nullable()
     .optional()
     .describe("a tax exemption certificate; invoices dated after expires_on are taxed"),
+  legal_entity: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "1 to 40 lower-case letters, digits and dashes, such as acme-uk")
+    .optional()
+    .describe('the legal entity that bills the customer (its seller details and number series); default "default"'),
 };
 
 export const createCustomerBody = z.strictObject({
@@ -103,6 +108,10 @@ export const customerListQuery = z.strictObject({
   currency: currencyCode.optional(),
   archived: z.enum(["true", "false"]).optional().describe("default false: archived customers are left out"),
   test_clock: idOf("clock").optional().describe("only the customers living on this test clock"),
+  billing_hold: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true: only customers on a billing hold; false: only those without one"),
 });
 
 export const noteBody = z.strictObject({ body: text(10_000), pinned: z.boolean().optional() });
@@ -187,6 +196,7 @@ export const customerSchema = z
     archived: z.boolean(),
     archived_at: z.string().nullable(),
     test_clock: z.string().nullable().describe("the test clock the customer lives on; null: real time"),
+    legal_entity: z.string().describe("the legal entity that bills the customer"),
     created_at: z.string(),
     updated_at: z.string(),
   })

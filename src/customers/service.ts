@@ -10,6 +10,7 @@ import { emitEvent } from "../kernel/outbox.js";
 import { type Page, type PageRequest, paginate } from "../kernel/pagination.js";
 import { currencyInUse } from "./currency-guards.js";
 import { customerReference } from "./fields.js";
+import { assertLegalEntityKnown, legalEntityViolation } from "./legal-entity-checks.js";
 import {
   applyCustomerChanges,
   type CustomerChanges,
@@ -54,6 +55,8 @@ export interface BillingAccount {
   archived: boolean;
   /** The test clock the customer lives on (its time and its own ledger book); null: real time. */
   test_clock: string | null;
+  /** The legal entity that bills the customer: the seller on its documents and their number series. */
+  legal_entity: string;
 }
 
 export interface Customer extends BillingAccount, CustomerFields {
@@ -71,6 +74,8 @@ export interface CustomerListQuery extends PageRequest {
   archived?: boolean | undefined;
   /** Only the customers on this test clock. */
   test_clock?: string | undefined;
+  /** true: only customers on a billing hold; false: only those without one. */
+  billing_hold?: boolean | undefined;
 }
 
 const iso = (date: Date) => fromDate(date).toString();
@@ -128,6 +133,23 @@ export async function getCustomer(deps: Deps, idOrExternalId: string, tx?: Tx): 
   return toCustomer(await loadCustomerRow(tx ?? deps.db, idOrExternalId));
 }
 
+/**
+ * Many customers by our ids in one query, for work over a batch (a billing
+ * run's chunk). Ids with no customer are simply absent from the map.
+ */
+export async function getCustomersByIds(
+  deps: Pick<Deps, "db">,
+  ids: readonly string[],
+): Promise<Map<string, Customer>> {
+  const customers = new Map<string, Customer>();
+  if (ids.length === 0) return customers;
+  const rows = await customersQuery(deps.db, {})
+    .where("id", "in", [...new Set(ids)])
+    .execute();
+  for (const row of rows) customers.set(row.id, toCustomer(row));
+  return customers;
+}
+
 export async function listCustomers(deps: Deps, query: CustomerListQuery): Promise<Page<Customer>> {
   const q = query.q?.trim() ?? "";
   const rows = customersQuery(deps.db, {
@@ -136,16 +158,19 @@ export async function listCustomers(deps: Deps, query: CustomerListQuery): Promi
     currency: query.currency,
     archived: query.archived ?? false,
     test_clock: query.test_clock,
+    billing_hold: query.billing_hold,
   });
   const page = await paginate(rows, "id", query);
   return { data: page.data.map(toCustomer), has_more: page.has_more };
 }
 
-/** Turns the external id's unique violation (two creates racing) into the named conflict. */
+/** Turns the external id's unique violation (two creates racing) into the named conflict, an unknown entity into a 400. */
 async function externalIdUnique<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    const unknownEntity = legalEntityViolation(error);
+    if (unknownEntity !== null) throw unknownEntity;
     const pg = error as { code?: string; constraint?: string };
     if (pg.code === "23505" && pg.constraint === "customers_external_id") {
       throw new DomainError("customer_external_id_taken", "another customer already has this external id", {
@@ -212,6 +237,7 @@ export async function createCustomer(
   return externalIdUnique(() =>
     inTransaction(deps.db, async (tx) => {
       const clock = testClockId == null ? null : await findTestClock(tx, testClockId, true, "test_clock");
+      await assertLegalEntityKnown(tx, fields.legal_entity);
       const now = clock === null ? deps.clock.now() : clock.frozen_time;
       const at = toDate(now);
       const row = rowFrom(
@@ -247,6 +273,8 @@ export async function updateCustomer(
       const fields = applyCustomerChanges(fieldsOf(before), changes, () => newId("customer_contact"));
       if (sameFields(fields, fieldsOf(before))) return toCustomer(before);
       if (fields.currency !== before.currency) await assertCurrencyFree(tx, before.id, before.currency);
+      const movesEntity = fields.legal_entity !== before.legal_entity;
+      if (movesEntity) await assertLegalEntityKnown(tx, fields.legal_entity);
       const after = rowFrom(before.id, fields, before, toDate(now));
       await updateCustomerRow(tx, after);
       const customer = toCustomer(after);
@@ -256,8 +284,35 @@ export async function updateCustomer(
         before: toCustomer(before),
         after: customer,
       });
+      if (movesEntity) await recordLegalEntityMove(tx, ctx, now, { before, after });
       return customer;
     }),
+  );
+}
+
+/**
+ * Moving a customer to another legal entity (a company moving an account to
+ * another subsidiary) is allowed at any time: documents already finalized or
+ * issued keep the seller and number they were issued with, and the next ones
+ * use the new entity. The move gets its own audit entry so it stands out in
+ * the customer's history beside the full before/after of the update.
+ */
+async function recordLegalEntityMove(
+  tx: Tx,
+  ctx: RequestContext,
+  at: Temporal.Instant,
+  change: { before: CustomerRow; after: CustomerRow },
+): Promise<void> {
+  await recordCustomerAudit(
+    tx,
+    ctx,
+    {
+      action: "customer.legal_entity_changed",
+      customer_id: change.after.id,
+      before: { legal_entity: change.before.legal_entity },
+      after: { legal_entity: change.after.legal_entity },
+    },
+    at,
   );
 }
 

@@ -32,6 +32,8 @@ export interface CustomersTable {
   archived_at: Date | null;
   /** The test clock the customer lives on; null: real time. */
   test_clock: string | null;
+  /** The legal entity that bills the customer (migrations/0020_customer_legal_entity.sql). */
+  legal_entity: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -128,6 +130,8 @@ export interface CustomerFilter {
   currency?: string | undefined;
   archived?: boolean | undefined;
   test_clock?: string | undefined;
+  /** true: only customers on a billing hold; false: only those without one. */
+  billing_hold?: boolean | undefined;
 }
 
 /** LIKE treats % and _ as wildcards; a search for "50%" means the characters. */
@@ -152,6 +156,9 @@ export function customersQuery(
     query = query.where("archived_at", filter.archived ? "is not" : "is", null);
   }
   if (filter.test_clock !== undefined) query = query.where("test_clock", "=", filter.test_clock);
+  if (filter.billing_hold !== undefined) {
+    query = query.where("billing_hold", filter.billing_hold ? "is not" : "is", null);
+  }
   return query;
 }
 

@@ -5,6 +5,7 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { finalizeInvoice } from "./finalization.js";
+import { finalizeDraftsInOneGo } from "./finalize-batch.js";
 import { autoFinalizeDecision } from "./review-model.js";
 import { reviewForFinalize } from "./review-service.js";
 import { draftIds } from "./review-store.js";
@@ -47,6 +48,43 @@ async function finalizeIfDue(deps: Deps, ctx: RequestContext, id: string, run: R
   }
 }
 
+const PAGE = 500;
+
+/** A deadlock or serialization failure: the page rolled back whole, and the careful path can take it. */
+const isLockConflict = (error: unknown) => ["40P01", "40001"].includes((error as { code?: string }).code ?? "");
+
+/**
+ * A page of drafts: the plain ones finalized together (finalize-batch.ts),
+ * the rest one at a time. If the page cannot go through together (a closed
+ * period, a lock conflict), every draft of it takes the careful path, which
+ * holds only the ones that cannot finalize.
+ */
+async function finalizePage(deps: Deps, ctx: RequestContext, ids: readonly string[], run: Run) {
+  let careful: readonly string[] = ids;
+  const finalized: string[] = [];
+  const held: string[] = [];
+  if (!run.named) {
+    try {
+      const batch = await finalizeDraftsInOneGo(deps, ctx, ids, run.asOf);
+      finalized.push(...batch.finalized);
+      held.push(...batch.held);
+      careful = batch.careful;
+    } catch (error) {
+      if (!(error instanceof DomainError) && !isLockConflict(error)) throw error;
+    }
+  }
+  for (const id of careful) {
+    const outcome = await finalizeIfDue(deps, ctx, id, run);
+    if (outcome === "finalized") finalized.push(id);
+    if (outcome === "held") held.push(id);
+  }
+  return { finalized, held };
+}
+
+/**
+ * Every draft due, a page at a time, two pages in flight: while one page's
+ * transaction is in the database, the next page is read and reviewed.
+ */
 export async function finalizeDueDrafts(
   deps: Deps,
   ctx: RequestContext,
@@ -56,16 +94,30 @@ export async function finalizeDueDrafts(
   const finalized: string[] = [];
   const held: string[] = [];
   let cursor: string | undefined;
-  for (;;) {
-    const ids = await draftIds(deps.db, { starting_after: cursor, customer_ids: options.customerIds, limit: 100 });
-    for (const id of ids) {
-      const outcome = await finalizeIfDue(deps, ctx, id, run);
-      if (outcome === "finalized") finalized.push(id);
-      if (outcome === "held") held.push(id);
+  let inFlight: Promise<{ finalized: string[]; held: string[] }> | undefined;
+  const settle = async () => {
+    if (inFlight === undefined) return;
+    const page = await inFlight;
+    inFlight = undefined;
+    finalized.push(...page.finalized);
+    held.push(...page.held);
+  };
+  try {
+    for (;;) {
+      const ids = await draftIds(deps.db, { starting_after: cursor, customer_ids: options.customerIds, limit: PAGE });
+      const work = finalizePage(deps, ctx, ids, run);
+      // Awaited below; until then a failure must not count as unhandled.
+      work.catch(() => undefined);
+      await settle();
+      inFlight = work;
+      if (ids.length < PAGE) break;
+      cursor = ids[ids.length - 1];
     }
-    if (ids.length < 100) return { finalized, held };
-    cursor = ids[ids.length - 1];
+    await settle();
+  } finally {
+    await inFlight?.catch(() => undefined);
   }
+  return { finalized, held };
 }
 
 export const AUTO_FINALIZE_QUEUE = "invoice-auto-finalize";

@@ -1,7 +1,5 @@
-import { Temporal } from "temporal-polyfill";
-import { getPrice } from "../catalog/index.js";
-import { toDate } from "../kernel/clock.js";
-import { type Deps, memoize } from "../kernel/deps.js";
+import { priceFacts } from "../catalog/index.js";
+import type { Deps } from "../kernel/deps.js";
 import { isId } from "../kernel/ids.js";
 import { Decimal, roundToMinor } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
@@ -9,8 +7,10 @@ import {
   pendingProrationLines,
   periodCharges,
   type SubscriptionLineJson,
+  type SubscriptionTerms,
   seatTrueUpLines,
 } from "../subscriptions/index.js";
+import { meteredLines } from "../usage/index.js";
 import type { NewLineRow } from "./store.js";
 
 /**
@@ -29,11 +29,8 @@ export async function productsOfLines(
   const products = new Map<string, string>();
   for (const priceId of new Set(lines.map((line) => line.price))) {
     if (!isId("price", priceId)) continue;
-    // A price never changes product: read once per memo scope (a preview or a dry run).
-    products.set(
-      priceId,
-      await memoize(deps, `price_product:${priceId}`, async () => (await getPrice(deps, priceId)).product),
-    );
+    // A price never changes product: read once per memo scope (a preview, a dry run, a run's page).
+    products.set(priceId, (await priceFacts(deps, priceId)).product);
   }
   return products;
 }
@@ -45,7 +42,8 @@ export interface PeriodLines {
 }
 
 /**
- * Recurring charges of the period, then the seat true-up, then the pending
+ * Recurring charges of the period, then the metered prices' usage (usage
+ * module), then the seat true-up, then the pending
  * prorations (only on the first invoice of a catch-up, `withProrations`).
  * The true-up follows the billing instant: in advance a period is billed at
  * its start, so it carries the true-up of the period before; in arrears,
@@ -61,8 +59,13 @@ export async function periodLines(
   const trueUpIndex = subscription.billing_timing === "in_arrears" ? period.index : period.index - 1;
   const trueUps = trueUpIndex < 0 ? [] : await seatTrueUpLines(deps, subscription.id, trueUpIndex);
   const prorations = withProrations ? await pendingProrationLines(deps, subscription.id) : [];
+  const usage = await meteredLines(
+    deps,
+    "phases" in subscription ? (subscription as SubscriptionTerms) : subscription.id,
+    period,
+  );
   return {
-    lines: [...charges, ...trueUps, ...prorations],
+    lines: [...charges, ...usage, ...trueUps, ...prorations],
     proration_ids: prorations.flatMap((line) => (line.id === undefined ? [] : [line.id])),
   };
 }
@@ -89,8 +92,10 @@ export function invoiceLineRow(
     invoice_id: invoiceId,
     position,
     description: line.description,
-    period_start: toDate(Temporal.Instant.from(line.period_start)),
-    period_end: toDate(Temporal.Instant.from(line.period_end)),
+    // The API form of an instant (UTC, "Z", at most milliseconds here) is what Date parses natively,
+    // at a fraction of Temporal's cost on a billing run's hot path.
+    period_start: new Date(line.period_start),
+    period_end: new Date(line.period_end),
     quantity: exact ? quantity.toString() : "1",
     unit_amount: exact && unit !== undefined ? unit.toString() : amount.toString(),
     amount: "0",

@@ -1,26 +1,31 @@
 import type { Temporal } from "temporal-polyfill";
 import { recordAudit } from "../access/index.js";
-import { type Customer, getCustomer } from "../customers/index.js";
+import { prefetchPriceOverrides } from "../catalog/index.js";
+import { type Customer, getCustomer, getCustomersByIds } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { inTransaction, lockKey } from "../kernel/db.js";
-import type { Deps } from "../kernel/deps.js";
+import { type Deps, memoize } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import {
   billablePeriods,
-  listSubscriptions,
   markPeriodBilled,
   markProrationLinesInvoiced,
   type SubscriptionTerms,
-  subscriptionTerms,
+  subscriptionTermsPage,
 } from "../subscriptions/index.js";
+import { type BatchDue, type BatchFacts, billChunkInOneGo, ChunkConflict } from "./billing-run-batch.js";
+import { customersWithPendingTerms } from "./billing-run-batch-store.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import { insertRun, insertRunItems, type NewRunItemRow, periodInvoiced, updateRun } from "./billing-run-store.js";
 import { type BillingRunJson, type RunItem, runJson, summarize } from "./billing-run-views.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
+import { taxRatesOf } from "./pricing-store.js";
 import { appendPendingItems, buyerSnapshot, recompute, seriesFor } from "./service.js";
 import { insertInvoice, insertLines } from "./store.js";
+import { pricedTaxRate } from "./tax-rate-service.js";
 import { previewPeriod } from "./upcoming.js";
 
 /**
@@ -48,25 +53,8 @@ interface DueSubscription {
   periods: BillingPeriod[];
 }
 
-const PAGE = 100;
-
-/** The subscriptions (of one customer, when given) with at least one period due. */
-async function dueSubscriptions(deps: Deps, asOf: Temporal.Instant, customer?: string): Promise<DueSubscription[]> {
-  const due: DueSubscription[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await listSubscriptions(deps, { customer, limit: PAGE, starting_after: after });
-    for (const subscription of page.data) {
-      const terms = await subscriptionTerms(deps, subscription.id);
-      const periods = billablePeriods(terms, asOf);
-      if (periods.length > 0) due.push({ terms, periods });
-    }
-    if (!page.has_more || page.data.length === 0) break;
-    after = page.data[page.data.length - 1]?.id;
-  }
-  // Oldest subscription first, so a run reads in the order subscriptions were made.
-  return due.reverse();
-}
+/** Subscriptions read per page of a run: each page is one chunk of the fast path. */
+const PAGE = 500;
 
 function failure(error: unknown): { error_code: string; error_message: string } {
   if (error instanceof DomainError) return { error_code: error.code, error_message: error.message };
@@ -178,27 +166,156 @@ async function billSubscription(
   return items;
 }
 
-/** Bills every subscription due, recording each one's items as it goes, so a crash leaves what was done. */
-async function billAll(
+/** The careful path for each subscription: one transaction per period, under the subscription's lock. */
+async function billOneByOne(
+  deps: Deps,
+  ctx: RequestContext,
+  due: readonly DueSubscription[],
+  options: BillingRunOptions,
+) {
+  const items: RunItem[] = [];
+  for (const subscription of due) items.push(...(await billSubscription(deps, ctx, subscription, options)));
+  return items;
+}
+
+/**
+ * One page of subscriptions: who is due, their customers, and then the fast
+ * path for every plain case and the careful path for the rest (a dry run,
+ * running discounts, pending one-off items, or a chunk another process got
+ * to first). Held and archived customers are reported, not billed.
+ */
+async function billPage(
+  deps: Deps,
+  ctx: RequestContext,
+  due: DueSubscription[],
+  options: BillingRunOptions,
+): Promise<RunItem[]> {
+  const customers = await getCustomersByIds(
+    deps,
+    due.map((subscription) => subscription.terms.customer_id),
+  );
+  const mine = due.filter(
+    (subscription) => (customers.get(subscription.terms.customer_id)?.test_clock ?? undefined) === options.test_clock,
+  );
+  if (options.dry_run === true) return billOneByOne(deps, ctx, mine, options);
+  const careful = await customersWithPendingTerms(
+    deps.db,
+    mine.map((subscription) => subscription.terms.customer_id),
+  );
+  const fast: BatchDue[] = [];
+  const slow: DueSubscription[] = [];
+  for (const subscription of mine) {
+    const customer = customers.get(subscription.terms.customer_id);
+    const plain =
+      customer !== undefined && customer.billing_hold === null && !customer.archived && !careful.has(customer.id);
+    if (plain) fast.push({ ...subscription, customer });
+    else slow.push(subscription);
+  }
+  const items = await billOneByOne(deps, ctx, slow, options);
+  if (fast.length === 0) return items;
+  await prefetchPriceOverrides(
+    deps,
+    fast.map(({ terms }) => ({
+      customer_id: terms.customer_id,
+      currency: terms.currency,
+      price_ids: [...new Set(terms.phases.flatMap((phase) => phase.items.map((item) => item.price_id)))],
+    })),
+  );
+  try {
+    items.push(...(await billChunkInOneGo(deps, ctx, fast, await batchFacts(deps, fast))));
+  } catch (error) {
+    if (!(error instanceof ChunkConflict)) throw error;
+    items.push(...(await billOneByOne(deps, ctx, fast, options)));
+  }
+  return items;
+}
+
+/** The sellers' countries (each legal entity's, read once per run) and the tax rates of the customers' countries. */
+async function batchFacts(deps: Deps, due: readonly BatchDue[]): Promise<BatchFacts> {
+  const countries = new Set<string>();
+  const entities = new Set<string>();
+  for (const { customer } of due) {
+    const country = customer.billing_address?.country;
+    if (country !== undefined) countries.add(country);
+    entities.add(customer.legal_entity);
+  }
+  const sellers = new Map<string, string>();
+  for (const id of entities) {
+    const entity = await memoize(deps, `legal_entity:${id}`, () => loadLegalEntity(deps.db, id));
+    sellers.set(id, entity.country);
+  }
+  const rates = await taxRatesOf(deps.db, [...countries]);
+  return { seller_country: sellers, rates: rates.map(pricedTaxRate) };
+}
+
+/** One page billed and its items recorded (so a crash leaves what was done). */
+async function billAndRecord(
   deps: Deps,
   ctx: RequestContext,
   runId: string,
   due: DueSubscription[],
   options: BillingRunOptions,
-) {
-  const dryRun = options.dry_run ?? false;
-  const items: RunItem[] = [];
-  for (const [index, subscription] of due.entries()) {
-    const billed = await billSubscription(deps, ctx, subscription, options);
-    if (!dryRun) {
-      const rows = billed.map((item): NewRunItemRow => ({ ...item, id: newId("billing_run_item"), run_id: runId }));
-      await insertRunItems(deps.db, rows);
-    }
-    items.push(...billed);
-    options.on_progress?.({ done: index + 1, total: due.length });
+): Promise<RunItem[]> {
+  const billed = await billPage(deps, ctx, due, options);
+  if (options.dry_run !== true && billed.length > 0) {
+    const rows = billed.map((item): NewRunItemRow => ({ ...item, id: newId("billing_run_item"), run_id: runId }));
+    await insertRunItems(deps.db, rows);
   }
-  return items;
+  return billed;
 }
+
+/**
+ * Bills every subscription due, a page at a time, two pages in flight: while
+ * one page's transaction is in the database, the next page's invoices are
+ * built, so the process and the database work at once. Pages hold different
+ * subscriptions, so they never contend. Each page has its own memo; catalog
+ * rows, which never change, are carried from one to the next.
+ */
+async function billAll(
+  baseDeps: Deps,
+  ctx: RequestContext,
+  runId: string,
+  options: BillingRunOptions,
+  customer: string | undefined,
+): Promise<{ items: RunItem[]; considered: number }> {
+  const items: RunItem[] = [];
+  let considered = 0;
+  let after: string | undefined;
+  let carried = new Map<string, Promise<unknown>>();
+  let inFlight: Promise<RunItem[]> | undefined;
+  const settle = async () => {
+    if (inFlight === undefined) return;
+    items.push(...(await inFlight));
+    inFlight = undefined;
+    options.on_progress?.({ done: items.length, total: Math.max(considered, items.length) });
+  };
+  try {
+    for (;;) {
+      const deps: Deps = { ...baseDeps, memo: new Map([...carried].filter(([key]) => CARRIED_KEYS.test(key))) };
+      const page = await subscriptionTermsPage(deps, { after, limit: PAGE, customer_id: customer });
+      const due = page.terms
+        .map((terms) => ({ terms, periods: billablePeriods(terms, options.as_of) }))
+        .filter((subscription) => subscription.periods.length > 0);
+      considered += due.length;
+      const work = billAndRecord(deps, ctx, runId, due, options);
+      // Awaited below; until then a failure must not count as unhandled.
+      work.catch(() => undefined);
+      await settle();
+      inFlight = work;
+      carried = deps.memo ?? carried;
+      if (!page.has_more || page.last === undefined) break;
+      after = page.last;
+    }
+    await settle();
+  } finally {
+    // A failed page stops the run; let the other page finish before the run is marked failed.
+    await inFlight?.catch(() => undefined);
+  }
+  return { items, considered };
+}
+
+/** Memo entries kept from page to page: rows that never change (prices, versions, products, the seller). */
+const CARRIED_KEYS = /^(price|price_version|price_product|legal_entity):/;
 
 /** Runs billing as of an instant. A dry run writes nothing, not even the run record, and returns what it would invoice. */
 export async function runBilling(deps: Deps, ctx: RequestContext, options: BillingRunOptions): Promise<BillingRunJson> {
@@ -208,18 +325,17 @@ export async function runBilling(deps: Deps, ctx: RequestContext, options: Billi
   const started = deps.clock.now();
   const header = { id, as_of: toDate(options.as_of), customer_id: customer ?? null, started_at: toDate(started) };
   if (!dryRun) await insertRun(deps.db, { ...header, status: "running", totals: {} });
-  let due: DueSubscription[];
+  let considered: number;
   let items: RunItem[];
   try {
-    due = await dueSubscriptions(deps, options.as_of, customer);
-    items = await billAll(deps, ctx, id, due, options);
+    ({ items, considered } = await billAll(deps, ctx, id, options, customer));
   } catch (error) {
     // Items already billed stay billed; the record says the run stopped early.
     if (!dryRun) await updateRun(deps.db, id, { status: "failed", finished_at: toDate(deps.clock.now()) });
     throw error;
   }
   const finished = deps.clock.now();
-  const summary = summarize(due.length, items, started, finished);
+  const summary = summarize(considered, items, started, finished);
   if (!dryRun) await updateRun(deps.db, id, { ...summary, finished_at: toDate(finished) });
   return runJson({ ...header, ...summary, finished_at: toDate(finished) }, items, dryRun);
 }

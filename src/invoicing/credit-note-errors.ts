@@ -6,4 +6,7 @@ export const creditNoteErrors = registerErrorCodes({
   invalid_credit_note_line: "invalid",
   invalid_credit_note_scope: "invalid",
   invoice_has_credit_notes: "conflict",
+  credit_note_pending_approval: "conflict",
+  credit_note_credit_applied: "conflict",
+  credit_note_refund_executed: "conflict",
 });

@@ -1,6 +1,6 @@
 import { recordAudit } from "../access/index.js";
 import type { RequestContext } from "../kernel/actor.js";
-import { toDate } from "../kernel/clock.js";
+import { fromDate, toDate } from "../kernel/clock.js";
 import type { Executor } from "../kernel/db.js";
 import { inTransaction } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
@@ -107,6 +107,11 @@ export async function creditNotePdf(deps: Deps, id: string): Promise<{ number: s
     issue_date: note.issue_date === null ? today : plainDate(note.issue_date),
     invoice_number: invoice.number ?? invoice.id,
     invoice_issue_date: invoice.issue_date === null ? today : plainDate(invoice.issue_date),
+    // A note rejected before issue has no number and prints PENDING; only an issued note voided prints VOID.
+    voided:
+      note.voided_at === null || note.number === null
+        ? null
+        : { on: dateIn(fromDate(note.voided_at), buyer.time_zone), reason: note.void_reason },
   });
   return { number, pdf: await renderCreditNotePdf(document) };
 }

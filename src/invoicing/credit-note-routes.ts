@@ -19,6 +19,7 @@ import {
   updateCreditNoteSettings,
 } from "./credit-note-queries.js";
 import { createCreditNote, previewCreditNote } from "./credit-note-service.js";
+import { voidCreditNote } from "./credit-note-void.js";
 import { CREDIT_NOTE_OUTCOMES, CREDIT_NOTE_REASONS } from "./credit-notes.js";
 import { CREDIT_NOTE_STATUSES } from "./lifecycle.js";
 
@@ -76,7 +77,10 @@ const creditNoteSchema = z.object({
   ledger_entry_id: z.string().nullable(),
   created_at: z.string(),
   voided_at: z.string().nullable(),
+  void_reason: z.string().nullable().describe("why an issued note was voided; printed on its PDF"),
+  void_ledger_entry_id: z.string().nullable().describe("the reversal of the note's entry, posted by the void"),
 });
+const voidBody = z.strictObject({ reason: text(500).describe("why the note is voided; printed on its PDF") });
 const previewSchema = z.object({
   object: z.literal("credit_note_preview"),
   invoice_id: z.string(),
@@ -135,6 +139,22 @@ function writeRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request) => previewCreditNote(deps, request.body),
+    );
+    app.post(
+      "/v1/credit_notes/:id/void",
+      {
+        config: write,
+        schema: {
+          tags,
+          summary: "Void an issued credit note",
+          description:
+            "Posts the reversal of its entry, keeps its number and makes the invoice owe again what the note took off. Refused with credit_note_credit_applied when its credit was spent on another invoice, credit_note_refund_executed when its refund was paid out.",
+          params: noteParams,
+          body: voidBody,
+          response: one(creditNoteSchema),
+        },
+      },
+      async (request) => voidCreditNote(deps, request.context, request.params.id, request.body),
     );
     app.get(
       "/v1/credit_note_settings",

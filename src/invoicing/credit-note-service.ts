@@ -6,7 +6,7 @@ import {
   registerRejectionHandler,
   requestApproval,
 } from "../access/index.js";
-import { customerDeps } from "../customers/index.js";
+import { customerDeps, getCustomer, testClockInvoicePrefix } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
 import { type Executor, inTransaction, type Tx } from "../kernel/db.js";
@@ -18,6 +18,7 @@ import { emitEvent } from "../kernel/outbox.js";
 import {
   chartAccountFor,
   customerCreditAccountFor,
+  type EntryInput,
   postEntry,
   receivableAccountFor,
   revenueAccountFor,
@@ -59,7 +60,7 @@ import { dateIn, invoiceJson, storedAssembly } from "./views.js";
 export const CREDIT_NOTE_APPROVAL_ACTION = "credit_note.issue";
 
 /** For a customer on a test clock, its clock and its own ledger book, like the invoice it credits. */
-async function creditDeps(deps: Deps, invoiceId: string): Promise<Deps> {
+export async function creditDeps(deps: Deps, invoiceId: string): Promise<Deps> {
   const invoice = isId("invoice", invoiceId) ? await findInvoice(deps.db, invoiceId) : undefined;
   return invoice === undefined ? deps : customerDeps(deps, invoice.customer_id);
 }
@@ -236,9 +237,23 @@ function invoiceAfterCredit(invoice: InvoiceRow, note: CreditNoteRow) {
   return { credited_total, amount_due: amount_due.toString(), status };
 }
 
-/** The next gapless number of the credit note series of the note's legal entity; the series row stays locked until commit. */
-async function takeCreditNoteNumber(tx: Tx, entity: LegalEntity, issueDate: Temporal.PlainDate): Promise<string> {
-  const series = { ...DEFAULT_CREDIT_NOTE_SERIES, prefix: entity.credit_note_prefix };
+/**
+ * A test clock's credit notes are numbered in the clock's own series
+ * ("TC-4E7Q2M9X1B-CN-2026-000001"), as its invoices are: deleting the clock
+ * deletes them, and a live series must never lose numbers that way.
+ */
+function creditNotePrefixFor(entity: LegalEntity, testClock: string | null): string {
+  return testClock === null ? entity.credit_note_prefix : `${testClockInvoicePrefix(testClock)}-CN`;
+}
+
+/** The next gapless number of the note's credit note series; the series row stays locked until commit. */
+async function takeCreditNoteNumber(
+  tx: Tx,
+  entity: LegalEntity,
+  testClock: string | null,
+  issueDate: Temporal.PlainDate,
+): Promise<string> {
+  const series = { ...DEFAULT_CREDIT_NOTE_SERIES, prefix: creditNotePrefixFor(entity, testClock) };
   const taken = await takeSeriesNumber(tx, { legal_entity: entity.id, prefix: series.prefix, year: issueDate.year });
   const last = taken === 1 ? null : { year: issueDate.year, sequence: taken - 1 };
   return nextDocumentNumber(series, last, issueDate.year).number;
@@ -252,6 +267,17 @@ async function postCreditNote(
   note: CreditNoteRow,
   issueDate: Temporal.PlainDate,
 ): Promise<string | null> {
+  const entry = await creditNoteEntryOf(deps, tx, note, issueDate);
+  return entry === null ? null : (await postEntry(deps, ctx, entry, tx)).id;
+}
+
+/** The entry a note posts on its issue date; the same note always gives the same entry, so a void can reverse it. */
+export async function creditNoteEntryOf(
+  deps: Deps,
+  tx: Tx,
+  note: CreditNoteRow,
+  issueDate: Temporal.PlainDate,
+): Promise<EntryInput | null> {
   const lines = await findCreditNoteLines(tx, [note.id]);
   const productIds = lines.flatMap((line) => (line.product_id === null ? [] : [line.product_id]));
   const entry = creditNoteEntry(
@@ -266,7 +292,7 @@ async function postCreditNote(
     },
     await accountsFor(deps, tx, note, productIds),
   );
-  return entry === null ? null : (await postEntry(deps, ctx, entry, tx)).id;
+  return entry;
 }
 
 /** Numbers, posts and records a note waiting in `pending_approval`; the caller's transaction commits it. */
@@ -285,7 +311,8 @@ async function issueCreditNote(deps: Deps, ctx: RequestContext, tx: Tx, id: stri
   const issueDate = dateIn(at, invoice.addresses.time_zone);
   const invoiceChanges = invoiceAfterCredit(invoice, draft);
   const entity = await loadLegalEntity(tx, draft.legal_entity);
-  const number = await takeCreditNoteNumber(tx, entity, issueDate);
+  const { test_clock } = await getCustomer(deps, draft.customer_id, tx);
+  const number = await takeCreditNoteNumber(tx, entity, test_clock, issueDate);
   const ledgerEntryId = await postCreditNote(deps, ctx, tx, draft, issueDate);
   await updateCreditNote(tx, id, {
     status,

@@ -29,6 +29,10 @@ interface CreditNotesTable {
   created_at: Date;
   issued_at: Date | null;
   voided_at: Date | null;
+  /** Why an issued note was voided, printed on its PDF (migrations/0020_customer_legal_entity.sql). */
+  void_reason: Generated<string | null>;
+  /** The reversal of the note's entry, posted when an issued note is voided. */
+  void_ledger_entry_id: Generated<string | null>;
 }
 
 interface CreditNoteLinesTable {
@@ -111,6 +115,20 @@ export async function findCreditNoteLines(db: Executor, noteIds: readonly string
 export async function findRefunds(db: Executor, noteIds: readonly string[]): Promise<RefundRow[]> {
   if (noteIds.length === 0) return [];
   return t(db).selectFrom("credit_note_refunds").selectAll().where("credit_note_id", "in", noteIds).execute();
+}
+
+/** Locks the note's refund request: voiding the note cancels it, and must not race the payments module paying it. */
+export async function findRefundForUpdate(db: Executor, noteId: string): Promise<RefundRow | undefined> {
+  return t(db)
+    .selectFrom("credit_note_refunds")
+    .selectAll()
+    .where("credit_note_id", "=", noteId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function updateRefundStatus(db: Executor, noteId: string, status: RefundRow["status"]): Promise<void> {
+  await t(db).updateTable("credit_note_refunds").set({ status }).where("credit_note_id", "=", noteId).execute();
 }
 
 export async function insertRefund(db: Executor, row: Insertable<RefundsTable>): Promise<void> {

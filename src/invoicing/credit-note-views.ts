@@ -47,6 +47,8 @@ export function creditNoteJson(
     ledger_entry_id: note.ledger_entry_id,
     created_at: fromDate(note.created_at).toString(),
     voided_at: iso(note.voided_at),
+    void_reason: note.void_reason,
+    void_ledger_entry_id: note.void_ledger_entry_id,
   };
 }
 

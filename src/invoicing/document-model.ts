@@ -80,6 +80,8 @@ export interface CreditNoteDocument {
   tax: Decimal;
   total: Decimal;
   memo: string | null;
+  /** Set on a voided note: it is printed VOID, with the day and the reason. */
+  voided: { on: Temporal.PlainDate; reason: string | null } | null;
 }
 
 type Buyer = Pick<BillingAccount, "legal_name" | "billing_address" | "tax_ids" | "locale" | "time_zone">;
@@ -167,6 +169,7 @@ export interface CreditNoteDocumentOptions {
   issue_date: Temporal.PlainDate;
   invoice_number: string;
   invoice_issue_date: Temporal.PlainDate;
+  voided?: CreditNoteDocument["voided"];
 }
 
 export function creditNoteDocumentFrom(
@@ -189,6 +192,7 @@ export function creditNoteDocumentFrom(
     tax: figures.tax,
     total: figures.total,
     memo: figures.memo,
+    voided: options.voided ?? null,
   };
 }
 

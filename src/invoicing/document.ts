@@ -133,18 +133,24 @@ export async function renderInvoicePdf(document: InvoiceDocument): Promise<Buffe
 export async function renderCreditNotePdf(document: CreditNoteDocument): Promise<Buffer> {
   const format = new LocaleFormat(document.locale, document.currency);
   const writer = new PageWriter(`Credit note ${document.number}`, document.issue_date);
-  heading(
-    writer,
-    "CREDIT NOTE",
-    document,
-    [
-      ["Credit note number", document.number],
-      ["Issue date", format.date(document.issue_date)],
-      ["Credits invoice", document.invoice_number],
-      ["Invoice date", format.date(document.invoice_issue_date)],
-    ],
-    format,
-  );
+  const facts: [string, string][] = [
+    ["Credit note number", document.number],
+    ["Issue date", format.date(document.issue_date)],
+    ["Credits invoice", document.invoice_number],
+    ["Invoice date", format.date(document.invoice_issue_date)],
+  ];
+  if (document.voided !== null) facts.push(["Voided", format.date(document.voided.on)]);
+  heading(writer, "CREDIT NOTE", document, facts, format);
+  if (document.voided !== null) {
+    // The number stays in the series; the reader must see at once that nothing is credited.
+    writer.line(`VOID: this credit note was cancelled on ${format.date(document.voided.on)} and credits nothing.`, {
+      size: 12,
+      bold: true,
+      color: "#b00020",
+    });
+    if (document.voided.reason !== null) writer.line(`Void reason: ${document.voided.reason}`, { size: 10 });
+    writer.gap(10);
+  }
   writer.line(`Reason: ${CREDIT_NOTE_REASON_LABELS[document.reason]}`, { size: 10, bold: true });
   writer.gap(14);
   const rows = document.lines.map((line) => [

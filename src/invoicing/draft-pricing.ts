@@ -1,7 +1,7 @@
 import type { Temporal } from "temporal-polyfill";
 import { type Customer, getCustomer } from "../customers/index.js";
 import { fromDate } from "../kernel/clock.js";
-import type { Tx } from "../kernel/db.js";
+import type { Executor, Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { Decimal } from "../kernel/money.js";
 import { discountsOnFile } from "./coupon-service.js";
@@ -33,16 +33,38 @@ export async function pricingFactsFor(
   invoice: { id: string | null; currency: string; legal_entity: string },
   withCredit: boolean,
 ): Promise<PricingFacts> {
-  const taxCustomer = taxCustomerOf(customer);
-  const rows = taxCustomer === null ? [] : await taxRatesOf(tx, [taxCustomer.country]);
   const credit = withCredit ? await lockedCreditBalance(deps, tx, customer.id, invoice.currency) : null;
-  const seller = await loadLegalEntity(tx, invoice.legal_entity);
+  const facts = await factsWithoutCredit(tx, customer, invoice, true);
+  return { ...facts, credit_balance: credit === null ? "0" : Decimal.max(credit.balance, 0).toString() };
+}
+
+/**
+ * The same facts for a preview, which writes nothing: no transaction, and
+ * the discounts read without their lock, so a preview never queues behind
+ * (or holds up) a billing run pricing the same customer. No credit is spent.
+ */
+export async function previewPricingFacts(
+  db: Executor,
+  customer: Customer,
+  invoice: { currency: string; legal_entity: string },
+): Promise<PricingFacts> {
+  return { ...(await factsWithoutCredit(db, customer, { ...invoice, id: null }, false)), credit_balance: "0" };
+}
+
+async function factsWithoutCredit(
+  db: Executor,
+  customer: Customer,
+  invoice: { id: string | null; legal_entity: string },
+  lockDiscounts: boolean,
+): Promise<Omit<PricingFacts, "credit_balance">> {
+  const taxCustomer = taxCustomerOf(customer);
+  const rows = taxCustomer === null ? [] : await taxRatesOf(db, [taxCustomer.country]);
+  const seller = await loadLegalEntity(db, invoice.legal_entity);
   return {
     seller_country: seller.country,
     customer: taxCustomer,
     rates: rows.map(pricedTaxRate),
-    discounts: await discountsOnFile(tx, customer.id, invoice.id, true),
-    credit_balance: credit === null ? "0" : Decimal.max(credit.balance, 0).toString(),
+    discounts: await discountsOnFile(db, customer.id, invoice.id, lockDiscounts),
   };
 }
 

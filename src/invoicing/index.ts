@@ -40,6 +40,7 @@ export { adjustCreditBalance } from "./credit-balance.js";
 export { creditNoteErrors } from "./credit-note-errors.js";
 export { creditNoteRoutes } from "./credit-note-routes.js";
 export { createCreditNote } from "./credit-note-service.js";
+export { voidCreditNote } from "./credit-note-void.js";
 export {
   buildCreditNote,
   CREDIT_NOTE_OUTCOMES,
@@ -132,6 +133,7 @@ export { pricingErrors } from "./pricing-errors.js";
 export { reviewErrors } from "./review-errors.js";
 export { reviewRoutes } from "./review-routes.js";
 export { FINALIZE_APPROVAL_ACTION, finalizeWithReview, getInvoiceReview } from "./review-service.js";
+export { updateReviewSettings } from "./review-settings-service.js";
 export { invoiceRoutes } from "./routes.js";
 export { createDraft, createInvoiceItem, getInvoice, listInvoices } from "./service.js";
 export {

@@ -1,5 +1,6 @@
 import type { Temporal } from "temporal-polyfill";
 import { recordAudit } from "../access/index.js";
+import { registerLegalEntityCheck } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import { type Executor, inTransaction, lockKey, type Tx } from "../kernel/db.js";
@@ -66,6 +67,13 @@ export async function loadLegalEntity(
   }
   return entityOf(row);
 }
+
+/**
+ * A customer may name any entity that exists; the row is kept as read until
+ * the customer's change commits. Moving a customer with finalized invoices
+ * is allowed: those invoices keep the seller snapshot taken at finalization.
+ */
+registerLegalEntityCheck(async (tx, id) => (await findLegalEntityRow(tx, id, "share")) !== undefined);
 
 export async function listLegalEntities(deps: Deps) {
   const rows = await listLegalEntityRows(deps.db);

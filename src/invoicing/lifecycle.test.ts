@@ -10,14 +10,14 @@ import {
   transitionCreditNote,
 } from "./lifecycle.js";
 
-const EVENTS: InvoiceEvent[] = ["finalize", "pay", "void", "mark_uncollectible"];
+const EVENTS: InvoiceEvent[] = ["finalize", "pay", "void", "mark_uncollectible", "reopen"];
 
 /** The whole table, written out: every status × event, allowed or not. */
 const EXPECTED: Record<InvoiceStatus, Partial<Record<InvoiceEvent, InvoiceStatus>>> = {
   draft: { finalize: "open" },
   open: { pay: "paid", void: "void", mark_uncollectible: "uncollectible" },
   uncollectible: { pay: "paid", void: "void" },
-  paid: {},
+  paid: { reopen: "open" },
   void: {},
 };
 

@@ -15,7 +15,7 @@ export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
  * Deleting a draft is not a transition: a draft was never numbered or
  * posted, so the service simply removes it while `isInvoiceEditable` holds.
  */
-export type InvoiceEvent = "finalize" | "pay" | "void" | "mark_uncollectible";
+export type InvoiceEvent = "finalize" | "pay" | "void" | "mark_uncollectible" | "reopen";
 
 /**
  * Uncollectible is not final: a customer may still pay a written-off invoice
@@ -25,7 +25,8 @@ const INVOICE_TRANSITIONS: Readonly<Record<InvoiceStatus, Partial<Record<Invoice
   draft: { finalize: "open" },
   open: { pay: "paid", void: "void", mark_uncollectible: "uncollectible" },
   uncollectible: { pay: "paid", void: "void" },
-  paid: {},
+  // A credit note that settled the invoice is voided: what it took off is owed again.
+  paid: { reopen: "open" },
   void: {},
 };
 

@@ -16,7 +16,7 @@ import {
   effectiveSettings,
   type InvoiceReviewSettings,
 } from "./review-model.js";
-import { COMPANY_SCOPE, findSettings, lockSettings, saveSettings } from "./review-store.js";
+import { COMPANY_SCOPE, findSettings, findSettingsOf, lockSettings, saveSettings } from "./review-store.js";
 
 /**
  * The stored review settings: one company-wide row and one per customer that
@@ -77,6 +77,18 @@ export async function reviewSettingsFor(db: Executor, customerId: string): Promi
   const company = await storedCompany(db);
   const customer = await storedCustomer(db, customerId);
   return effectiveSettings(company.settings, customer.settings, customerId);
+}
+
+/** reviewSettingsFor many customers at once: the company row and the customers' rows in two queries. */
+export async function effectiveSettingsOf(
+  db: Executor,
+  customerIds: readonly string[],
+): Promise<Map<string, InvoiceReviewSettings>> {
+  const company = await storedCompany(db);
+  const ids = [...new Set(customerIds)];
+  const rows = await findSettingsOf(db, ids);
+  const stored = new Map(rows.map((row) => [row.scope, row.settings as CustomerReviewSettingsStored]));
+  return new Map(ids.map((id) => [id, effectiveSettings(company.settings, stored.get(id) ?? null, id)]));
 }
 
 function companyJson(stored: CompanyReviewSettingsStored, updatedAt: Date | null): ReviewSettingsJson {

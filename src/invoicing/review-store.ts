@@ -93,6 +93,19 @@ export async function saveSettings(db: Executor, scope: string, settings: object
     .execute();
 }
 
+/** The stored settings of many scopes (customer ids) at once. */
+export async function findSettingsOf(
+  db: Executor,
+  scopes: readonly string[],
+): Promise<{ scope: string; settings: SettingsTable["settings"] }[]> {
+  if (scopes.length === 0) return [];
+  return t(db)
+    .selectFrom("invoice_review_settings")
+    .select(["scope", "settings"])
+    .where("scope", "in", [...scopes])
+    .execute();
+}
+
 export async function findOverrides(db: Executor, invoiceId: string): Promise<OverrideRow[]> {
   return t(db).selectFrom("invoice_finding_overrides").selectAll().where("invoice_id", "=", invoiceId).execute();
 }

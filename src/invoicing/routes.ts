@@ -6,6 +6,7 @@ import {
   currencyCode,
   errorResponses,
   idOf,
+  isoDate,
   isoInstant,
   listOf,
   pageQuery,
@@ -301,16 +302,22 @@ function readRoutes(deps: Deps): FastifyPluginAsyncZod {
         schema: {
           tags,
           summary: "List invoices",
+          description:
+            "Newest first. `number` finds a part of the invoice number (`000123`, `INV-2026`); `issue_date_from` and `issue_date_to` (inclusive) keep invoices issued in that span, leaving out drafts, which have no issue date yet.",
           querystring: pageQuery.extend({
             customer: idOf("cus").optional(),
             status: z.enum(INVOICE_STATUSES).optional(),
+            number: text(40).optional().describe("a part of the invoice number, any case"),
+            issue_date_from: isoDate.optional().describe("issued on or after this day"),
+            issue_date_to: isoDate.optional().describe("issued on or before this day"),
           }),
           response: { 200: listOf(invoiceSchema), ...errorResponses },
         },
       },
       async (request) => {
-        const { customer, status, ...page } = request.query;
-        return asList(await listInvoices(deps, { customer_id: customer, status }, page));
+        const { customer, status, number, issue_date_from, issue_date_to, ...page } = request.query;
+        const filter = { customer_id: customer, status, number, issue_date_from, issue_date_to };
+        return asList(await listInvoices(deps, filter, page));
       },
     );
     app.get(

@@ -11,7 +11,6 @@ import { parseAmount, parseCurrency } from "../kernel/money.js";
 import type { Page, PageRequest } from "../kernel/pagination.js";
 import { parseInstant } from "../kernel/time.js";
 import { priceDraft } from "./draft-pricing.js";
-import { DEFAULT_LEGAL_ENTITY } from "./legal-entities.js";
 import { loadLegalEntity } from "./legal-entity-service.js";
 import { isInvoiceEditable } from "./lifecycle.js";
 import {
@@ -62,7 +61,7 @@ export interface CreateDraftInput {
   lines?: DraftLineInput[] | undefined;
   po_number?: string | null | undefined;
   memo?: string | null | undefined;
-  /** The legal entity that bills it: the seller printed and the number series; "default" when left out. */
+  /** The legal entity that bills it: the seller printed and the number series; the customer's when left out. */
   legal_entity?: string | undefined;
 }
 
@@ -71,9 +70,17 @@ export interface DraftChanges {
   memo?: string | null | undefined;
 }
 
-/** A test-clock customer's invoices are numbered in the clock's own series, never the live one. */
-export function seriesFor(customer: Pick<Customer, "test_clock">): { series?: string } {
-  return customer.test_clock === null ? {} : { series: testClockInvoicePrefix(customer.test_clock) };
+/**
+ * Who bills a customer's new invoice and in which series: the customer's
+ * legal entity, and for a test-clock customer the clock's own series, never
+ * the live one. Spread into every new invoice row.
+ */
+export function seriesFor(customer: Pick<Customer, "test_clock" | "legal_entity">): {
+  series?: string;
+  legal_entity: string;
+} {
+  const entity = { legal_entity: customer.legal_entity };
+  return customer.test_clock === null ? entity : { ...entity, series: testClockInvoicePrefix(customer.test_clock) };
 }
 
 export function buyerSnapshot(customer: Customer): BuyerSnapshot {
@@ -180,7 +187,7 @@ export async function createDraft(baseDeps: Deps, ctx: RequestContext, input: Cr
   return inTransaction(deps.db, async (tx) => {
     const customer = await getCustomer(deps, input.customer_id, tx);
     const currency = parseCurrency(input.currency ?? customer.currency, "currency");
-    const entity = await loadLegalEntity(tx, input.legal_entity ?? DEFAULT_LEGAL_ENTITY);
+    const entity = await loadLegalEntity(tx, input.legal_entity ?? customer.legal_entity);
     const id = newId("invoice");
     const at = deps.clock.now();
     await insertInvoice(tx, {

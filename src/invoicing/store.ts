@@ -160,6 +160,11 @@ export async function findInvoice(db: Executor, id: string, lock = false): Promi
 export interface InvoiceFilter {
   customer_id?: string | undefined;
   status?: InvoiceStatus | undefined;
+  /** A part of the number, any case. */
+  number?: string | undefined;
+  /** Issue dates, YYYY-MM-DD, both inclusive; drafts have none and are left out. */
+  issue_date_from?: string | undefined;
+  issue_date_to?: string | undefined;
 }
 
 export async function listInvoiceRows(
@@ -170,6 +175,13 @@ export async function listInvoiceRows(
   let query = invoiceColumns(db);
   if (filter.customer_id !== undefined) query = query.where("customer_id", "=", filter.customer_id);
   if (filter.status !== undefined) query = query.where("status", "=", filter.status);
+  if (filter.number !== undefined && filter.number.trim() !== "") {
+    // LIKE treats % and _ as wildcards; a search for "INV_1" means the characters.
+    const escaped = filter.number.trim().replace(/[\\%_]/g, (character) => `\\${character}`);
+    query = query.where("number", "ilike", `%${escaped}%`);
+  }
+  if (filter.issue_date_from !== undefined) query = query.where("issue_date", ">=", filter.issue_date_from);
+  if (filter.issue_date_to !== undefined) query = query.where("issue_date", "<=", filter.issue_date_to);
   return paginate(query, "id", page);
 }
 

@@ -1,23 +1,23 @@
 import { Temporal } from "temporal-polyfill";
-import { customerDeps, getCustomer } from "../customers/index.js";
-import { inTransaction } from "../kernel/db.js";
-import { type Deps, memoize, withMemo } from "../kernel/deps.js";
+import { type Customer, customerDeps, getCustomer } from "../customers/index.js";
+import { type Deps, memoize, remember, withMemo } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
-import { parseId } from "../kernel/ids.js";
+import { isId, parseId } from "../kernel/ids.js";
 import { type Decimal, formatAmountForApi } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import {
   billablePeriods,
   customerSubscriptionIds,
+  type SubscriptionLineJson,
   type SubscriptionTerms,
   subscriptionTerms,
 } from "../subscriptions/index.js";
 import type { AssembledInvoice } from "./assembly.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
-import { pricingFactsFor } from "./draft-pricing.js";
+import { previewPricingFacts } from "./draft-pricing.js";
 import { DEFAULT_LEGAL_ENTITY } from "./legal-entities.js";
-import { priceInvoice, treatmentName } from "./pricing.js";
+import { type PricingFacts, priceInvoice, treatmentName } from "./pricing.js";
 import type { LineRow } from "./store.js";
 import { treatmentPercentage } from "./tax.js";
 import { dateIn, lineJson, pricingLineInput } from "./views.js";
@@ -63,24 +63,54 @@ function assemble(terms: SubscriptionTerms, period: BillingPeriod, rows: LineRow
 
 export type UpcomingInvoiceJson = ReturnType<typeof assemble>;
 
+/** The customer, read once per preview: its time zone, tax facts and test clock all come from it. */
+function customerOf(deps: Deps, idOrExternalId: string): Promise<Customer> {
+  return memoize(deps, `customer:${idOrExternalId}`, () => getCustomer(deps, idOrExternalId));
+}
+
+/**
+ * What prices the preview as the run's draft is priced (tax, discounts).
+ * They do not depend on the period: read once per preview.
+ */
+async function customerFacts(
+  deps: Deps,
+  terms: SubscriptionTerms,
+): Promise<{ customer: Customer; facts: PricingFacts }> {
+  const customer = await customerOf(deps, terms.customer_id);
+  const facts = await memoize(deps, `pricing_facts:${customer.id}:${terms.currency}`, () =>
+    previewPricingFacts(deps.db, customer, { currency: terms.currency, legal_entity: DEFAULT_LEGAL_ENTITY }),
+  );
+  return { customer, facts };
+}
+
+/** "Now" on the customer's time: a test clock's frozen time for a customer on one. */
+function customerNow(deps: Deps, customer: Customer): Promise<Temporal.Instant> {
+  return memoize(deps, `customer_now:${customer.id}`, async () =>
+    // A customer on real time needs no second read to say so.
+    customer.test_clock === null ? deps.clock.now() : (await customerDeps(deps, customer.id)).clock.now(),
+  );
+}
+
+/** Each line's product, the distinct prices read side by side rather than one after another. */
+async function productsOf(deps: Deps, lines: readonly SubscriptionLineJson[]): Promise<Map<string, string>> {
+  const onePerPrice = [...new Map(lines.map((line) => [line.price, line])).values()];
+  const found = await Promise.all(onePerPrice.map((line) => productsOfLines(deps, [line])));
+  return new Map(found.flatMap((products) => [...products]));
+}
+
 async function periodInvoice(deps: Deps, terms: SubscriptionTerms, period: BillingPeriod, first: boolean) {
-  const { lines } = await periodLines(deps, terms, period, first);
-  const products = await productsOfLines(deps, lines);
+  // The customer's tax facts and discounts are read while the lines are priced: they do not depend on each other.
+  const [{ lines }, { customer, facts }] = await Promise.all([
+    periodLines(deps, terms, period, first),
+    customerFacts(deps, terms),
+  ]);
+  const products = await productsOf(deps, lines);
   const rows = lines.map(
     (line, index) =>
       ({
         ...invoiceLineRow(line, "upcoming", index + 1, () => `line_${index}`, products),
         ...{ amount: "0", tax_amount: "0", discount_amount: "0", net_amount: "0", tax_override: false },
       }) as LineRow,
-  );
-  // Priced by the same path as the run's draft (tax, discounts), in a transaction that writes nothing.
-  // The customer's tax facts and discounts do not depend on the period: read once per preview.
-  const { customer, facts } = await memoize(deps, `pricing_facts:${terms.customer_id}:${terms.currency}`, () =>
-    inTransaction(deps.db, async (tx) => {
-      const customer = await getCustomer(deps, terms.customer_id, tx);
-      const invoice = { id: null, currency: terms.currency, legal_entity: DEFAULT_LEGAL_ENTITY };
-      return { customer, facts: await pricingFactsFor(deps, tx, customer, invoice, false) };
-    }),
   );
   const request = {
     currency: terms.currency,
@@ -104,21 +134,43 @@ export async function previewPeriod(
 
 /** The next period to bill: the oldest one due now, else the first one coming. */
 function nextPeriod(terms: SubscriptionTerms, now: Temporal.Instant): BillingPeriod | undefined {
-  const due = billablePeriods(terms, now)[0];
-  return due ?? billablePeriods(terms, now.add({ hours: 24 * LOOK_AHEAD_DAYS }))[0];
+  const due = billablePeriods(terms, now, 1)[0];
+  return due ?? billablePeriods(terms, now.add({ hours: 24 * LOOK_AHEAD_DAYS }), 1)[0];
 }
 
-async function upcomingFor(deps: Deps, subscriptionId: string): Promise<UpcomingInvoiceJson | undefined> {
+/**
+ * The customer's subscriptions. Given our id, the customer and its
+ * subscriptions are read side by side (one round trip less); an unknown
+ * customer still answers with the customer's not-found error.
+ */
+async function subscriptionsOf(deps: Deps, idOrExternalId: string): Promise<string[]> {
+  if (isId("customer", idOrExternalId)) {
+    const [, ids] = await Promise.all([
+      customerOf(deps, idOrExternalId),
+      customerSubscriptionIds(deps, idOrExternalId),
+    ]);
+    return ids;
+  }
+  const customer = await customerOf(deps, idOrExternalId);
+  remember(deps, `customer:${customer.id}`, customer);
+  return customerSubscriptionIds(deps, customer.id);
+}
+
+/** Ties keep the subscription listed first. */
+const before = (a: BillingPeriod, b: BillingPeriod) => Temporal.Instant.compare(a.start, b.start) < 0;
+
+interface NextPeriod {
+  terms: SubscriptionTerms;
+  period: BillingPeriod;
+}
+
+/** The subscription's next period to bill, judged on the customer's time. */
+async function nextOf(deps: Deps, subscriptionId: string): Promise<NextPeriod | undefined> {
   const terms = await subscriptionTerms(deps, subscriptionId);
-  // "Next" on the customer's time: a test clock's frozen time for a customer on one.
-  const now = await memoize(deps, `customer_now:${terms.customer_id}`, async () =>
-    (await customerDeps(deps, terms.customer_id)).clock.now(),
-  );
+  const now = await customerNow(deps, await customerOf(deps, terms.customer_id));
   const period = nextPeriod(terms, now);
-  return period === undefined ? undefined : periodInvoice(deps, terms, period, true);
+  return period === undefined ? undefined : { terms, period };
 }
-
-const startOf = (invoice: UpcomingInvoiceJson) => Temporal.Instant.from(invoice.period.start);
 
 /**
  * The next invoice of a subscription, or of a customer (the earliest next
@@ -131,20 +183,18 @@ export async function upcomingInvoice(
 ): Promise<UpcomingInvoiceJson> {
   // Read-only: the subscriptions, price versions and overrides are read once for the whole answer.
   const deps = withMemo(baseDeps);
-  let found: UpcomingInvoiceJson | undefined;
+  let found: NextPeriod | undefined;
   if (target.subscription !== undefined) {
-    found = await upcomingFor(deps, parseId("subscription", target.subscription, "subscription"));
+    found = await nextOf(deps, parseId("subscription", target.subscription, "subscription"));
   } else if (target.customer !== undefined) {
-    const customer = await getCustomer(deps, target.customer);
-    for (const subscription of await customerSubscriptionIds(deps, customer.id)) {
-      const next = await upcomingFor(deps, subscription);
-      if (next !== undefined && (found === undefined || Temporal.Instant.compare(startOf(next), startOf(found)) < 0)) {
-        found = next;
-      }
+    for (const subscription of await subscriptionsOf(deps, target.customer)) {
+      const next = await nextOf(deps, subscription);
+      if (next !== undefined && (found === undefined || before(next.period, found.period))) found = next;
     }
   } else {
     throw new DomainError("parameter_missing", "give a subscription or a customer", { param: "subscription" });
   }
   if (found === undefined) throw new DomainError("upcoming_invoice_none", "nothing is left to bill");
-  return found;
+  // Only the earliest period is priced: the other subscriptions' invoices would be thrown away.
+  return periodInvoice(deps, found.terms, found.period, true);
 }

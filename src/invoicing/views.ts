@@ -1,5 +1,5 @@
 import { Temporal } from "temporal-polyfill";
-import { fromDate } from "../kernel/clock.js";
+import { fromDate, instantText } from "../kernel/clock.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
 import type { AssembledInvoice, InvoiceLineInput, LineSource } from "./assembly.js";
 import type { InvoiceRow, ItemRow, LineRow, StoredTaxRow } from "./store.js";
@@ -58,7 +58,7 @@ export function lineInputFrom(line: LineRow): InvoiceLineInput {
   };
 }
 
-const iso = (date: Date | null) => (date === null ? null : fromDate(date).toString());
+const iso = (date: Date | null) => (date === null ? null : instantText(date));
 
 export function lineJson(line: LineRow, currency: string) {
   return {
@@ -68,7 +68,7 @@ export function lineJson(line: LineRow, currency: string) {
     period:
       line.period_start === null || line.period_end === null
         ? null
-        : { start: fromDate(line.period_start).toString(), end: fromDate(line.period_end).toString() },
+        : { start: instantText(line.period_start), end: instantText(line.period_end) },
     quantity: new Decimal(line.quantity).toString(),
     unit_amount: new Decimal(line.unit_amount).toString(),
     amount: formatAmountForApi(new Decimal(line.amount), currency),
@@ -117,7 +117,7 @@ export function invoiceJson(invoice: InvoiceRow, lines: readonly LineRow[]) {
     subscription_id: invoice.subscription_id,
     period_index: invoice.period_index,
     ledger_entry_id: invoice.ledger_entry_id,
-    created_at: fromDate(invoice.created_at).toString(),
+    created_at: instantText(invoice.created_at),
     finalized_at: iso(invoice.finalized_at),
     voided_at: iso(invoice.voided_at),
     uncollectible_at: iso(invoice.uncollectible_at),
@@ -137,11 +137,11 @@ export function itemJson(item: ItemRow) {
     period:
       item.period_start === null || item.period_end === null
         ? null
-        : { start: fromDate(item.period_start).toString(), end: fromDate(item.period_end).toString() },
+        : { start: instantText(item.period_start), end: instantText(item.period_end) },
     tax_rate: new Decimal(item.tax_rate).toString(),
     tax_name: item.tax_name,
     invoice_id: item.invoice_id,
-    created_at: fromDate(item.created_at).toString(),
+    created_at: instantText(item.created_at),
   };
 }
 

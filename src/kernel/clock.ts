@@ -67,6 +67,19 @@ export function toDate(instant: Temporal.Instant): Date {
   return new Date(instant.epochMilliseconds);
 }
 
+/**
+ * A stored instant as the API writes it, exactly Temporal.Instant's text
+ * ("2026-02-01T00:00:00Z", fractional seconds only when there are any),
+ * without building an Instant: views of thousands of rows (a billing run's
+ * audit trail) spend most of their time there otherwise.
+ */
+export function instantText(date: Date): string {
+  const iso = date.toISOString();
+  const ms = date.getUTCMilliseconds();
+  if (ms === 0) return `${iso.slice(0, 19)}Z`;
+  return `${iso.slice(0, 20)}${String(ms).padStart(3, "0").replace(/0+$/, "")}Z`;
+}
+
 export function fromDate(date: Date): Temporal.Instant {
   return Temporal.Instant.fromEpochMilliseconds(date.getTime());
 }

@@ -32,6 +32,7 @@ export const ID_PREFIXES = {
   price_version: "pv",
   price_override: "pov",
   commitment: "cmt",
+  meter: "mtr",
   payment: "pay",
   event: "evt",
   ledger_account: "acct",
@@ -47,6 +48,14 @@ export const ID_PREFIXES = {
   outbox_event: "oevt",
   request: "req",
   test_clock: "clock",
+  usage_script: "scr",
+  usage_script_version: "scrv",
+  usage_script_test_case: "sctc",
+  rate_card: "rc",
+  rate_card_version: "rcv",
+  usage_event: "uev",
+  usage_event_rejection: "uevrj",
+  usage_import: "uimp",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -33,3 +33,29 @@ export async function emitEvent(
     .execute();
   return id;
 }
+
+/** emitEvent for many events in one statement, in order, inside the caller's transaction. */
+export async function emitEvents(
+  tx: Executor,
+  events: readonly DomainEvent[],
+  at: Temporal.Instant,
+  requestId?: string,
+): Promise<void> {
+  if (events.length === 0) return;
+  const createdAt = toDate(at);
+  // A statement takes at most 65,535 parameters: five per event.
+  for (let from = 0; from < events.length; from += 10_000) {
+    await tx
+      .insertInto("outbox_events")
+      .values(
+        events.slice(from, from + 10_000).map((event) => ({
+          id: newId("outbox_event"),
+          type: event.type,
+          data: JSON.stringify(event.data),
+          request_id: requestId ?? null,
+          created_at: createdAt,
+        })),
+      )
+      .execute();
+  }
+}

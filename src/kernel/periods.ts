@@ -1,4 +1,5 @@
 import { Temporal } from "temporal-polyfill";
+import { monthsAfter } from "./calendar.js";
 import { assert, assertNever, DomainError } from "./errors.js";
 import { Decimal } from "./money.js";
 import { parseTimeZone } from "./time.js";
@@ -102,6 +103,13 @@ interface Cycle {
   step: { months: number } | { days: number };
   /** 1 when period 0 is a stub, so full period k is period k + 1. */
   stubCount: 0 | 1;
+  /** Boundaries already placed, by number: a boundary is a fact of the schedule and never changes. */
+  boundaries: Map<number, Boundary>;
+}
+
+interface Boundary {
+  local: Temporal.ZonedDateTime;
+  instant: Temporal.Instant;
 }
 
 function stepOf(interval: BillingInterval): Cycle["step"] {
@@ -122,15 +130,55 @@ function stepOf(interval: BillingInterval): Cycle["step"] {
 function dateOnCycle(cycle: Cycle, fullIndex: number): Temporal.PlainDate {
   const { step } = cycle;
   if ("days" in step) return cycle.firstDate.add({ days: step.days * fullIndex });
-  const month = cycle.firstDate.toPlainYearMonth().add({ months: step.months * fullIndex });
-  return month.toPlainDate({ day: Math.min(cycle.day, month.daysInMonth) });
+  const { year, month, day } = monthsAfter(cycle.firstDate, step.months * fullIndex, cycle.day);
+  return new Temporal.PlainDate(year, month, day);
 }
 
 function atLocalTime(date: Temporal.PlainDate, time: Temporal.PlainTime | undefined, timeZone: string) {
   return date.toPlainDateTime(time).toZonedDateTime(timeZone, { disambiguation: "compatible" });
 }
 
+/**
+ * Recently used schedules' cycles, oldest first. Placing a boundary in a
+ * time zone is most of the cost of a period, and a preview or a billing run
+ * asks for the same few periods of a subscription many times; a bounded
+ * cache keeps a long-running process's memory flat.
+ */
+const CYCLES_MAX = 4096;
+const BOUNDARIES_PER_CYCLE_MAX = 1024;
+const cycles = new Map<string, Cycle>();
+
+function scheduleKey(schedule: BillingSchedule): string | undefined {
+  const { interval, anchor, timeZone } = schedule;
+  // Only well-typed schedules are cached, so bad input always reaches the parsers and their errors.
+  if (typeof timeZone !== "string" || typeof interval?.unit !== "string" || typeof interval.count !== "number") {
+    return undefined;
+  }
+  if (anchor?.kind !== "anniversary" && !(anchor?.kind === "day_of_month" && typeof anchor.day === "number")) {
+    return undefined;
+  }
+  const day = anchor.kind === "day_of_month" ? anchor.day : 0;
+  return `${timeZone} ${schedule.start.epochNanoseconds} ${interval.unit} ${interval.count} ${anchor.kind} ${day}`;
+}
+
 function cycleOf(schedule: BillingSchedule): Cycle {
+  const key = scheduleKey(schedule);
+  const found = key === undefined ? undefined : cycles.get(key);
+  if (key !== undefined && found !== undefined) {
+    // Moved to the newest end, so the schedules in use are the last to go.
+    cycles.delete(key);
+    cycles.set(key, found);
+    return found;
+  }
+  const cycle = newCycle(schedule);
+  if (key !== undefined) {
+    if (cycles.size >= CYCLES_MAX) cycles.delete(cycles.keys().next().value as string);
+    cycles.set(key, cycle);
+  }
+  return cycle;
+}
+
+function newCycle(schedule: BillingSchedule): Cycle {
   const timeZone = parseTimeZone(schedule.timeZone, "time_zone");
   const interval = parseInterval(schedule.interval);
   const step = stepOf(interval);
@@ -146,6 +194,7 @@ function cycleOf(schedule: BillingSchedule): Cycle {
         day: startLocal.day,
         step,
         stubCount: 0,
+        boundaries: new Map(),
       };
     case "day_of_month": {
       if (!Number.isInteger(anchor.day) || anchor.day < 1 || anchor.day > 31) {
@@ -176,6 +225,7 @@ function cycleOf(schedule: BillingSchedule): Cycle {
         day: anchor.day,
         step,
         stubCount: firstBoundary.equals(schedule.start) ? 0 : 1,
+        boundaries: new Map(),
       };
     }
     default:
@@ -184,21 +234,29 @@ function cycleOf(schedule: BillingSchedule): Cycle {
 }
 
 /** Boundary i is where period i starts; boundary 0 is the schedule's start exactly. */
-function boundary(cycle: Cycle, index: number): Temporal.ZonedDateTime {
-  if (index === 0) return cycle.start.toZonedDateTimeISO(cycle.timeZone);
-  return atLocalTime(dateOnCycle(cycle, index - cycle.stubCount), cycle.time, cycle.timeZone);
+function boundary(cycle: Cycle, index: number): Boundary {
+  const found = cycle.boundaries.get(index);
+  if (found !== undefined) return found;
+  const local =
+    index === 0
+      ? cycle.start.toZonedDateTimeISO(cycle.timeZone)
+      : atLocalTime(dateOnCycle(cycle, index - cycle.stubCount), cycle.time, cycle.timeZone);
+  const placed = { local, instant: local.toInstant() };
+  if (cycle.boundaries.size >= BOUNDARIES_PER_CYCLE_MAX) cycle.boundaries.clear();
+  cycle.boundaries.set(index, placed);
+  return placed;
 }
 
 function periodOf(cycle: Cycle, index: number): BillingPeriod {
-  const startLocal = boundary(cycle, index);
-  const endLocal = boundary(cycle, index + 1);
-  assert(Temporal.ZonedDateTime.compare(startLocal, endLocal) < 0, "billing periods have positive length");
+  const start = boundary(cycle, index);
+  const end = boundary(cycle, index + 1);
+  assert(Temporal.Instant.compare(start.instant, end.instant) < 0, "billing periods have positive length");
   return {
     index,
-    start: startLocal.toInstant(),
-    end: endLocal.toInstant(),
-    startLocal,
-    endLocal,
+    start: start.instant,
+    end: end.instant,
+    startLocal: start.local,
+    endLocal: end.local,
     isStub: index === 0 && cycle.stubCount === 1,
   };
 }
@@ -221,8 +279,8 @@ function estimateIndex(cycle: Cycle, local: Temporal.ZonedDateTime): number {
 
 function periodContainingOnCycle(cycle: Cycle, instant: Temporal.Instant): BillingPeriod {
   let index = estimateIndex(cycle, instant.toZonedDateTimeISO(cycle.timeZone));
-  while (index > 0 && Temporal.Instant.compare(boundary(cycle, index).toInstant(), instant) > 0) index -= 1;
-  while (Temporal.Instant.compare(boundary(cycle, index + 1).toInstant(), instant) <= 0) index += 1;
+  while (index > 0 && Temporal.Instant.compare(boundary(cycle, index).instant, instant) > 0) index -= 1;
+  while (Temporal.Instant.compare(boundary(cycle, index + 1).instant, instant) <= 0) index += 1;
   return periodOf(cycle, index);
 }
 

@@ -40,6 +40,7 @@ import {
   readAccountTotals,
   readBalanceAsOf,
   readCurrentBalance,
+  readCurrentBalances,
 } from "./store.js";
 
 /** The chart of accounts: accounts people create, the default chart, subledger accounts, balances. */
@@ -264,4 +265,63 @@ export async function trialBalance(
     rows.map((row) => ({ account: row, debit: new Decimal(row.debit), credit: new Decimal(row.credit) })),
     asOf,
   );
+}
+
+export interface CustomerAccounts {
+  receivable: Account;
+  credit: Account;
+  /** What the credit account holds for the customer (credit minus debit), zero or more. */
+  credit_balance: Decimal;
+}
+
+/**
+ * Many customers' receivable and credit-balance accounts in one currency,
+ * created where missing, with the credit each one holds: for batch work (a
+ * chunk of finalizations) in a few statements instead of a few per customer.
+ */
+export async function customerAccountsFor(
+  deps: Deps,
+  tx: Executor,
+  customerIds: readonly string[],
+  currency: string,
+): Promise<Map<string, CustomerAccounts>> {
+  parseCurrency(currency, "currency");
+  const book = testClockOf(deps.clock);
+  const ids = [...new Set(customerIds)].map((id) => parseId("customer", id, "customer_id"));
+  const specs = ids.flatMap((id) => [receivableSpec(id), customerCreditSpec(id)]);
+  const codes = specs.map((spec) => spec.code);
+  const found = new Map(
+    (await findAccountsByCode(tx, codes, currency, book)).map((account) => [account.code, account]),
+  );
+  const missing = specs.filter((spec) => !found.has(spec.code));
+  if (missing.length > 0) {
+    const at = deps.clock.now();
+    const rows = missing.map((spec) => ({
+      id: newId("ledger_account"),
+      ...spec,
+      currency,
+      created_at: at,
+      test_clock_id: book,
+    }));
+    await insertAccounts(tx, rows);
+    const again = await findAccountsByCode(
+      tx,
+      missing.map((spec) => spec.code),
+      currency,
+      book,
+    );
+    for (const account of again) found.set(account.code, account);
+  }
+  const creditIds = ids.map((id) => found.get(customerCreditSpec(id).code)?.id ?? "");
+  const balances = await readCurrentBalances(tx, creditIds);
+  const accounts = new Map<string, CustomerAccounts>();
+  for (const id of ids) {
+    const receivable = found.get(receivableSpec(id).code);
+    const credit = found.get(customerCreditSpec(id).code);
+    if (receivable === undefined || credit === undefined) throw new Error(`accounts of ${id} cannot be found`);
+    const totals = balances.get(credit.id);
+    const balance = totals === undefined ? new Decimal(0) : totals.credit.minus(totals.debit);
+    accounts.set(id, { receivable, credit, credit_balance: balance });
+  }
+  return accounts;
 }

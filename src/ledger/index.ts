@@ -3,9 +3,11 @@
  * ledger. Everything else in this folder is private to it.
  */
 export {
+  type CustomerAccounts,
   chartAccountFor,
   clearingAccountFor,
   createAccount,
+  customerAccountsFor,
   customerCreditAccountFor,
   ensureDefaultChart,
   getAccount,

@@ -211,6 +211,22 @@ export async function readCurrentBalance(db: Executor, accountId: string): Promi
   return { debit: new Decimal(row?.debit ?? 0), credit: new Decimal(row?.credit ?? 0) };
 }
 
+/** Current totals of many accounts at once; accounts with nothing posted are absent. */
+export async function readCurrentBalances(
+  db: Executor,
+  accountIds: readonly string[],
+): Promise<Map<string, BalanceTotals>> {
+  const totals = new Map<string, BalanceTotals>();
+  if (accountIds.length === 0) return totals;
+  const result = await sql<{ account_id: string; debit: string; credit: string }>`
+    select account_id, coalesce(sum(debit), 0) as debit, coalesce(sum(credit), 0) as credit
+    from ledger_balances where account_id = any(${[...accountIds]}::text[]) group by account_id`.execute(db);
+  for (const row of result.rows) {
+    totals.set(row.account_id, { debit: new Decimal(row.debit), credit: new Decimal(row.credit) });
+  }
+  return totals;
+}
+
 /** The balance as of a date: the account's lines up to that date, by index range. */
 export async function readBalanceAsOf(db: Executor, accountId: string, asOf: string): Promise<BalanceTotals> {
   const result = await sql<{ debit: string; credit: string }>`

@@ -5,6 +5,7 @@
  * markProrationLinesInvoiced and markPeriodBilled; the usage module fills
  * usageQuantitiesFor. Everything else in this folder is private to it.
  */
+
 export {
   periodCharges,
   seatTrueUpLines,
@@ -12,6 +13,12 @@ export {
   type UsageRequest,
   usageQuantitiesFor,
 } from "./billing.js";
+export {
+  markPeriodsBilled,
+  markProrationLinesInvoicedMany,
+  subscriptionTermsPage,
+  type TermsPage,
+} from "./billing-batch.js";
 export {
   type Cancellation,
   type ChangePreview,
@@ -40,6 +47,7 @@ export {
   resumeSubscription,
   setCustomerProrationDefault,
 } from "./lifecycle.js";
+// The usage module bills a period billed in advance with the usage of the period before.
 export {
   type BillingTiming,
   billablePeriods,
@@ -49,6 +57,7 @@ export {
   type PhaseItem,
   type SubscriptionStatus,
   type SubscriptionTerms,
+  subscriptionPeriod,
 } from "./model.js";
 export type { ProrationBehavior, SubscriptionLine } from "./proration.js";
 export { subscriptionRoutes } from "./routes.js";

@@ -264,7 +264,7 @@ export interface SubscriptionListQuery extends PageRequest {
 }
 
 /** Within a memo scope, what was just loaded (and the pending prorations with it) is not read again. */
-async function rememberLoaded(deps: Deps, loaded: readonly LoadedSubscription[]): Promise<void> {
+export async function rememberLoaded(deps: Deps, loaded: readonly LoadedSubscription[]): Promise<void> {
   if (deps.memo === undefined) return;
   const ids = loaded.map((subscription) => subscription.row.id);
   const pending = await pendingProrationLineRowsOf(deps.db, ids);

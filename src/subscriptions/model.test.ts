@@ -85,6 +85,14 @@ describe("billablePeriods", () => {
     expect(billablePeriods(terms(overrides), utc(asOf)).map((period) => period.index)).toEqual(indexes);
   });
 
+  it.each<[string, Partial<SubscriptionTerms>, string, number, number[]]>([
+    ["the next one only", { billing_timing: "in_advance" }, "2024-07-01", 1, [0]], // 0–3 are due; one asked for
+    ["a limit past what is due", {}, "2024-07-01", 5, [0, 1, 2]], // only 3 are due in arrears
+    ["the first billed after a skipped one", { pauses: [paused("2024-04-01", "2024-05-01")] }, "2024-07-01", 1, [1]], // April paused throughout
+  ])("stops at a limit: %s", (_name, overrides, asOf, limit, indexes) => {
+    expect(billablePeriods(terms(overrides), utc(asOf), limit).map((period) => period.index)).toEqual(indexes);
+  });
+
   it("the April period is whole", () => {
     expect(april(terms())?.end.toString()).toBe("2024-05-01T00:00:00Z");
   });

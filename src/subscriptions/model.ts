@@ -241,14 +241,21 @@ const BILLABLE_PERIODS_MAX = 400;
  * "Due" is the billing instant: the period's start in advance, its end in
  * arrears (so in arrears these are the periods whose end ≤ asOf). Periods the
  * pause rule leaves unbilled are skipped; after the end, nothing is due.
+ * `limit` stops the list at that many: the next period to bill needs one,
+ * not a year of daily periods.
  */
-export function billablePeriods(subscription: SubscriptionTerms, asOf: Temporal.Instant): BillingPeriod[] {
+export function billablePeriods(
+  subscription: SubscriptionTerms,
+  asOf: Temporal.Instant,
+  limit = BILLABLE_PERIODS_MAX,
+): BillingPeriod[] {
   const segments = scheduleSegments(subscription);
   const periods: BillingPeriod[] = [];
   const first = (subscription.last_billed_period_index ?? -1) + 1;
+  const most = Math.min(limit, BILLABLE_PERIODS_MAX);
   let index = first;
   // The second bound stops a walk through years of paused daily periods, which push nothing.
-  while (periods.length < BILLABLE_PERIODS_MAX && index - first < PERIODS_BETWEEN_MAX) {
+  while (periods.length < most && index - first < PERIODS_BETWEEN_MAX) {
     const { period } = periodOnSegments(subscription, segments, index);
     if (!atOrBefore(billingInstant(subscription, period), asOf)) break;
     if (subscription.ended_at !== undefined && atOrBefore(subscription.ended_at, period.start)) break;

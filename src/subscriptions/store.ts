@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { IntervalUnit } from "../kernel/periods.js";
 import type { BillingTiming } from "./model.js";
@@ -323,4 +323,46 @@ export async function countCustomerSubscriptions(db: Executor, customerId: strin
     .where("customer_id", "=", customerId)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** A page of subscriptions by id, oldest first, for a billing run's scan. */
+export async function subscriptionRowsAfter(
+  db: Executor,
+  page: { after?: string | undefined; limit: number; customer_id?: string | undefined },
+): Promise<Selectable<SubscriptionsTable>[]> {
+  let query = t(db).selectFrom("subscriptions").selectAll().orderBy("id").limit(page.limit);
+  if (page.after !== undefined) query = query.where("id", ">", page.after);
+  if (page.customer_id !== undefined) query = query.where("customer_id", "=", page.customer_id);
+  return query.execute();
+}
+
+/** Moves each subscription's last billed period forward (never back), all in one statement. */
+export async function setLastBilledPeriods(
+  db: Executor,
+  billed: readonly { id: string; period_index: number }[],
+  at: Date,
+): Promise<void> {
+  if (billed.length === 0) return;
+  await sql`
+    update subscriptions s
+       set last_billed_period_index = b.period_index, updated_at = ${at}
+      from unnest(${billed.map((row) => row.id)}::text[], ${billed.map((row) => row.period_index)}::int[])
+           as b(id, period_index)
+     where s.id = b.id
+       and coalesce(s.last_billed_period_index, -1) < b.period_index`.execute(db);
+}
+
+/** Ties pending proration lines to the invoices that carry them; returns how many were still pending. */
+export async function setProrationLinesInvoicedMany(
+  db: Executor,
+  taken: readonly { line_id: string; invoice_id: string }[],
+): Promise<number> {
+  if (taken.length === 0) return 0;
+  const result = await sql`
+    update subscription_proration_lines l
+       set invoice_id = x.invoice_id
+      from unnest(${taken.map((row) => row.line_id)}::text[], ${taken.map((row) => row.invoice_id)}::text[])
+           as x(line_id, invoice_id)
+     where l.id = x.line_id and l.invoice_id is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

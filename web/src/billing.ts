@@ -127,6 +127,8 @@ export interface CreditNote {
   ledger_entry_id?: string | null;
   created_at?: string;
   voided_at?: string | null;
+  /** Why an issued note was voided. */
+  void_reason?: string | null;
   /** Previews only. */
   approval_required?: boolean;
   invoice_amount_due_after?: string;

@@ -70,6 +70,8 @@ export interface Customer {
   updated_at: string;
   /** Set when the customer lives on a test clock; the field may be absent on older servers. */
   test_clock?: string | null;
+  /** The legal entity that bills the customer: the seller on its documents and their number series. */
+  legal_entity?: string;
 }
 
 export interface CustomerNote {

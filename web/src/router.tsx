@@ -14,7 +14,10 @@ import { CustomersPage } from "./routes/customers/customers-page.js";
 import { InvoiceDetailPage } from "./routes/invoices/invoice-detail.js";
 import { InvoicesPage } from "./routes/invoices/invoices.js";
 import { JournalEntriesPage } from "./routes/journal-entries.js";
+import { LegalEntitiesPage } from "./routes/legal-entities/legal-entities.js";
 import { LoginPage } from "./routes/login.js";
+import { RateCardPage } from "./routes/rate-cards/rate-card-page.js";
+import { RateCardsPage } from "./routes/rate-cards/rate-cards-page.js";
 import { ReviewQueuePage } from "./routes/review/review-queue.js";
 import { ReviewSettingsPage } from "./routes/review/review-settings.js";
 import { Shell } from "./routes/shell.js";
@@ -23,6 +26,9 @@ import { SubscriptionsPage } from "./routes/subscriptions/subscriptions-page.js"
 import { TestClockDetailPage } from "./routes/test-clocks/test-clock-detail.js";
 import { TestClocksPage } from "./routes/test-clocks/test-clocks.js";
 import { TrialBalancePage } from "./routes/trial-balance.js";
+import { EventsPage } from "./routes/usage/events-page.js";
+import { MeterDetailPage } from "./routes/usage/meter-detail.js";
+import { MetersPage } from "./routes/usage/meters-page.js";
 import { WebhookEndpointsPage } from "./routes/webhook-endpoints.js";
 import { sessionQuery } from "./session.js";
 
@@ -124,7 +130,7 @@ const approvalsRoute = createRoute({
 const invoicesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/invoices",
-  validateSearch: searchOf("status", "customer", ...CURSOR),
+  validateSearch: searchOf("status", "customer", "number", "issue_date_from", "issue_date_to", ...CURSOR),
   component: InvoicesPage,
 });
 
@@ -173,6 +179,12 @@ const billingRunRoute = createRoute({
   component: BillingRunDetailPage,
 });
 
+const legalEntitiesRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/legal-entities",
+  component: LegalEntitiesPage,
+});
+
 const testClocksRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/test-clocks",
@@ -191,7 +203,7 @@ const testClockRoute = createRoute({
 const customersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers",
-  validateSearch: searchOf("q", "tag", "currency", "archived", ...CURSOR),
+  validateSearch: searchOf("q", "tag", "currency", "archived", "billing_hold", ...CURSOR),
   component: CustomersPage,
 });
 
@@ -222,6 +234,43 @@ const subscriptionRoute = createRoute({
   component: SubscriptionPage,
 });
 
+// Usage: events, meters and rate cards.
+
+const usageEventsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/usage/events",
+  validateSearch: searchOf("tab", "customer", "type", "from", "to", "status", "code", ...CURSOR),
+  component: EventsPage,
+});
+
+const metersRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/usage/meters",
+  validateSearch: searchOf("status", ...CURSOR),
+  component: MetersPage,
+});
+
+const meterRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/usage/meters/$id",
+  validateSearch: searchOf("customer"),
+  component: MeterDetailPage,
+});
+
+const rateCardsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/rate-cards",
+  validateSearch: searchOf("kind", ...CURSOR),
+  component: RateCardsPage,
+});
+
+const rateCardRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/rate-cards/$id",
+  validateSearch: searchOf("tab", "from", "to"),
+  component: RateCardPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -245,8 +294,14 @@ const routeTree = rootRoute.addChildren([
     creditNoteRoute,
     billingRunsRoute,
     billingRunRoute,
+    legalEntitiesRoute,
     testClocksRoute,
     testClockRoute,
+    usageEventsRoute,
+    metersRoute,
+    meterRoute,
+    rateCardsRoute,
+    rateCardRoute,
   ]),
 ]);
 

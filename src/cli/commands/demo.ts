@@ -1,8 +1,9 @@
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { seedDemo } from "../../demo/index.js";
+import { seedDemo, writeWmsLog } from "../../demo/index.js";
 import { prepareDatabase } from "../../jobs/index.js";
 import { DomainError } from "../../kernel/errors.js";
+import { parseDate } from "../../kernel/time.js";
 import { withRuntime } from "../runtime.js";
 
 interface SeedOptions {
@@ -10,13 +11,71 @@ interface SeedOptions {
   seed?: string;
 }
 
-function positiveInteger(text: string | undefined, fallback: number, name: string): number {
+function positiveInteger(text: string | undefined, fallback: number, name: string, max = 5_000): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 5_000) {
-    throw new DomainError("parameter_invalid", `--${name} is a whole number from 1 to 5000`, { param: name });
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new DomainError("parameter_invalid", `--${name} is a whole number from 1 to ${max}`, { param: name });
   }
   return value;
+}
+
+interface WmsCommandOptions {
+  customers?: string;
+  days?: string;
+  eventsPerDay?: string;
+  seed?: string;
+  start?: string;
+  out?: string;
+  customersCsv?: string;
+}
+
+/** `accrue demo wms`: a warehouse's activity log for the 3PL billing case, written as NDJSON. */
+async function runWms(options: WmsCommandOptions): Promise<void> {
+  const start = parseDate(options.start ?? "2026-10-01", "start").toString();
+  const settings = {
+    customers: positiveInteger(options.customers, 50, "customers"),
+    days: positiveInteger(options.days, 30, "days", 3_660),
+    events_per_day: positiveInteger(options.eventsPerDay, 120, "events-per-day", 1_000_000),
+    seed: positiveInteger(options.seed, 1, "seed", 2_147_483_647),
+    start,
+  };
+  const toFile = options.out !== undefined && options.out !== "-";
+  // A bar only where a person watches and the log is not going to the same terminal.
+  const bar =
+    toFile && process.stderr.isTTY
+      ? new SingleBar({
+          format: "wms [{bar}] day {value}/{total} | {events} events",
+          hideCursor: true,
+          stream: process.stderr,
+        })
+      : undefined;
+  bar?.start(settings.days, 0, { events: 0 });
+  try {
+    const summary = await writeWmsLog({
+      ...settings,
+      out: toFile ? (options.out as string) : process.stdout,
+      customers_csv: options.customersCsv,
+      on_progress: ({ day, events }) => bar?.update(day, { events }),
+    });
+    bar?.stop();
+    const types = Object.entries(summary.by_type)
+      .map(([type, count]) => `${type} ${count}`)
+      .join(", ");
+    process.stderr.write(
+      `${summary.events} events for ${summary.customers} customers over ${summary.days} days from ${start}${toFile ? ` to ${options.out}` : ""} (${types})\n`,
+    );
+    if (options.customersCsv !== undefined) {
+      process.stderr.write(
+        `customers written to ${options.customersCsv}: run \`accrue customers import ${options.customersCsv}\` first\n`,
+      );
+    }
+  } catch (error) {
+    bar?.stop();
+    // A reader that stops early (`| head`) closes the pipe: that is the reader's choice, not a failure.
+    if ((error as { code?: string }).code === "EPIPE") return;
+    throw error;
+  }
 }
 
 export function register(program: Command): void {
@@ -61,5 +120,31 @@ export function register(program: Command): void {
           process.exitCode = 1;
         }
       });
+    });
+
+  demo
+    .command("wms")
+    .description(
+      "write a warehouse's activity log (NDJSON) for the 3PL billing case: orders, storage, receiving, returns",
+    )
+    .option("--customers <n>", "how many warehouse clients (default 50)")
+    .option("--days <n>", "how many days of activity (default 30)")
+    .option("--events-per-day <n>", "events per client per day on average, all types (default 120)")
+    .option("--seed <n>", "the same seed writes the same file (default 1)")
+    .option("--start <date>", "the first day, YYYY-MM-DD (default 2026-10-01)")
+    .option("--out <file>", "write to FILE (.ndjson, or .ndjson.gz to compress); default standard output")
+    .option("--customers-csv <file>", "also write the clients as a CSV for `accrue customers import`")
+    .addHelpText(
+      "after",
+      "\nEvents are in time order, one JSON object a line, customers named by external id (wms-cust-001).\n\nExamples:\n  accrue demo wms --customers 5 --days 30 --out wms.ndjson --customers-csv wms-customers.csv\n  accrue customers import wms-customers.csv\n  accrue demo wms --customers 50 --days 30 --events-per-day 2000 --out wms.ndjson.gz",
+    )
+    .action(async (options: WmsCommandOptions) => {
+      try {
+        await runWms(options);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        process.stderr.write(`${error.code}: ${error.message}\n`);
+        process.exitCode = 1;
+      }
     });
 }

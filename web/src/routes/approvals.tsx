@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { type Approval, api, type List } from "../api.js";
+import { AppLink } from "../components/billing-ui.js";
 import { Pager } from "../components/pager.js";
 import { ErrorAlert, fieldError, MessageRow, PageHeader, StatusBadge } from "../components/ui.js";
 import { formatInstant } from "../format.js";
@@ -82,6 +83,11 @@ export function ApprovalsPage() {
                   <Text size="xs" c="dimmed" className="mono">
                     {approval.object_id}
                   </Text>
+                  {approval.object_type === "rate_card" ? (
+                    <AppLink to={`/rate-cards/${encodeURIComponent(approval.object_id)}?tab=diff`} size="xs">
+                      Review the changes
+                    </AppLink>
+                  ) : null}
                 </Table.Td>
                 <Table.Td maw={320}>
                   <Text size="sm">{approval.summary}</Text>

@@ -23,7 +23,11 @@ type Destination =
   | "/review-queue"
   | "/credit-notes"
   | "/billing-runs"
-  | "/test-clocks";
+  | "/legal-entities"
+  | "/test-clocks"
+  | "/usage/events"
+  | "/usage/meters"
+  | "/rate-cards";
 
 interface Section {
   label: string;
@@ -38,12 +42,21 @@ const SECTIONS: Section[] = [
       { label: "Customers", to: "/customers" },
       { label: "Subscriptions", to: "/subscriptions" },
       { label: "Catalog", to: "/catalog" },
-      { label: "Usage & scripts", soon: true },
+      { label: "Charge scripts", soon: true },
       { label: "Invoices", to: "/invoices" },
       { label: "Credit notes", to: "/credit-notes" },
       { label: "Billing runs", to: "/billing-runs" },
+      { label: "Legal entities", to: "/legal-entities" },
       { label: "Payments", soon: true },
       { label: "Collections", soon: true },
+    ],
+  },
+  {
+    label: "Usage",
+    items: [
+      { label: "Events", to: "/usage/events" },
+      { label: "Meters", to: "/usage/meters" },
+      { label: "Rate cards", to: "/rate-cards" },
     ],
   },
   {

@@ -7,6 +7,7 @@ import type { CreditNote } from "../../billing.js";
 import { AppLink, BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
 import { Amount, ErrorAlert, MessageRow, PageHeader } from "../../components/ui.js";
 import { formatInstant, humanize } from "../../format.js";
+import { VoidCreditNoteButton } from "./void-credit-note.js";
 
 const route = getRouteApi("/signed-in/credit-notes/$id");
 
@@ -47,6 +48,7 @@ export function CreditNoteDetailPage() {
             </Text>
           </Group>
         }
+        actions={data.status === "issued" ? <VoidCreditNoteButton note={{ ...data, id }} /> : null}
       />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 7 }}>
@@ -72,6 +74,12 @@ export function CreditNoteDetailPage() {
                   )}
                 </Field>
                 <Field label="Created">{formatInstant(data.created_at)}</Field>
+                {data.voided_at === null || data.voided_at === undefined ? null : (
+                  <Field label="Voided">
+                    {formatInstant(data.voided_at)}
+                    {data.void_reason === null || data.void_reason === undefined ? "" : ` · ${data.void_reason}`}
+                  </Field>
+                )}
                 <Field label="Approval">
                   {data.approval_id === null || data.approval_id === undefined ? (
                     "—"
@@ -147,6 +155,8 @@ export function CreditNoteDetailPage() {
               </Anchor>
             </Group>
             <iframe
+              // Remounted when the note changes state, so a voided note's PDF shows VOID at once.
+              key={data.status}
               title="Credit note PDF preview"
               data-testid="pdf-preview"
               src={`${path}/pdf`}

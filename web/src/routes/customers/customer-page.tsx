@@ -7,6 +7,7 @@ import { formatUtc, type TestClock } from "../../billing.js";
 import { AppLink } from "../../components/billing-ui.js";
 import { ErrorAlert, Id, PageHeader } from "../../components/ui.js";
 import { type Customer, customerPath, describeTerms, displayName } from "../../customers.js";
+import { CustomerUsageTab } from "../usage/customer-usage-tab.js";
 import { CreditNotesTab, HistoryTab, InvoicesTab, SubscriptionsTab } from "./customer-activity.js";
 import { AddressesTab, ContactsTab, ProfileTab, TaxIdsTab } from "./customer-profile.js";
 import { HoldsTab, NotesTab, PurchaseOrdersTab } from "./customer-records.js";
@@ -22,6 +23,7 @@ const TABS = [
   ["holds", "Holds"],
   ["notes", "Notes"],
   ["subscriptions", "Subscriptions"],
+  ["usage", "Usage"],
   ["invoices", "Invoices"],
   ["credit_notes", "Credit notes"],
   ["history", "History"],
@@ -113,6 +115,9 @@ export function CustomerPage() {
           </Tabs.Panel>
           <Tabs.Panel value="subscriptions">
             <SubscriptionsTab customer={current} />
+          </Tabs.Panel>
+          <Tabs.Panel value="usage">
+            <CustomerUsageTab customer={current} />
           </Tabs.Panel>
           <Tabs.Panel value="invoices">
             <InvoicesTab customer={current} />

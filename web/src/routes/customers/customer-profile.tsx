@@ -12,12 +12,13 @@ import {
   TextInput,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../api.js";
 import { ErrorAlert, fieldError } from "../../components/ui.js";
 import { CONTACT_ROLES, type Contact, type Customer, customerPath, type TaxId } from "../../customers.js";
 import { humanize } from "../../format.js";
+import { legalEntitiesQuery } from "../legal-entities/legal-entities.js";
 import {
   AddressFields,
   addressBody,
@@ -69,7 +70,16 @@ export function ProfileTab(props: { customer: Customer }) {
     po_required: customer.po_required,
     tags: customer.tags,
     terms: termsDraft(customer.payment_terms),
+    legal_entity: customer.legal_entity ?? "default",
   });
+  const entities = useQuery(legalEntitiesQuery);
+  const entityOptions = (entities.data?.data ?? []).map((entity) => ({
+    value: entity.id,
+    label: `${entity.legal_name} (${entity.id})`,
+  }));
+  if (!entityOptions.some((option) => option.value === draft.legal_entity)) {
+    entityOptions.push({ value: draft.legal_entity, label: draft.legal_entity });
+  }
   const update = useUpdateCustomer(customer, "Profile");
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -85,6 +95,7 @@ export function ProfileTab(props: { customer: Customer }) {
       po_required: draft.po_required,
       tags: draft.tags,
       payment_terms: termsBody(draft.terms),
+      ...(draft.legal_entity === (customer.legal_entity ?? "default") ? {} : { legal_entity: draft.legal_entity }),
     });
   };
   const set =
@@ -145,6 +156,15 @@ export function ProfileTab(props: { customer: Customer }) {
           error={fieldError(error, "credit_limit")}
         />
         <PaymentTermsFields value={draft.terms} onChange={(terms) => setDraft({ ...draft, terms })} error={error} />
+        <Select
+          label="Legal entity"
+          description="Bills the customer: seller details and number series of its next invoices and credit notes"
+          data={entityOptions}
+          allowDeselect={false}
+          value={draft.legal_entity}
+          onChange={(value) => value !== null && setDraft({ ...draft, legal_entity: value })}
+          error={fieldError(error, "legal_entity")}
+        />
         <TagsInput
           label="Tags"
           value={draft.tags}

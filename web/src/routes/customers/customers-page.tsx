@@ -152,6 +152,7 @@ function CustomerFilters() {
     void navigate({
       search: (prev) => ({
         archived: prev.archived,
+        billing_hold: prev.billing_hold,
         q: q.trim() || undefined,
         tag: tag.trim() || undefined,
         currency: currency.trim().toUpperCase() || undefined,
@@ -194,6 +195,21 @@ function CustomerFilters() {
                 starting_after: undefined,
                 ending_before: undefined,
                 archived: event.currentTarget.checked ? "true" : undefined,
+              }),
+            })
+          }
+        />
+        <Checkbox
+          label="On billing hold"
+          mb={8}
+          checked={search.billing_hold === "true"}
+          onChange={(event) =>
+            void navigate({
+              search: (prev) => ({
+                ...prev,
+                starting_after: undefined,
+                ending_before: undefined,
+                billing_hold: event.currentTarget.checked ? "true" : undefined,
               }),
             })
           }

@@ -1,6 +1,8 @@
-import { Button, Group, Paper, SegmentedControl, Table, Text } from "@mantine/core";
+import { Button, Group, Paper, SegmentedControl, Table, Text, TextInput } from "@mantine/core";
+import { DatePickerInput } from "@mantine/dates";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
+import { type FormEvent, useState } from "react";
 import { api, type List } from "../../api.js";
 import { INVOICE_STATUSES, type Invoice } from "../../billing.js";
 import { BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
@@ -23,7 +25,14 @@ export function InvoicesPage() {
   });
   const rows = invoices.data?.data ?? [];
   const cursor = { starting_after: search.starting_after, ending_before: search.ending_before };
-  const filters = { status: search.status, customer: search.customer };
+  const filters = {
+    status: search.status,
+    customer: search.customer,
+    number: search.number,
+    issue_date_from: search.issue_date_from,
+    issue_date_to: search.issue_date_to,
+  };
+  const filtered = Object.values(filters).some((value) => value !== undefined);
 
   return (
     <>
@@ -45,21 +54,20 @@ export function InvoicesPage() {
         <SegmentedControl
           size="sm"
           value={search.status ?? "all"}
-          onChange={(value) =>
-            void navigate({ search: { customer: search.customer, status: value === "all" ? undefined : value } })
-          }
+          onChange={(value) => void navigate({ search: { ...filters, status: value === "all" ? undefined : value } })}
           data={[{ value: "all", label: "All" }, ...INVOICE_STATUSES.map((s) => ({ value: s, label: humanize(s) }))]}
         />
         <CustomerSelect
           value={search.customer ?? null}
-          onChange={(customer) => void navigate({ search: { status: search.status, customer: customer ?? undefined } })}
+          onChange={(customer) => void navigate({ search: { ...filters, customer: customer ?? undefined } })}
         />
-        {search.status !== undefined || search.customer !== undefined ? (
+        {filtered ? (
           <Button variant="subtle" color="gray" onClick={() => void navigate({ search: {} })}>
             Clear
           </Button>
         ) : null}
       </Group>
+      <InvoiceSearch key={`${search.number}|${search.issue_date_from}|${search.issue_date_to}`} />
       <ErrorAlert error={invoices.error} title="The invoices could not be loaded" />
       <Paper withBorder radius="sm">
         <Table striped highlightOnHover>
@@ -144,5 +152,53 @@ export function InvoicesPage() {
         onPage={(next) => void navigate({ search: { ...filters, ...next } })}
       />
     </>
+  );
+}
+
+/** Search by a part of the number and by issue date; applied on submit, kept in the URL. */
+function InvoiceSearch() {
+  const search = route.useSearch();
+  const navigate = route.useNavigate();
+  const [number, setNumber] = useState(search.number ?? "");
+  const [range, setRange] = useState<[string | null, string | null]>([
+    search.issue_date_from ?? null,
+    search.issue_date_to ?? null,
+  ]);
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    void navigate({
+      search: {
+        status: search.status,
+        customer: search.customer,
+        number: number.trim() || undefined,
+        issue_date_from: range[0] ?? undefined,
+        issue_date_to: range[1] ?? undefined,
+      },
+    });
+  };
+  return (
+    <form onSubmit={apply}>
+      <Group gap="sm" mb="md" align="flex-end">
+        <TextInput
+          label="Invoice number"
+          placeholder="INV-2026-000123 or part of it"
+          w={260}
+          value={number}
+          onChange={(event) => setNumber(event.currentTarget.value)}
+        />
+        <DatePickerInput
+          type="range"
+          label="Issued"
+          placeholder="Any date"
+          valueFormat="YYYY-MM-DD"
+          allowSingleDateInRange
+          clearable
+          w={240}
+          value={range}
+          onChange={(value) => setRange([value[0] ?? null, value[1] ?? null])}
+        />
+        <Button type="submit">Search</Button>
+      </Group>
+    </form>
   );
 }

@@ -1,0 +1,399 @@
+import { sql } from "kysely";
+import type { Temporal } from "temporal-polyfill";
+import { recordAuditMany } from "../access/index.js";
+import { type Customer, dueDate, getCustomersByIds } from "../customers/index.js";
+import type { RequestContext } from "../kernel/actor.js";
+import { toDate } from "../kernel/clock.js";
+import { type Executor, inTransaction, type Tx } from "../kernel/db.js";
+import { type Deps, memoize } from "../kernel/deps.js";
+import { Decimal } from "../kernel/money.js";
+import { emitEvents } from "../kernel/outbox.js";
+import {
+  type CustomerAccounts,
+  chartAccountFor,
+  customerAccountsFor,
+  type EntryInput,
+  postEntriesBatch,
+  revenueAccountFor,
+} from "../ledger/index.js";
+import { customersWithPendingTerms } from "./billing-run-batch-store.js";
+import { taxDate } from "./draft-pricing.js";
+import { invoiceFinalizationEntry } from "./ledger-entries.js";
+import { type LegalEntity, sellerSnapshot } from "./legal-entities.js";
+import { loadLegalEntity } from "./legal-entity-service.js";
+import { DEFAULT_INVOICE_SERIES, nextDocumentNumber } from "./numbering.js";
+import { type PricingFacts, priceInvoice, taxCustomerOf, treatmentName } from "./pricing.js";
+import { taxRatesOf } from "./pricing-store.js";
+import { type BatchDraft, reviewDraftsInBulk } from "./review-batch.js";
+import { autoFinalizeDecision } from "./review-model.js";
+import { buyerSnapshot } from "./service.js";
+import { findLines, type InvoiceRow, type LineRow } from "./store.js";
+import { treatmentPercentage } from "./tax.js";
+import { pricedTaxRate } from "./tax-rate-service.js";
+import { dateIn, invoiceJson, plainDate, pricingLineInput, storedAssembly } from "./views.js";
+
+/**
+ * The auto-finalize job's fast path: a page of due drafts reviewed, numbered,
+ * posted and published in one transaction, with the same rules, numbers and
+ * entries as finalizing each alone. It takes the plain cases: live customers
+ * of the default legal entity, without a PO on the draft, running
+ * discounts or credit to spend. Everything else is returned for the careful
+ * path, which finalizes one draft at a time under its locks.
+ */
+
+export interface BatchFinalizeResult {
+  finalized: string[];
+  held: string[];
+  /** Drafts this path does not take; the caller finalizes (or holds) each alone. */
+  careful: string[];
+}
+
+interface Finalizing extends BatchDraft {
+  issue_date: Temporal.PlainDate;
+  accounts: CustomerAccounts;
+}
+
+const DEFAULT_ENTITY = "default";
+
+async function lockedDrafts(tx: Tx, ids: readonly string[]): Promise<InvoiceRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<InvoiceRow>`
+    select * from invoices where id = any(${[...ids]}::text[]) and status = 'draft' order by id for update`.execute(tx);
+  return rows;
+}
+
+/** Who the fast path leaves to the careful one, and why it must. */
+async function carefulOnes(tx: Tx, drafts: readonly BatchDraft[]): Promise<Set<string>> {
+  const pending = await customersWithPendingTerms(
+    tx,
+    drafts.map((draft) => draft.customer.id),
+  );
+  return new Set(
+    drafts
+      .filter(
+        ({ invoice, customer }) =>
+          customer.test_clock !== null ||
+          invoice.po_number !== null ||
+          invoice.legal_entity !== DEFAULT_ENTITY ||
+          pending.has(customer.id),
+      )
+      .map((draft) => draft.invoice.id),
+  );
+}
+
+/** Re-prices a draft on its issue date, as finalizeInvoice's recompute does (no credit: such drafts go the careful way). */
+function priceForIssue(
+  draft: Finalizing,
+  sellerCountry: string,
+  rates: ReturnType<typeof pricedTaxRate>[],
+): ReturnType<typeof priceInvoice> {
+  const customer = taxCustomerOf(draft.customer);
+  const facts: PricingFacts = {
+    seller_country: sellerCountry,
+    customer,
+    rates: customer === null ? [] : rates.filter((rate) => rate.country === customer.country),
+    discounts: [],
+    credit_balance: "0",
+  };
+  const on = taxDate(draft.invoice, draft.customer.time_zone, draft.issue_date);
+  const lines = draft.lines.map((line) => pricingLineInput(line, draft.invoice));
+  return priceInvoice(facts, { currency: draft.invoice.currency, on, lines }, true);
+}
+
+/** Takes `count` numbers of a series at once; the row stays locked until commit, so the block is gapless. */
+async function takeNumberBlock(tx: Executor, prefix: string, year: number, count: number): Promise<number> {
+  const { rows } = await sql<{ first: string }>`
+    insert into invoice_number_series as s (legal_entity, prefix, year, next_number)
+    values (${DEFAULT_ENTITY}, ${prefix}, ${year}, 1 + ${count})
+    on conflict (legal_entity, prefix, year) do update set next_number = s.next_number + ${count}
+    returning next_number - ${count} as first`.execute(tx);
+  return Number(rows[0]?.first);
+}
+
+async function revenueAccounts(deps: Deps, tx: Tx, currency: string, products: Iterable<string>) {
+  const byProduct: Record<string, string> = {};
+  for (const product of new Set(products)) {
+    byProduct[product] = (
+      await memoize(deps, `revenue_account:${product}:${currency}`, () =>
+        revenueAccountFor(deps, tx, product, currency),
+      )
+    ).id;
+  }
+  return byProduct;
+}
+
+/** The finalization entries of the page, in draft order (null: a $0 invoice posts nothing). */
+async function entriesOf(deps: Deps, tx: Tx, drafts: readonly Finalizing[]): Promise<(EntryInput | null)[]> {
+  const entries: (EntryInput | null)[] = [];
+  for (const draft of drafts) {
+    const { invoice, lines, accounts } = draft;
+    const assembled = storedAssembly(invoice, lines);
+    const products = assembled.lines.flatMap((line) => (line.product_id === null ? [] : [line.product_id]));
+    const currency = invoice.currency;
+    const entry = invoiceFinalizationEntry(
+      {
+        invoice_id: invoice.id,
+        invoice_date: plainDate(invoice.issue_date ?? ""),
+        lines: assembled.lines,
+        tax: assembled.tax,
+        credit_applied: assembled.credit_applied,
+        credit_added: assembled.credit_added,
+        amount_due: assembled.amount_due,
+      },
+      {
+        receivable: accounts.receivable.id,
+        customer_credit: accounts.credit.id,
+        tax_payable: (
+          await memoize(deps, `tax_account:${currency}`, () => chartAccountFor(deps, tx, "tax_payable", currency))
+        ).id,
+        revenue_default: (
+          await memoize(deps, `revenue_default:${currency}`, () => chartAccountFor(deps, tx, "revenue", currency))
+        ).id,
+        revenue_by_product: await revenueAccounts(deps, tx, currency, products),
+      },
+    );
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Applies the issue-date figures, number, dates, seller and buyer to the rows in memory. */
+function finalizedRows(
+  drafts: readonly Finalizing[],
+  entity: LegalEntity,
+  firstNumbers: Map<number, number>,
+  at: Temporal.Instant,
+) {
+  const next = new Map(firstNumbers);
+  const seller = sellerSnapshot(entity);
+  for (const draft of drafts) {
+    const { invoice, customer, issue_date } = draft;
+    const year = issue_date.year;
+    const sequence = next.get(year) ?? 1;
+    next.set(year, sequence + 1);
+    const last = sequence === 1 ? null : { year, sequence: sequence - 1 };
+    const series = { ...DEFAULT_INVOICE_SERIES, prefix: entity.invoice_prefix };
+    Object.assign(invoice, {
+      status: "open",
+      number: nextDocumentNumber(series, last, year).number,
+      series: entity.invoice_prefix,
+      seller,
+      issue_date: issue_date.toString(),
+      due_date: dueDate(customer.payment_terms, issue_date).toString(),
+      addresses: buyerSnapshot(customer),
+      finalized_at: toDate(at),
+    });
+  }
+}
+
+async function storeFinalized(tx: Tx, drafts: readonly Finalizing[]): Promise<void> {
+  const column = <T>(pick: (invoice: InvoiceRow) => T) => drafts.map((draft) => pick(draft.invoice));
+  await sql`
+    update invoices i set
+      status = 'open', number = u.number, series = u.series, seller = u.seller, issue_date = u.issue_date,
+      due_date = u.due_date, addresses = u.addresses, finalized_at = u.finalized_at,
+      ledger_entry_id = u.ledger_entry_id, subtotal = u.subtotal, discount = u.discount, tax = u.tax,
+      total = u.total, total_excluding_tax = u.total_excluding_tax, credit_applied = u.credit_applied,
+      amount_due = u.amount_due, tax_breakdown = u.tax_breakdown
+    from unnest(
+      ${column((i) => i.id)}::text[], ${column((i) => i.number)}::text[], ${column((i) => i.series)}::text[],
+      ${column((i) => JSON.stringify(i.seller))}::jsonb[], ${column((i) => i.issue_date)}::date[],
+      ${column((i) => i.due_date)}::date[], ${column((i) => JSON.stringify(i.addresses))}::jsonb[],
+      ${column((i) => i.finalized_at)}::timestamptz[], ${column((i) => i.ledger_entry_id)}::text[],
+      ${column((i) => i.subtotal)}::numeric[], ${column((i) => i.discount)}::numeric[], ${column((i) => i.tax)}::numeric[],
+      ${column((i) => i.total)}::numeric[], ${column((i) => i.total_excluding_tax)}::numeric[],
+      ${column((i) => i.credit_applied)}::numeric[], ${column((i) => i.amount_due)}::numeric[],
+      ${column((i) => JSON.stringify(i.tax_breakdown))}::jsonb[]
+    ) as u(id, number, series, seller, issue_date, due_date, addresses, finalized_at, ledger_entry_id, subtotal,
+           discount, tax, total, total_excluding_tax, credit_applied, amount_due, tax_breakdown)
+    where i.id = u.id and i.status = 'draft'`.execute(tx);
+}
+
+/** Writes the issue-date figures onto lines whose figures moved (a tax rate changed since the draft). */
+async function storeLineFigures(tx: Tx, lines: readonly LineRow[]): Promise<void> {
+  if (lines.length === 0) return;
+  const column = <T>(pick: (line: LineRow) => T) => lines.map(pick);
+  await sql`
+    update invoice_lines l set amount = u.amount, tax_amount = u.tax_amount, discount_amount = u.discount_amount,
+           net_amount = u.net_amount, tax_rate = u.tax_rate, tax_name = u.tax_name
+      from unnest(${column((l) => l.id)}::text[], ${column((l) => l.amount)}::numeric[],
+                  ${column((l) => l.tax_amount)}::numeric[], ${column((l) => l.discount_amount)}::numeric[],
+                  ${column((l) => l.net_amount)}::numeric[], ${column((l) => l.tax_rate)}::numeric[],
+                  ${column((l) => l.tax_name)}::text[])
+           as u(id, amount, tax_amount, discount_amount, net_amount, tax_rate, tax_name)
+     where l.id = u.id`.execute(tx);
+}
+
+/** Sets the figures priced on the issue date; returns the lines whose figures changed. */
+function applyIssueFigures(draft: Finalizing, priced: ReturnType<typeof priceInvoice>): LineRow[] {
+  const { assembled } = priced;
+  const moved: LineRow[] = [];
+  for (const [index, line] of draft.lines.entries()) {
+    const figures = assembled.lines[index];
+    if (figures === undefined) continue;
+    const next = {
+      amount: figures.amount.toString(),
+      tax_amount: figures.tax_amount.toString(),
+      discount_amount: figures.discount_amount.toString(),
+      net_amount: figures.net_amount.toString(),
+      tax_rate: treatmentPercentage(figures.tax_treatment).toString(),
+      tax_name: treatmentName(figures.tax_treatment),
+    };
+    const same =
+      next.tax_name === line.tax_name &&
+      (["amount", "tax_amount", "discount_amount", "net_amount", "tax_rate"] as const).every((key) =>
+        new Decimal(line[key]).eq(next[key]),
+      );
+    Object.assign(line, next);
+    if (!same) moved.push(line);
+  }
+  Object.assign(draft.invoice, {
+    subtotal: assembled.subtotal.toString(),
+    discount: assembled.discount_total.toString(),
+    tax: assembled.tax.toString(),
+    total: assembled.total.toString(),
+    total_excluding_tax: assembled.total_excluding_tax.toString(),
+    credit_applied: assembled.credit_applied.toString(),
+    amount_due: assembled.amount_due.toString(),
+    tax_breakdown: assembled.tax_breakdown.map((row) => ({
+      kind: row.kind,
+      tax_rate_id: row.tax_rate_id,
+      name: row.name,
+      percentage: row.percentage.toString(),
+      taxable_amount: row.taxable_amount.toString(),
+      tax_amount: row.tax_amount.toString(),
+    })),
+  });
+  return moved;
+}
+
+/** Splits the page by the review's decision at `asOf`; drafts with no outcome (a PO) go the careful way. */
+async function decide(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], asOf: Temporal.Instant) {
+  const outcomes = await reviewDraftsInBulk(deps, tx, drafts);
+  const due: BatchDraft[] = [];
+  const held: string[] = [];
+  const careful: string[] = [];
+  for (const draft of drafts) {
+    const outcome = outcomes.get(draft.invoice.id);
+    if (outcome === undefined) careful.push(draft.invoice.id);
+    else {
+      const decision = autoFinalizeDecision(outcome, asOf);
+      if (decision === "finalize") due.push(draft);
+      if (decision === "hold") held.push(draft.invoice.id);
+    }
+  }
+  return { due, held, careful };
+}
+
+/** The drafts with their customers' accounts; a customer with credit to spend goes the careful way. */
+async function withAccounts(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], asOf: Temporal.Instant) {
+  const ready: Finalizing[] = [];
+  const careful: string[] = [];
+  for (const currency of new Set(drafts.map((draft) => draft.invoice.currency))) {
+    const ofCurrency = drafts.filter((draft) => draft.invoice.currency === currency);
+    const accounts = await customerAccountsFor(
+      deps,
+      tx,
+      ofCurrency.map((draft) => draft.customer.id),
+      currency,
+    );
+    for (const draft of ofCurrency) {
+      const held = accounts.get(draft.customer.id);
+      if (held === undefined || held.credit_balance.gt(0)) careful.push(draft.invoice.id);
+      else ready.push({ ...draft, accounts: held, issue_date: dateIn(asOf, draft.customer.time_zone) });
+    }
+  }
+  return { ready, careful };
+}
+
+async function finalizeReady(deps: Deps, ctx: RequestContext, tx: Tx, ready: Finalizing[], at: Temporal.Instant) {
+  const entity = await loadLegalEntity(tx, DEFAULT_ENTITY, { share: true });
+  const countries = [...new Set(ready.flatMap((draft) => draft.customer.billing_address?.country ?? []))];
+  const rates = (await taxRatesOf(tx, countries)).map(pricedTaxRate);
+  const before = new Map(ready.map((draft) => [draft.invoice.id, invoiceJson(draft.invoice, draft.lines)]));
+  const moved = ready.flatMap((draft) => applyIssueFigures(draft, priceForIssue(draft, entity.country, rates)));
+  for (const draft of ready) draft.invoice.issue_date = draft.issue_date.toString();
+  const entries = await entriesOf(deps, tx, ready);
+  const posting = entries.flatMap((entry) => (entry === null ? [] : [entry]));
+  const posted = await postEntriesBatch(deps, ctx, posting, tx);
+  let next = 0;
+  for (const [index, entry] of entries.entries()) {
+    if (entry === null) continue;
+    (ready[index] as Finalizing).invoice.ledger_entry_id = posted.entry_ids[next] ?? null;
+    next += 1;
+  }
+  // Numbers last: the series row stays locked from here to commit, so another
+  // page finalizing at the same time waits for the shortest possible span.
+  const firstNumbers = new Map<number, number>();
+  for (const year of new Set(ready.map((draft) => draft.issue_date.year))) {
+    const count = ready.filter((draft) => draft.issue_date.year === year).length;
+    firstNumbers.set(year, await takeNumberBlock(tx, entity.invoice_prefix, year, count));
+  }
+  finalizedRows(ready, entity, firstNumbers, at);
+  await storeLineFigures(tx, moved);
+  await storeFinalized(tx, ready);
+  const after = ready.map((draft) => invoiceJson(draft.invoice, draft.lines));
+  await emitEvents(
+    tx,
+    after.map((invoice) => ({ type: "invoice.finalized", data: { invoice } })),
+    at,
+    ctx.request_id,
+  );
+  await recordAuditMany(
+    tx,
+    ctx,
+    after.map((invoice) => ({
+      action: "invoice.finalized",
+      object_type: "invoice",
+      object_id: invoice.id,
+      before: before.get(invoice.id),
+      after: invoice,
+    })),
+    at,
+  );
+}
+
+/**
+ * Finalizes the due drafts among `ids` in one transaction (review, numbers,
+ * ledger entries, outbox events, audit), reviewing at `asOf`. A failure
+ * rolls the page back whole; the caller then takes each draft alone.
+ */
+export async function finalizeDraftsInOneGo(
+  deps: Deps,
+  ctx: RequestContext,
+  ids: readonly string[],
+  asOf: Temporal.Instant,
+): Promise<BatchFinalizeResult> {
+  // The memo keeps the chart and revenue accounts the page posts to, read once each.
+  const at: Deps = { ...deps, clock: { now: () => asOf }, memo: new Map() };
+  return inTransaction(deps.db, async (tx) => {
+    const invoices = await lockedDrafts(tx, ids);
+    const lines = await findLines(
+      tx,
+      invoices.map((invoice) => invoice.id),
+    );
+    const customers = await getCustomersByIds(
+      at,
+      invoices.map((invoice) => invoice.customer_id),
+    );
+    const drafts = invoices.map((invoice) => ({
+      invoice,
+      lines: lines.filter((line) => line.invoice_id === invoice.id),
+      customer: customers.get(invoice.customer_id) as Customer,
+    }));
+    const skip = await carefulOnes(tx, drafts);
+    const { due, held, careful } = await decide(
+      at,
+      tx,
+      drafts.filter((draft) => !skip.has(draft.invoice.id)),
+      asOf,
+    );
+    const { ready, careful: withCredit } = await withAccounts(at, tx, due, asOf);
+    if (ready.length > 0) await finalizeReady(at, ctx, tx, ready, asOf);
+    return {
+      finalized: ready.map((draft) => draft.invoice.id),
+      held,
+      careful: [...skip, ...careful, ...withCredit],
+    };
+  });
+}

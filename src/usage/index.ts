@@ -1,0 +1,48 @@
+/**
+ * What other modules and the adapters (api, cli, jobs) may use from usage.
+ * Everything else in this folder is private to it.
+ */
+export { meterErrors, scriptErrors, usageErrors } from "./errors.js";
+export type { EventCounts, EventResult, StoredEvent } from "./event-model.js";
+export { listRejections, retryRejection } from "./event-rejections.js";
+export { applyUsageRetention, scheduleUsageRetention, usageRetentionQueues } from "./event-retention.js";
+export { eventRoutes } from "./event-routes.js";
+export { getUsageSettings, updateUsageSettings } from "./event-settings.js";
+export { type IngestOutcome, ingestEvents } from "./ingest-service.js";
+export { ChargeScript } from "./lua-engine.js";
+export type { RatedCharge, RatingContext, RatingEvent, RatingResult, ScriptCharge, UnratedEvent } from "./lua-types.js";
+export { meteredLines } from "./meter-billing.js";
+export { projectEventsToMeters } from "./meter-projection.js";
+export { meterRoutes } from "./meter-routes.js";
+export {
+  archiveMeter,
+  backfillMeter,
+  createMeter,
+  getMeter,
+  listMeters,
+  type MeterChanges,
+  type MeterJson,
+  type NewMeter,
+  updateMeter,
+} from "./meter-service.js";
+export { type CustomerUsageJson, customerUsage, type UsageQuery } from "./meter-usage.js";
+export {
+  assignScript,
+  PUBLISH_APPROVAL_ACTION,
+  requestPublish,
+  scriptForCustomer,
+  scriptVersionAt,
+} from "./script-publishing.js";
+export { scriptRoutes } from "./script-routes.js";
+export { testCasesInput } from "./script-schemas.js";
+export {
+  createScript,
+  createVersion,
+  getScript,
+  getVersion,
+  listScripts,
+  listVersions,
+  testVersion,
+} from "./script-service.js";
+export { runTestCases } from "./script-tests.js";
+export { type ImportProgress, importEventsFile, importRejections } from "./usage-import.js";

@@ -1,0 +1,144 @@
+import { Decimal, roundToMinor } from "../kernel/money.js";
+import { type DecimalText, decimalOfNumber, decimalOfText, lineAmount } from "./lua-amounts.js";
+import { classifyError } from "./lua-errors.js";
+import type { LuaStack } from "./lua-marshal.js";
+import { CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE, CHARGE_RECORD_BYTES } from "./lua-prelude.js";
+import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEvent } from "./lua-types.js";
+
+/**
+ * Reads one batch's results off the Lua stack (the driver returned the
+ * packed charge records, their string list, the per-event errors and the
+ * charge count) and turns each record into a charge with decimal text:
+ * quantity and unit price through their shortest decimal form, the amount
+ * computed on the host and rounded once.
+ */
+
+interface ReadOptions {
+  events: readonly RatingEvent[];
+  currency: string;
+  digits: number;
+  /** For finalize: the period's rated total, against which a minimum top-up is measured. */
+  period_total?: Decimal;
+}
+
+function decodeDimensions(key: string | undefined): Record<string, string> {
+  const dimensions: Record<string, string> = {};
+  if (key === undefined || key === "") return dimensions;
+  for (const pair of key.split("\u001e")) {
+    const equals = pair.indexOf("=");
+    dimensions[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return dimensions;
+}
+
+class RecordReader {
+  private readonly strings: string[];
+  private readonly dimensions = new Map<number, Record<string, string>>();
+
+  constructor(strings: string[]) {
+    this.strings = strings;
+  }
+
+  text(id: number): string | null {
+    return id === 0 ? null : (this.strings[id - 1] ?? null);
+  }
+
+  dims(id: number): Record<string, string> {
+    if (id === 0) return {};
+    let found = this.dimensions.get(id);
+    if (found === undefined) {
+      found = decodeDimensions(this.text(id) ?? undefined);
+      this.dimensions.set(id, found);
+    }
+    return found;
+  }
+
+  /** The number, or the decimal text the script returned instead; null when that text is not a decimal. */
+  value(textId: number, number: number): DecimalText | null {
+    const text = this.text(textId);
+    return text === null ? decimalOfNumber(number) : decimalOfText(text);
+  }
+}
+
+function minimumTopUp(
+  charge: RatedCharge,
+  periodTotal: Decimal,
+  currency: string,
+  digits: number,
+): RatedCharge & FinalizeCharge {
+  const minimumAmount = roundToMinor(new Decimal(charge.quantity).times(charge.unit_price), currency);
+  // Both figures are already whole minor units, so the difference needs no rounding.
+  const amount = Decimal.max(0, minimumAmount.minus(periodTotal)).toFixed(digits);
+  return {
+    ...charge,
+    quantity: "1",
+    unit_price: amount,
+    amount,
+    minimum: { minimum_amount: minimumAmount.toFixed(digits), period_total: periodTotal.toFixed(digits) },
+  };
+}
+
+export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult {
+  const bytes = stack.toBytes(base + 1);
+  const reader = new RecordReader(stack.toStringList(base + 2));
+  const errorList = stack.toIndexedMessages(base + 3);
+  const unrated: UnratedEvent[] = [];
+  const failed = new Set<number>();
+  const transactionOf = (index: number) => options.events[index]?.transaction_id ?? "";
+  for (const error of errorList) {
+    const index = error.index - 1;
+    failed.add(index);
+    unrated.push({ transaction_id: transactionOf(index), event_index: index, ...classifyError(error.message) });
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const charges: RatedCharge[] = [];
+  let eventStart = 0;
+  let current = -2;
+  for (let offset = 0; offset + CHARGE_RECORD_BYTES <= bytes.byteLength; offset += CHARGE_RECORD_BYTES) {
+    const first = view.getFloat64(offset, true);
+    const index = Math.floor(first / CHARGE_ID_BASE) - 1;
+    if (index !== current) {
+      current = index;
+      eventStart = charges.length;
+    }
+    if (failed.has(index)) continue;
+    const labels = view.getFloat64(offset + 8, true);
+    const texts = view.getFloat64(offset + 16, true);
+    const quantity = reader.value(texts % CHARGE_ID_BASE, view.getFloat64(offset + 24, true));
+    const unitPrice = reader.value(Math.floor(texts / CHARGE_ID_BASE), view.getFloat64(offset + 32, true));
+    const code = reader.text(first % CHARGE_ID_BASE) ?? "";
+    if (quantity === null || unitPrice === null) {
+      charges.length = eventStart;
+      failed.add(index);
+      const which = quantity === null ? "quantity" : "unit_price";
+      unrated.push({
+        transaction_id: transactionOf(index),
+        event_index: index,
+        code: "script_invalid_charge",
+        message: `charge ${code}: ${which} is text that is not a decimal number`,
+        line: null,
+      });
+      continue;
+    }
+    const charge: RatedCharge = {
+      transaction_id: transactionOf(index),
+      event_index: index,
+      code,
+      description: reader.text(labels % CHARGE_ID_BASE),
+      dimensions: reader.dims(Math.floor(labels / CHARGE_ID_BASE) % CHARGE_ID_BASE),
+      quantity: quantity.text,
+      unit_price: unitPrice.text,
+      amount: lineAmount(quantity, unitPrice, options.currency, options.digits),
+    };
+    const minimum = (Math.floor(labels / CHARGE_ID_BASE / CHARGE_ID_BASE) & CHARGE_FLAG_MINIMUM) !== 0;
+    if (minimum && options.period_total !== undefined) {
+      charges.push(minimumTopUp(charge, options.period_total, options.currency, options.digits));
+    } else if (options.period_total !== undefined) {
+      charges.push({ ...charge, minimum: null } as RatedCharge);
+    } else {
+      charges.push(charge);
+    }
+  }
+  unrated.sort((a, b) => a.event_index - b.event_index);
+  return { charges, unrated };
+}
