@@ -71,32 +71,24 @@ export async function appendAuditEvent(db: Executor, event: NewAuditEvent): Prom
   return row;
 }
 
-/** An audit row whose before and after are JSON text already (null: none). */
-export interface NewAuditEventJson extends Omit<NewAuditEvent, "before" | "after"> {
-  before_json: string | null;
-  after_json: string | null;
-}
-
 /**
  * Appends many rows in one statement, in the given order, each through
  * audit_append (so every row is chained and checked exactly as one appended
- * alone): for batch work such as a billing run's chunk of invoices.
+ * alone): for batch work such as a billing run's chunk of invoices. The rows
+ * travel as one JSON document, `rowsJson`: an array of objects with the
+ * fields of NewAuditEvent (occurred_at as ISO text) — one string to send
+ * instead of a dozen arrays whose every JSON element would need escaping.
  */
-export async function appendAuditEvents(db: Executor, events: readonly NewAuditEventJson[]): Promise<void> {
-  if (events.length === 0) return;
-  const column = <K extends keyof NewAuditEventJson>(key: K) => events.map((event) => event[key]);
+export async function appendAuditEvents(db: Executor, rowsJson: string): Promise<void> {
   await sql`
     select a.id
-      from unnest(
-        ${column("id")}::text[], ${column("actor_type")}::text[], ${column("actor_id")}::text[],
-        ${column("actor_name")}::text[], ${column("action")}::text[], ${column("object_type")}::text[],
-        ${column("object_id")}::text[], ${column("before_json")}::jsonb[], ${column("after_json")}::jsonb[],
-        ${column("reason")}::text[], ${column("request_id")}::text[], ${column("occurred_at")}::timestamptz[]
-      ) with ordinality as e(id, actor_type, actor_id, actor_name, action, object_type, object_id,
-                             before, after, reason, request_id, occurred_at, position)
+      from jsonb_array_elements(${rowsJson}::jsonb) with ordinality as r(row, position)
+      cross join lateral jsonb_to_record(r.row)
+           as e(id text, actor_type text, actor_id text, actor_name text, action text, object_type text,
+                object_id text, before jsonb, after jsonb, reason text, request_id text, occurred_at timestamptz)
       cross join lateral audit_append(e.id, e.actor_type, e.actor_id, e.actor_name, e.action, e.object_type,
                                       e.object_id, e.before, e.after, e.reason, e.request_id, e.occurred_at) a
-     order by e.position`.execute(db);
+     order by r.position`.execute(db);
 }
 
 export async function readChainHeads(db: Executor): Promise<ChainHead[]> {

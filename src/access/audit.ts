@@ -98,16 +98,11 @@ export async function recordAudit(
   return toAuditEvent(row);
 }
 
-/** JSON text with secret-looking keys masked, in one pass (what redactSecrets(toJsonValue(v)) stores). */
-function redactedJson(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  return JSON.stringify(value, (key, item) => (key !== "" && SECRET_KEYS.test(key) ? "[redacted]" : item));
-}
-
 /**
  * recordAudit for many entries at once, in order, inside the caller's
- * transaction: each entry is serialized once, straight to the JSON text the
- * log stores.
+ * transaction. The whole batch is serialized once, straight to the JSON the
+ * log stores, masking secret-looking keys on the way (what redactSecrets
+ * does for one entry).
  */
 export async function recordAuditMany(
   tx: Executor,
@@ -115,22 +110,26 @@ export async function recordAuditMany(
   entries: readonly AuditEntry[],
   at: Temporal.Instant,
 ): Promise<void> {
+  if (entries.length === 0) return;
+  const occurred_at = toDate(at).toISOString();
+  const rows = entries.map((entry) => ({
+    id: newId("audit_event"),
+    actor_type: ctx.actor.type,
+    actor_id: ctx.actor.id,
+    actor_name: ctx.actor.display_name ?? null,
+    action: entry.action,
+    object_type: entry.object_type,
+    object_id: entry.object_id,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+    reason: ctx.reason ?? null,
+    request_id: ctx.request_id,
+    occurred_at,
+  }));
+  // The row's own keys (id, action, …) never look secret, so one replacer serves the whole document.
   await appendAuditEvents(
     tx,
-    entries.map((entry) => ({
-      id: newId("audit_event"),
-      actor_type: ctx.actor.type,
-      actor_id: ctx.actor.id,
-      actor_name: ctx.actor.display_name ?? null,
-      action: entry.action,
-      object_type: entry.object_type,
-      object_id: entry.object_id,
-      before_json: redactedJson(entry.before),
-      after_json: redactedJson(entry.after),
-      reason: ctx.reason ?? null,
-      request_id: ctx.request_id,
-      occurred_at: toDate(at),
-    })),
+    JSON.stringify(rows, (key, value) => (SECRET_KEYS.test(key) ? "[redacted]" : value)),
   );
 }
 

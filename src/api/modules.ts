@@ -16,7 +16,7 @@ import type { Deps } from "../kernel/deps.js";
 import { ledgerRoutes } from "../ledger/index.js";
 import { subscriptionRoutes } from "../subscriptions/index.js";
 import { testClockRoutes } from "../testclocks/index.js";
-import { eventRoutes, meterRoutes, scriptRoutes } from "../usage/index.js";
+import { backtestRoutes, eventRoutes, meterRoutes, ratingRoutes, scriptRoutes } from "../usage/index.js";
 import { webhookRoutes } from "../webhooks/index.js";
 
 /** Every module's routes, in the order they appear in the OpenAPI document. */
@@ -30,6 +30,8 @@ export function moduleRoutes(deps: Deps): FastifyPluginAsyncZod[] {
     meterRoutes(deps),
     eventRoutes(deps),
     scriptRoutes(deps),
+    ratingRoutes(deps),
+    backtestRoutes(deps),
     billingRunRoutes(deps),
     invoiceRoutes(deps),
     taxRateRoutes(deps),

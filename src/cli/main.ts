@@ -11,6 +11,7 @@ import { register as registerLedger } from "./commands/ledger.js";
 import { register as registerMigrate } from "./commands/migrate.js";
 import { register as registerScripts } from "./commands/scripts.js";
 import { register as registerServe } from "./commands/serve.js";
+import { register as registerUsage } from "./commands/usage.js";
 import { register as registerUsers } from "./commands/users.js";
 
 /** `accrue`: every command a billing team or an operator runs from a terminal. */
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
         "  accrue scripts test 3PL                   run a charge script's test cases",
         "  accrue demo wms --customers 5 --days 30 --out wms.ndjson --customers-csv wms-customers.csv",
         "  accrue events import wms.ndjson.gz        import a usage log (resumable; rejects to wms.rejects.ndjson)",
+        "  accrue usage rate --customer wms-acme --period 2026-10   re-rate a period and rebuild its draft",
       ].join("\n") +
         "\n\nEnvironment: DATABASE_URL (else the embedded PostgreSQL in ACCRUE_DATA_DIR, default ./data), PORT, ACCRUE_BOOTSTRAP_API_KEY.\nRun `accrue COMMAND --help` for a command's options and examples.",
     );
@@ -52,6 +54,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerScripts(program);
   registerEvents(program);
+  registerUsage(program);
   return program;
 }
 

@@ -54,6 +54,7 @@ export {
   placeCreditHold,
   releaseBillingHold,
   releaseCreditHold,
+  resolveCustomerReferences,
   unarchiveCustomer,
   updateCustomer,
 } from "./service.js";

@@ -23,7 +23,14 @@ import {
   sameFields,
   searchPatterns,
 } from "./model.js";
-import { type CustomerRow, customersQuery, findCustomer, insertCustomer, updateCustomerRow } from "./store.js";
+import {
+  type CustomerRow,
+  customerIdsByReference,
+  customersQuery,
+  findCustomer,
+  insertCustomer,
+  updateCustomerRow,
+} from "./store.js";
 import { findTestClock } from "./test-clocks.js";
 
 /**
@@ -148,6 +155,18 @@ export async function getCustomersByIds(
     .execute();
   for (const row of rows) customers.set(row.id, toCustomer(row));
   return customers;
+}
+
+/**
+ * Our customer ids for many references at once (our ids or external ids),
+ * for batch work such as a batch of usage events; references that name no
+ * customer are absent from the map.
+ */
+export function resolveCustomerReferences(
+  deps: Pick<Deps, "db">,
+  references: readonly string[],
+): Promise<Map<string, string>> {
+  return customerIdsByReference(deps.db, references);
 }
 
 export async function listCustomers(deps: Deps, query: CustomerListQuery): Promise<Page<Customer>> {

@@ -263,3 +263,21 @@ export function purchaseOrdersQuery(db: Executor, customerId: string, filter: { 
   if (filter.active !== undefined) query = query.where("active", "=", filter.active);
   return query;
 }
+
+/** Our id for each reference (our id or an external id) that names a customer, in one query. */
+export async function customerIdsByReference(
+  db: Executor,
+  references: readonly string[],
+): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (references.length === 0) return found;
+  const list = [...new Set(references)];
+  const result = await sql<{ id: string; external_id: string | null }>`
+    select id, external_id from customers
+    where id = any(${list}::text[]) or external_id = any(${list}::text[])`.execute(db);
+  for (const row of result.rows) {
+    found.set(row.id, row.id);
+    if (row.external_id !== null) found.set(row.external_id, row.id);
+  }
+  return found;
+}

@@ -16,6 +16,7 @@ import {
   postEntriesBatch,
   revenueAccountFor,
 } from "../ledger/index.js";
+import type { AssembledInvoice } from "./assembly.js";
 import { customersWithPendingTerms } from "./billing-run-batch-store.js";
 import { taxDate } from "./draft-pricing.js";
 import { invoiceFinalizationEntry } from "./ledger-entries.js";
@@ -51,6 +52,8 @@ export interface BatchFinalizeResult {
 interface Finalizing extends BatchDraft {
   issue_date: Temporal.PlainDate;
   accounts: CustomerAccounts;
+  /** The figures priced on the issue date: what is stored on the rows and what the entry posts. */
+  assembled?: AssembledInvoice;
 }
 
 const DEFAULT_ENTITY = "default";
@@ -127,7 +130,7 @@ async function entriesOf(deps: Deps, tx: Tx, drafts: readonly Finalizing[]): Pro
   const entries: (EntryInput | null)[] = [];
   for (const draft of drafts) {
     const { invoice, lines, accounts } = draft;
-    const assembled = storedAssembly(invoice, lines);
+    const assembled = draft.assembled ?? storedAssembly(invoice, lines);
     const products = assembled.lines.flatMap((line) => (line.product_id === null ? [] : [line.product_id]));
     const currency = invoice.currency;
     const entry = invoiceFinalizationEntry(
@@ -186,8 +189,27 @@ function finalizedRows(
   }
 }
 
+/** The finalized figures of the page in one UPDATE, its rows sent as one JSON document. */
 async function storeFinalized(tx: Tx, drafts: readonly Finalizing[]): Promise<void> {
-  const column = <T>(pick: (invoice: InvoiceRow) => T) => drafts.map((draft) => pick(draft.invoice));
+  const rows = drafts.map(({ invoice: i }) => ({
+    id: i.id,
+    number: i.number,
+    series: i.series,
+    seller: i.seller,
+    issue_date: i.issue_date,
+    due_date: i.due_date,
+    addresses: i.addresses,
+    finalized_at: i.finalized_at?.toISOString() ?? null,
+    ledger_entry_id: i.ledger_entry_id,
+    subtotal: i.subtotal,
+    discount: i.discount,
+    tax: i.tax,
+    total: i.total,
+    total_excluding_tax: i.total_excluding_tax,
+    credit_applied: i.credit_applied,
+    amount_due: i.amount_due,
+    tax_breakdown: i.tax_breakdown,
+  }));
   await sql`
     update invoices i set
       status = 'open', number = u.number, series = u.series, seller = u.seller, issue_date = u.issue_date,
@@ -195,17 +217,11 @@ async function storeFinalized(tx: Tx, drafts: readonly Finalizing[]): Promise<vo
       ledger_entry_id = u.ledger_entry_id, subtotal = u.subtotal, discount = u.discount, tax = u.tax,
       total = u.total, total_excluding_tax = u.total_excluding_tax, credit_applied = u.credit_applied,
       amount_due = u.amount_due, tax_breakdown = u.tax_breakdown
-    from unnest(
-      ${column((i) => i.id)}::text[], ${column((i) => i.number)}::text[], ${column((i) => i.series)}::text[],
-      ${column((i) => JSON.stringify(i.seller))}::jsonb[], ${column((i) => i.issue_date)}::date[],
-      ${column((i) => i.due_date)}::date[], ${column((i) => JSON.stringify(i.addresses))}::jsonb[],
-      ${column((i) => i.finalized_at)}::timestamptz[], ${column((i) => i.ledger_entry_id)}::text[],
-      ${column((i) => i.subtotal)}::numeric[], ${column((i) => i.discount)}::numeric[], ${column((i) => i.tax)}::numeric[],
-      ${column((i) => i.total)}::numeric[], ${column((i) => i.total_excluding_tax)}::numeric[],
-      ${column((i) => i.credit_applied)}::numeric[], ${column((i) => i.amount_due)}::numeric[],
-      ${column((i) => JSON.stringify(i.tax_breakdown))}::jsonb[]
-    ) as u(id, number, series, seller, issue_date, due_date, addresses, finalized_at, ledger_entry_id, subtotal,
-           discount, tax, total, total_excluding_tax, credit_applied, amount_due, tax_breakdown)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      as u(id text, number text, series text, seller jsonb, issue_date date, due_date date, addresses jsonb,
+           finalized_at timestamptz, ledger_entry_id text, subtotal numeric, discount numeric, tax numeric,
+           total numeric, total_excluding_tax numeric, credit_applied numeric, amount_due numeric,
+           tax_breakdown jsonb)
     where i.id = u.id and i.status = 'draft'`.execute(tx);
 }
 
@@ -311,7 +327,11 @@ async function finalizeReady(deps: Deps, ctx: RequestContext, tx: Tx, ready: Fin
   const countries = [...new Set(ready.flatMap((draft) => draft.customer.billing_address?.country ?? []))];
   const rates = (await taxRatesOf(tx, countries)).map(pricedTaxRate);
   const before = new Map(ready.map((draft) => [draft.invoice.id, invoiceJson(draft.invoice, draft.lines)]));
-  const moved = ready.flatMap((draft) => applyIssueFigures(draft, priceForIssue(draft, entity.country, rates)));
+  const moved = ready.flatMap((draft) => {
+    const priced = priceForIssue(draft, entity.country, rates);
+    draft.assembled = priced.assembled;
+    return applyIssueFigures(draft, priced);
+  });
   for (const draft of ready) draft.invoice.issue_date = draft.issue_date.toString();
   const entries = await entriesOf(deps, tx, ready);
   const posting = entries.flatMap((entry) => (entry === null ? [] : [entry]));

@@ -16,7 +16,6 @@ import type { AssembledInvoice } from "./assembly.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
 import { previewPricingFacts } from "./draft-pricing.js";
-import { DEFAULT_LEGAL_ENTITY } from "./legal-entities.js";
 import { type PricingFacts, priceInvoice, treatmentName } from "./pricing.js";
 import type { LineRow } from "./store.js";
 import { treatmentPercentage } from "./tax.js";
@@ -78,7 +77,7 @@ async function customerFacts(
 ): Promise<{ customer: Customer; facts: PricingFacts }> {
   const customer = await customerOf(deps, terms.customer_id);
   const facts = await memoize(deps, `pricing_facts:${customer.id}:${terms.currency}`, () =>
-    previewPricingFacts(deps.db, customer, { currency: terms.currency, legal_entity: DEFAULT_LEGAL_ENTITY }),
+    previewPricingFacts(deps.db, customer, { currency: terms.currency, legal_entity: customer.legal_entity }),
   );
   return { customer, facts };
 }
@@ -101,7 +100,7 @@ async function productsOf(deps: Deps, lines: readonly SubscriptionLineJson[]): P
 async function periodInvoice(deps: Deps, terms: SubscriptionTerms, period: BillingPeriod, first: boolean) {
   // The customer's tax facts and discounts are read while the lines are priced: they do not depend on each other.
   const [{ lines }, { customer, facts }] = await Promise.all([
-    periodLines(deps, terms, period, first),
+    periodLines(deps, terms, period, first, { preview: true }),
     customerFacts(deps, terms),
   ]);
   const products = await productsOf(deps, lines);

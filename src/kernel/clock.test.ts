@@ -1,6 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
-import { instantText } from "./clock.js";
+import { instantText, instantToText } from "./clock.js";
 
 describe("instantText writes a stored instant exactly as Temporal.Instant does", () => {
   it.each([
@@ -15,5 +15,17 @@ describe("instantText writes a stored instant exactly as Temporal.Instant does",
     const date = new Date(instant.epochMilliseconds);
     expect(instantText(date)).toBe(instant.toString());
     expect(instantText(date)).toBe(text);
+  });
+});
+
+describe("instantToText", () => {
+  it.each([
+    ["2026-02-01T00:00:00Z"],
+    ["2026-02-01T00:00:00.25Z"],
+    // Below a millisecond the fast path does not apply: Temporal's own text, digits kept.
+    ["2026-02-01T00:00:00.000001Z"],
+    ["2026-02-01T00:00:00.123456789Z"],
+  ])("%s", (text) => {
+    expect(instantToText(Temporal.Instant.from(text))).toBe(Temporal.Instant.from(text).toString());
   });
 });

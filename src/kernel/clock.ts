@@ -80,6 +80,13 @@ export function instantText(date: Date): string {
   return `${iso.slice(0, 20)}${String(ms).padStart(3, "0").replace(/0+$/, "")}Z`;
 }
 
+/** instantText for a Temporal.Instant: the same text as its toString(), faster when it holds whole milliseconds. */
+export function instantToText(instant: Temporal.Instant): string {
+  return instant.epochNanoseconds % 1_000_000n === 0n
+    ? instantText(new Date(instant.epochMilliseconds))
+    : instant.toString();
+}
+
 export function fromDate(date: Date): Temporal.Instant {
   return Temporal.Instant.fromEpochMilliseconds(date.getTime());
 }

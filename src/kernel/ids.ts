@@ -56,6 +56,8 @@ export const ID_PREFIXES = {
   usage_event: "uev",
   usage_event_rejection: "uevrj",
   usage_import: "uimp",
+  usage_backtest: "btst",
+  usage_rating_run: "urr",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

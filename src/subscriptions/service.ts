@@ -10,7 +10,7 @@ import {
 } from "../catalog/index.js";
 import { customerDeps } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
-import { fromDate } from "../kernel/clock.js";
+import { fromDate, instantToText } from "../kernel/clock.js";
 import type { Executor, Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
@@ -336,8 +336,8 @@ export function lineJson(
 ): SubscriptionLineJson {
   return {
     description: line.description,
-    period_start: line.period_start.toString(),
-    period_end: line.period_end.toString(),
+    period_start: instantToText(line.period_start),
+    period_end: instantToText(line.period_end),
     quantity: line.quantity.toString(),
     unit_amount: line.unit_amount === undefined ? null : line.unit_amount.toString(),
     amount: formatAmountForApi(line.amount, currency),

@@ -6,7 +6,7 @@ import { freshDatabase } from "../../test/support/database.js";
  * Deleting a clock removes every row tied to its customers. Tables with a
  * foreign key to customers, invoices or subscriptions are found by
  * test_clock_delete through the catalog; a table that names a customer
- * without a foreign key must be listed in test_clock_delete (migrations 0013 and 0021)
+ * without a foreign key must be listed in test_clock_delete (migrations 0013, 0021 and 0024)
  * and here, or this test fails when it is added.
  */
 const DELETED_BY_NAME = [
@@ -17,6 +17,11 @@ const DELETED_BY_NAME = [
   "rate_cards",
   "subscription_customer_defaults",
   "subscriptions",
+  "usage_backtest_errors",
+  "usage_backtest_rows",
+  "usage_backtests",
+  "usage_charges",
+  "usage_duplicate_counts",
   "usage_event_keys",
   "usage_events",
   "usage_meter_values",

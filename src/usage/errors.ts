@@ -78,3 +78,11 @@ export type ScriptEventErrorCode =
   | "script_instruction_limit"
   | "script_memory_limit"
   | "script_invalid_charge";
+
+/** Rating periods, re-rating, explanations and reconciliations. */
+export const ratingErrors = registerErrorCodes({
+  usage_no_charge_script: "invalid",
+  usage_period_invalid: "invalid",
+  usage_period_finalized: "conflict",
+  invoice_line_not_found: "not_found",
+});

@@ -1,9 +1,9 @@
 import { sql } from "kysely";
+import { resolveCustomerReferences } from "../customers/index.js";
 import { fromDate } from "../kernel/clock.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { eventApiId } from "./event-ids.js";
-import { resolveCustomerReferences } from "./event-store.js";
 
 /**
  * The events explorer: stored events newest first (by their own timestamp),
@@ -68,7 +68,7 @@ function decodeCursor(cursor: string): { ts: Date; id: string } {
 export async function listEvents(deps: Deps, query: EventQuery): Promise<EventPage> {
   let customerId: string | undefined;
   if (query.customer !== undefined) {
-    customerId = (await resolveCustomerReferences(deps.db, [query.customer])).get(query.customer);
+    customerId = (await resolveCustomerReferences(deps, [query.customer])).get(query.customer);
     if (customerId === undefined) {
       throw new DomainError("customer_not_found", `no customer ${query.customer}`, { param: "customer" });
     }

@@ -38,30 +38,6 @@ function numberArrayLiteral(values: readonly number[]): string {
   return `{${values.join(",")}}`;
 }
 
-/**
- * Customers by our id or their external id, one query for a whole batch.
- * Usage reads the customers table directly here, against the rule that
- * modules meet through services: the customers module has no batch lookup
- * and one query per distinct customer would cost more than the insert itself.
- * Only the two identifying columns are read.
- */
-export async function resolveCustomerReferences(
-  db: Executor,
-  references: readonly string[],
-): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  if (references.length === 0) return found;
-  const literal = textArrayLiteral(references);
-  const result = await sql<{ id: string; external_id: string | null }>`
-    select id, external_id from customers
-    where id = any(${literal}::text[]) or external_id = any(${literal}::text[])`.execute(db);
-  for (const row of result.rows) {
-    found.set(row.id, row.id);
-    if (row.external_id !== null) found.set(row.external_id, row.id);
-  }
-  return found;
-}
-
 // Months whose partition this process has seen made, per database handle.
 const knownPartitions = new WeakMap<Db, Set<number>>();
 

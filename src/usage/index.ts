@@ -2,12 +2,16 @@
  * What other modules and the adapters (api, cli, jobs) may use from usage.
  * Everything else in this folder is private to it.
  */
-export { meterErrors, scriptErrors, usageErrors } from "./errors.js";
+export { backtestErrors } from "./backtest-errors.js";
+export { backtestRoutes } from "./backtest-routes.js";
+export { type BacktestJson, backtestCsv, backtestScriptVersion, getBacktest } from "./backtest-service.js";
+export { meterErrors, ratingErrors, scriptErrors, usageErrors } from "./errors.js";
 export type { EventCounts, EventResult, StoredEvent } from "./event-model.js";
 export { listRejections, retryRejection } from "./event-rejections.js";
 export { applyUsageRetention, scheduleUsageRetention, usageRetentionQueues } from "./event-retention.js";
 export { eventRoutes } from "./event-routes.js";
 export { getUsageSettings, updateUsageSettings } from "./event-settings.js";
+export { explainInvoiceLine } from "./explain-service.js";
 export { type IngestOutcome, ingestEvents } from "./ingest-service.js";
 export { ChargeScript } from "./lua-engine.js";
 export type { RatedCharge, RatingContext, RatingEvent, RatingResult, ScriptCharge, UnratedEvent } from "./lua-types.js";
@@ -26,6 +30,13 @@ export {
   updateMeter,
 } from "./meter-service.js";
 export { type CustomerUsageJson, customerUsage, type UsageQuery } from "./meter-usage.js";
+export { rateEveryCustomer } from "./rating-all.js";
+export { rateAfterLateEvents } from "./rating-late.js";
+export { scriptedUsageLines } from "./rating-lines.js";
+export { registerUsageInvoicing, type UsageInvoiceLine, type UsageInvoicing } from "./rating-port.js";
+export { ratingRoutes } from "./rating-routes.js";
+export { type RatingRunJson, rateCustomerPeriod } from "./rating-service.js";
+export { usageReconciliation } from "./reconciliation-service.js";
 export {
   assignScript,
   PUBLISH_APPROVAL_ACTION,

@@ -1,7 +1,9 @@
+import { resolveCustomerReferences } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { newId } from "../kernel/ids.js";
+import { countDuplicates } from "./charge-store.js";
 import { eventApiId, newEventUuids } from "./event-ids.js";
 import {
   checkEventAge,
@@ -26,9 +28,9 @@ import {
   insertEvents,
   isMissingPartition,
   readUsageSettings,
-  resolveCustomerReferences,
 } from "./event-store.js";
 import { projectEventsToMeters } from "./meter-projection.js";
+import { rateAfterIngestion } from "./rating-late.js";
 
 /**
  * Ingestion: validate, resolve customers, check age, drop repeats within the
@@ -97,7 +99,7 @@ export async function ingestEvents(
 
 export async function ingestItems(
   deps: Deps,
-  _ctx: RequestContext,
+  ctx: RequestContext,
   items: readonly IngestItem[],
   options: IngestOptions,
 ): Promise<IngestOutcome> {
@@ -123,6 +125,7 @@ export async function ingestItems(
             : await insertEvents(tx, columnsOf(unique, ids), new Date(now_ms), options.source);
         const storedEvents = settle(unique, ids, stored, items, results, outcome);
         if (storedEvents.length > 0) await projectEventsToMeters(tx, storedEvents);
+        await countDuplicates(tx, outcome.duplicate_keys.values());
         outcome.counts = countResults(results);
         if (options.store_rejections ?? options.source !== "api") {
           await keepRejections(tx, items, results, options, now_ms, outcome);
@@ -141,6 +144,8 @@ export async function ingestItems(
     await ensurePartitions(deps.db, months);
     await store();
   }
+  // Events landing in periods already rated re-rate their draft or become an adjustment (rating-late.ts).
+  await rateAfterIngestion(deps, ctx, outcome.accepted_events);
   return outcome;
 }
 
@@ -160,7 +165,7 @@ async function classifyItems(deps: Deps, items: readonly IngestItem[], now_ms: n
     else valid.push({ index, event: checked });
   }
   const settings = await readUsageSettings(deps.db);
-  const customers = await resolveCustomerReferences(deps.db, [...new Set(valid.map((v) => v.event.customer))]);
+  const customers = await resolveCustomerReferences(deps, [...new Set(valid.map((v) => v.event.customer))]);
   const candidates = keepStorable(valid, customers, { now_ms, max_age_days: settings.max_event_age_days }, reject);
   const duplicateKeys: IngestOutcome["duplicate_keys"] = new Map();
   const unique = dropRepeats(candidates, items, results, duplicateKeys);

@@ -93,9 +93,44 @@ function fastAmount(q: DecimalText, p: DecimalText, digits: number): string | nu
   return formatUnits(product < 0 ? -whole : whole, digits);
 }
 
-/** quantity × unit price, rounded once to the currency's minor unit, as canonical text. */
-export function lineAmount(q: DecimalText, p: DecimalText, currency: string, digits: number): string {
+function computeAmount(q: DecimalText, p: DecimalText, currency: string, digits: number): string {
   const fast = fastAmount(q, p, digits);
   if (fast !== null) return fast;
   return roundToMinor(new Decimal(q.text).times(p.text), currency).toFixed(digits);
+}
+
+/**
+ * Amounts already worked out, by minor-unit digits, quantity and unit price
+ * (the cached DecimalText objects of decimalOfNumber, so a lookup is two
+ * identity hashes). Rating repeats the same pairs (1 × the first-unit pick
+ * rate, 3 lines × the line rate) far more often than it meets new ones, and
+ * formatting an amount cost more than the lookup. Cleared when full.
+ */
+const AMOUNTS_MAX = 200_000;
+let amountCount = 0;
+const amounts = new Map<number, Map<DecimalText, Map<DecimalText, string>>>();
+
+/** quantity × unit price, rounded once to the currency's minor unit, as canonical text. */
+export function lineAmount(q: DecimalText, p: DecimalText, currency: string, digits: number): string {
+  let byQuantity = amounts.get(digits);
+  if (byQuantity === undefined) {
+    byQuantity = new Map();
+    amounts.set(digits, byQuantity);
+  }
+  let byPrice = byQuantity.get(q);
+  if (byPrice === undefined) {
+    byPrice = new Map();
+    byQuantity.set(q, byPrice);
+  }
+  let amount = byPrice.get(p);
+  if (amount === undefined) {
+    amount = computeAmount(q, p, currency, digits);
+    if (amountCount >= AMOUNTS_MAX) {
+      amounts.clear();
+      amountCount = 0;
+    }
+    byPrice.set(p, amount);
+    amountCount += 1;
+  }
+  return amount;
 }

@@ -116,6 +116,8 @@ export class BatchEncoder {
     for (let i = 0; i < shape.keys.length; i++) {
       if (kindOf(properties[shape.keys[i] as string]) !== shape.kinds[i]) return false;
     }
+    // Every name carries a value in the shape's events and the kinds matched: nothing can be dropped.
+    if (shape.keys.length === names.length) return true;
     // A name with a value in this event but null in the shape's events would be dropped: compare their count.
     let present = 0;
     for (const name of names) if (properties[name] !== null && properties[name] !== undefined) present++;

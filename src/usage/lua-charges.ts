@@ -2,7 +2,8 @@ import { Decimal, roundToMinor } from "../kernel/money.js";
 import { type DecimalText, decimalOfNumber, decimalOfText, lineAmount } from "./lua-amounts.js";
 import { classifyError } from "./lua-errors.js";
 import type { LuaStack } from "./lua-marshal.js";
-import { CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE, CHARGE_RECORD_BYTES } from "./lua-prelude.js";
+import { CHARGE_FIELDS, CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE } from "./lua-prelude.js";
+import { readChunks } from "./lua-results.js";
 import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEvent } from "./lua-types.js";
 
 /**
@@ -53,10 +54,15 @@ class RecordReader {
     return found;
   }
 
-  /** The number, or the decimal text the script returned instead; null when that text is not a decimal. */
+  /**
+   * The number, or the decimal text the script returned instead; null when
+   * that text is not a decimal or the number is not finite (emit() leaves
+   * that check to the host).
+   */
   value(textId: number, number: number): DecimalText | null {
+    if (textId === 0) return Number.isFinite(number) ? decimalOfNumber(number) : null;
     const text = this.text(textId);
-    return text === null ? decimalOfNumber(number) : decimalOfText(text);
+    return text === null ? null : decimalOfText(text);
   }
 }
 
@@ -79,7 +85,7 @@ function minimumTopUp(
 }
 
 export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult {
-  const bytes = stack.toBytes(base + 1);
+  const numbers = readChunks(stack, base + 1);
   const reader = new RecordReader(stack.toStringList(base + 2));
   const errorList = stack.toIndexedMessages(base + 3);
   const unrated: UnratedEvent[] = [];
@@ -90,32 +96,32 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
     failed.add(index);
     unrated.push({ transaction_id: transactionOf(index), event_index: index, ...classifyError(error.message) });
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const charges: RatedCharge[] = [];
   let eventStart = 0;
   let current = -2;
-  for (let offset = 0; offset + CHARGE_RECORD_BYTES <= bytes.byteLength; offset += CHARGE_RECORD_BYTES) {
-    const first = view.getFloat64(offset, true);
+  for (let offset = 0; offset + CHARGE_FIELDS <= numbers.length; offset += CHARGE_FIELDS) {
+    const first = numbers[offset] as number;
     const index = Math.floor(first / CHARGE_ID_BASE) - 1;
     if (index !== current) {
       current = index;
       eventStart = charges.length;
     }
-    if (failed.has(index)) continue;
-    const labels = view.getFloat64(offset + 8, true);
-    const texts = view.getFloat64(offset + 16, true);
-    const quantity = reader.value(texts % CHARGE_ID_BASE, view.getFloat64(offset + 24, true));
-    const unitPrice = reader.value(Math.floor(texts / CHARGE_ID_BASE), view.getFloat64(offset + 32, true));
+    if (failed.size !== 0 && failed.has(index)) continue;
+    const labels = numbers[offset + 1] as number;
+    const texts = numbers[offset + 2] as number;
+    const quantity = reader.value(texts % CHARGE_ID_BASE, numbers[offset + 3] as number);
+    const unitPrice = reader.value(Math.floor(texts / CHARGE_ID_BASE), numbers[offset + 4] as number);
     const code = reader.text(first % CHARGE_ID_BASE) ?? "";
     if (quantity === null || unitPrice === null) {
       charges.length = eventStart;
       failed.add(index);
       const which = quantity === null ? "quantity" : "unit_price";
+      const textId = quantity === null ? texts % CHARGE_ID_BASE : Math.floor(texts / CHARGE_ID_BASE);
       unrated.push({
         transaction_id: transactionOf(index),
         event_index: index,
         code: "script_invalid_charge",
-        message: `charge ${code}: ${which} is text that is not a decimal number`,
+        message: `charge ${code}: ${which} is ${textId === 0 ? "not a finite number" : "text that is not a decimal number"}`,
         line: null,
       });
       continue;

@@ -18,7 +18,8 @@ export function classifyError(raw: string): { code: ScriptEventErrorCode; messag
     return { code: "script_memory_limit", message: "the script ran past its memory cap", line: null };
   }
   if (raw.startsWith(INVALID_CHARGE_MARK)) {
-    return { code: "script_invalid_charge", message: raw.slice(1), line: null };
+    // A charge refused inside emit() names the script line that emitted it.
+    return { code: "script_invalid_charge", message: raw.slice(1), line: errorLine(raw.slice(1)) };
   }
   return { code: "script_runtime_error", message: raw, line: errorLine(raw) };
 }

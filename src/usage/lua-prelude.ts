@@ -1,22 +1,20 @@
 import { RECORD_HEADER_FORMAT } from "./lua-batch.js";
+import { CHARGES_SOURCE } from "./lua-prelude-charges.js";
 
 /**
  * The trusted Lua that runs in every charge-script engine before the
  * script: it keeps private references to what the host needs (debug.getinfo
- * for error lines, collectgarbage after a memory error, string.pack for the
- * results), removes everything a script may not reach, and returns the
- * driver functions the host calls. Scripts cannot see these locals: the
- * debug library is gone from the globals by the time a script loads.
+ * for error lines, collectgarbage after a memory error), removes everything
+ * a script may not reach, gives scripts emit() (lua-prelude-charges.ts), and
+ * returns the driver functions the host calls. Scripts cannot see these
+ * locals: the debug library is gone from the globals by the time a script
+ * loads.
  *
- * Results leave Lua as one binary string per batch (string.pack), so the
- * host reads a whole batch's charges with one C call instead of a dozen per
- * charge. A charge is 5 doubles: three that each carry integers combined
- * in base 2^21 (event index and code; description, dimensions and flags;
- * quantity text and unit price text, all ids into the batch's string list,
- * 0 for none) and the quantity and unit price as numbers.
+ * A batch's charges leave Lua as chunks of five numbers per charge
+ * (lua-prelude-charges.ts, read by lua-results.ts).
  */
-export const CHARGE_RECORD_FORMAT = "<ddddd";
-export const CHARGE_RECORD_BYTES = 5 * 8;
+/** Numbers per charge in the result chunks. */
+export const CHARGE_FIELDS = 5;
 /** Ids are combined in base 2^21; a batch may hold fewer distinct strings than that. */
 export const CHARGE_ID_BASE = 2 ** 21;
 export const CHARGE_FLAG_MINIMUM = 1;
@@ -29,8 +27,8 @@ export const PRELUDE_SOURCE = String.raw`
 local G = _G
 local pcall, xpcall, error, type, tostring, next, select = pcall, xpcall, error, type, tostring, next, select
 local setmetatable, math_type, tointeger, floor, huge = setmetatable, math.type, math.tointeger, math.floor, math.huge
-local pack, rep, find, format = string.pack, string.rep, string.find, string.format
-local sort, concat, unpack = table.sort, table.concat, table.unpack
+local find = string.find
+local sort, concat = table.sort, table.concat
 local getinfo = debug.getinfo
 local unpack_bytes = string.unpack
 local collect = collectgarbage
@@ -38,13 +36,14 @@ local collect = collectgarbage
 -- collector handles that kind of garbage with far less work.
 collect("generational")
 
-local LIMIT, NOMEM = "${INSTRUCTION_LIMIT_MESSAGE}", "${MEMORY_LIMIT_MESSAGE}"
-local FORMAT, MINIMUM = "${CHARGE_RECORD_FORMAT.slice(1)}", ${CHARGE_FLAG_MINIMUM}
--- Marks a charge the script returned in a shape the host cannot bill.
-local INVALID = "\1"
-local HEADER = "${RECORD_HEADER_FORMAT}"
-local FIELDS, FLUSH, MAX_PER_EVENT = 5, 1024, 1000
-local BASE, BASE2 = ${CHARGE_ID_BASE}, ${CHARGE_ID_BASE} * ${CHARGE_ID_BASE}
+local LIMIT <const>, NOMEM <const> = "${INSTRUCTION_LIMIT_MESSAGE}", "${MEMORY_LIMIT_MESSAGE}"
+local MINIMUM <const> = ${CHARGE_FLAG_MINIMUM}
+-- Marks a charge the script returned or emitted in a shape the host cannot bill.
+local INVALID <const> = "\1"
+local HEADER <const> = "${RECORD_HEADER_FORMAT}"
+-- Compile-time constants (<const>): no upvalue read where they are used.
+local FIELDS <const>, FLUSH <const>, MAX_PER_EVENT <const> = ${CHARGE_FIELDS}, 1024, 1000
+local BASE <const>, BASE2 <const> = ${CHARGE_ID_BASE}, ${CHARGE_ID_BASE} * ${CHARGE_ID_BASE}
 
 -- [1] changes before every call so the host's hook restarts the count;
 -- [2] is set by the hook once the budget is spent, so a script that
@@ -104,14 +103,17 @@ end
 local function with_line(message)
   if type(message) ~= "string" then message = tostring(message) end
   if message == LIMIT or message == NOMEM or find(message, "^script:%d+:") then return message end
+  -- A charge emit() refused keeps its mark in front, the line after it.
+  local mark = ""
+  if find(message, "^\1") then mark, message = INVALID, message:sub(2) end
   for level = 2, 40 do
     local info = getinfo(level, "Sl")
     if info == nil then break end
     if info.source == "=script" and info.currentline > 0 then
-      return "script:" .. info.currentline .. ": " .. message
+      return mark .. "script:" .. info.currentline .. ": " .. message
     end
   end
-  return message
+  return mark .. message
 end
 
 local function call(fn, a, b, c)
@@ -123,153 +125,8 @@ local function call(fn, a, b, c)
   return ok, result
 end
 
--- One batch's output: packed charge records, their strings, per-event errors.
-local function new_output()
-  return { buffer = {}, count = 0, parts = {}, strings = {}, ids = {}, errors = {}, charges = 0 }
-end
-
-local function intern(out, text)
-  local id = out.ids[text]
-  if id == nil then
-    id = #out.strings + 1
-    if id >= BASE then error("more than " .. (BASE - 1) .. " distinct strings in one batch; rate smaller batches", 0) end
-    out.strings[id] = text
-    out.ids[text] = id
-  end
-  return id
-end
-
-local function flush(out)
-  if out.count == 0 then return end
-  out.parts[#out.parts + 1] = pack("<" .. rep(FORMAT, out.count), unpack(out.buffer, 1, out.count * FIELDS))
-  out.count = 0
-end
-
--- A quantity or unit price that is not a plain finite number: decimal text,
--- a huge integer (kept as text so no digit is lost), or a mistake.
-local function amount_text(value, name, index)
-  local kind = type(value)
-  if kind == "string" then return 0 / 0, value end
-  if kind == "number" then
-    if value ~= value or value == huge or value == -huge then
-      return nil, "charge " .. index .. ": " .. name .. " is not a finite number"
-    end
-    return 0 / 0, tostring(value)
-  end
-  return nil, "charge " .. index .. ": " .. name .. " must be a number or a decimal string, not " .. kind
-end
-
-local function dimension_value(value)
-  local kind = type(value)
-  if kind == "string" then return value end
-  if kind == "number" or kind == "boolean" then return tostring(value) end
-  return nil
-end
-
--- Dimensions as one text key, names sorted: "carrier=UPS\30service_level=ground".
-local function dimensions_key(dims, index)
-  if type(dims) ~= "table" then return nil, "charge " .. index .. ": dimensions must be a table" end
-  local first, value = next(dims)
-  if first == nil then return nil end
-  local invalid = "charge " .. index .. ": dimensions map names to strings or numbers"
-  if next(dims, first) == nil then
-    -- The usual case, one dimension: no list to build and sort.
-    local text = dimension_value(value)
-    if type(first) ~= "string" or text == nil then return nil, invalid end
-    return first .. "=" .. text
-  end
-  local keys = {}
-  for key, item in next, dims do
-    if type(key) ~= "string" or dimension_value(item) == nil then return nil, invalid end
-    keys[#keys + 1] = key
-  end
-  sort(keys)
-  for i = 1, #keys do keys[i] = keys[i] .. "=" .. dimension_value(dims[keys[i]]) end
-  return concat(keys, "\30")
-end
-
-local SAFE = 9007199254740991
-
--- The hot path of rating: every charge passes here, so the common case (a
--- known code, float or small integer amounts, no dimensions) costs two
--- math.type calls and table stores; everything else takes the slow branches.
-local function add_charge(out, event_index, c, index, allow_minimum)
-  if type(c) ~= "table" then return "charge " .. index .. " is a " .. type(c) .. ", not a table" end
-  local ids = out.ids
-  local code = c.code
-  local code_id = ids[code]
-  if code_id == nil then
-    if type(code) ~= "string" or code == "" then return "charge " .. index .. ": code must be a non-empty string" end
-    code_id = intern(out, code)
-  end
-  local q, p = c.quantity, c.unit_price
-  local qtext, ptext = 0, 0
-  local qt, pt = math_type(q), math_type(p)
-  if qt ~= "float" and not (qt == "integer" and q <= SAFE and q >= -SAFE) or q ~= q or q == huge or q == -huge then
-    local text
-    q, text = amount_text(q, "quantity", index)
-    if q == nil then return text end
-    qtext = intern(out, text)
-  end
-  if pt ~= "float" and not (pt == "integer" and p <= SAFE and p >= -SAFE) or p ~= p or p == huge or p == -huge then
-    local text
-    p, text = amount_text(p, "unit_price", index)
-    if p == nil then return text end
-    ptext = intern(out, text)
-  end
-  local description, description_id = c.description, 0
-  if description ~= nil then
-    description_id = ids[description]
-    if description_id == nil then
-      if type(description) ~= "string" then return "charge " .. index .. ": description must be a string" end
-      description_id = intern(out, description)
-    end
-  end
-  local dims_id, dims = 0, c.dimensions
-  if dims ~= nil then
-    local key, problem = dimensions_key(dims, index)
-    if problem then return problem end
-    if key then dims_id = intern(out, key) end
-  end
-  local flags = 0
-  if c.minimum then
-    if not allow_minimum then return "charge " .. index .. ": only finalize may return a minimum" end
-    flags = MINIMUM
-  end
-  local b, n = out.buffer, out.count * FIELDS
-  b[n + 1] = event_index * BASE + code_id
-  b[n + 2] = description_id + dims_id * BASE + flags * BASE2
-  b[n + 3] = qtext + ptext * BASE
-  b[n + 4] = q
-  b[n + 5] = p
-  out.count = out.count + 1
-  out.charges = out.charges + 1
-  return nil
-end
-
--- nil, one charge {code = ...}, or a list of charges.
-local function add_result(out, event_index, result, allow_minimum)
-  if result == nil then return nil end
-  if type(result) ~= "table" then return "charge returned a " .. type(result) .. "; return a table, a list of tables or nil" end
-  if result.code ~= nil then return add_charge(out, event_index, result, 1, allow_minimum) end
-  local n = #result
-  if n > MAX_PER_EVENT then return "charge returned " .. n .. " charges; at most " .. MAX_PER_EVENT .. " per call" end
-  local count, charges = out.count, out.charges
-  for i = 1, n do
-    local problem = add_charge(out, event_index, result[i], i, allow_minimum)
-    if problem then
-      -- An event is rated whole or not at all: drop the charges it already added.
-      out.count, out.charges = count, charges
-      return problem
-    end
-  end
-  return nil
-end
-
-local function finish(out)
-  flush(out)
-  return concat(out.parts), out.strings, out.errors, out.charges
-end
+${CHARGES_SOURCE}
+G.emit = emit
 
 -- Event decoders, one per record shape (lua-batch.ts generates them).
 local decoders = {}
@@ -277,9 +134,23 @@ local function add_decoder(chunk, keys, type_name, id)
   decoders[id] = chunk(unpack_bytes, keys, type_name)
 end
 
+-- The batch's strings, many per string.unpack call: one call per string was
+-- most of the cost of a batch's unique values (order numbers, SKUs).
+local STRINGS_AT_ONCE = 64
+local STRINGS_FORMAT = "<" .. string.rep("s4", STRINGS_AT_ONCE)
+local move = table.move
 local function decode_strings(blob, count)
-  local strings, at = {}, 1
-  for i = 1, count do strings[i], at = unpack_bytes("<s4", blob, at) end
+  local strings, at, i = {}, 1, 0
+  while count - i >= STRINGS_AT_ONCE do
+    local chunk = { unpack_bytes(STRINGS_FORMAT, blob, at) }
+    at = chunk[STRINGS_AT_ONCE + 1]
+    move(chunk, 1, STRINGS_AT_ONCE, i + 1, strings)
+    i = i + STRINGS_AT_ONCE
+  end
+  while i < count do
+    i = i + 1
+    strings[i], at = unpack_bytes("<s4", blob, at)
+  end
   return strings
 end
 
@@ -293,11 +164,12 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
   local errors = out.errors
   local S = decode_strings(strings_blob, string_count)
   rates, ctx = readonly(rates, "rates"), readonly(ctx, "ctx")
-  local i, at, mark_count, mark_charges = 0, 1, 0, 0
+  local i, at, mark_count = 0, 1, 0
+  emitting = out
   local function run()
     while i < n do
       i = i + 1
-      mark_count, mark_charges = out.count, out.charges
+      mark_count = out.count
       local shape, low, high, next_at, fields_at = unpack_bytes(HEADER, records, at)
       -- Past this record before anything can fail, so a failed event is skipped, not retried.
       at = next_at
@@ -305,10 +177,16 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
       if shape == 0 then event = slow[i] else event = decoders[shape](records, fields_at, S, customer, high * 4294967296 + low) end
       progress[1] = progress[1] + 1
       progress[2] = 0
+      out.event, out.first = i, mark_count
       local result = charge(event, rates, ctx)
       if progress[2] ~= 0 then error(LIMIT, 0) end
-      local problem = add_result(out, i, result, false)
-      if problem ~= nil then errors[#errors + 1] = i; errors[#errors + 1] = INVALID .. problem end
+      if out.count - mark_count > MAX_PER_EVENT then
+        error(INVALID .. "an event may emit at most " .. MAX_PER_EVENT .. " charges", 0)
+      end
+      if result ~= nil then
+        local problem = add_result(out, i, result, false)
+        if problem ~= nil then errors[#errors + 1] = i; errors[#errors + 1] = INVALID .. problem end
+      end
       if out.count >= FLUSH then flush(out) end
     end
   end
@@ -316,12 +194,13 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
     local ok, message = xpcall(run, with_line)
     if not ok then
       if progress[2] ~= 0 then message = LIMIT end
-      out.count, out.charges = mark_count, mark_charges
+      out.count = mark_count
       errors[#errors + 1] = i
       errors[#errors + 1] = message
       if message == NOMEM then collect("collect") end
     end
   end
+  emitting = nil
   return finish(out)
 end
 
@@ -329,7 +208,10 @@ local function finalize(period, rates, ctx)
   local out = new_output()
   local fn = G.finalize
   if fn ~= nil then
+    emitting = out
     local ok, result = call(fn, readonly(period, "period"), readonly(rates, "rates"), readonly(ctx, "ctx"))
+    emitting = nil
+    if not ok then out.count = 0 end
     if ok then
       result = add_result(out, 0, result, true)
       if result ~= nil then result = INVALID .. result end

@@ -97,6 +97,18 @@ export async function clearDefaultScript(db: Executor, exceptId: string): Promis
     .execute();
 }
 
+/** Whether any customer can be rated by a script: a default script or any assignment. */
+export async function anyScriptRates(db: Executor): Promise<boolean> {
+  const found = await t(db)
+    .selectFrom("usage_scripts")
+    .select("id")
+    .where("is_default", "=", true)
+    .union(t(db).selectFrom("usage_script_assignments").select("script_id as id"))
+    .limit(1)
+    .execute();
+  return found.length > 0;
+}
+
 export async function findDefaultScript(db: Executor) {
   return t(db).selectFrom("usage_scripts").selectAll().where("is_default", "=", true).executeTakeFirst();
 }

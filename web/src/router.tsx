@@ -20,6 +20,9 @@ import { RateCardPage } from "./routes/rate-cards/rate-card-page.js";
 import { RateCardsPage } from "./routes/rate-cards/rate-cards-page.js";
 import { ReviewQueuePage } from "./routes/review/review-queue.js";
 import { ReviewSettingsPage } from "./routes/review/review-settings.js";
+import { ScriptPage } from "./routes/scripts/script-page.js";
+import { ScriptsPage } from "./routes/scripts/scripts-page.js";
+import { VersionPage } from "./routes/scripts/version-page.js";
 import { Shell } from "./routes/shell.js";
 import { SubscriptionPage } from "./routes/subscriptions/subscription-page.js";
 import { SubscriptionsPage } from "./routes/subscriptions/subscriptions-page.js";
@@ -271,6 +274,28 @@ const rateCardRoute = createRoute({
   component: RateCardPage,
 });
 
+// Charge scripts: the list, one script's versions, and the editor for a version.
+
+const scriptsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/scripts",
+  validateSearch: searchOf(...CURSOR),
+  component: ScriptsPage,
+});
+
+const scriptRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/scripts/$id",
+  component: ScriptPage,
+});
+
+const scriptVersionRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/scripts/$id/versions/$version",
+  validateSearch: searchOf("tab"),
+  component: VersionPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   appRoute.addChildren([
@@ -302,6 +327,9 @@ const routeTree = rootRoute.addChildren([
     meterRoute,
     rateCardsRoute,
     rateCardRoute,
+    scriptsRoute,
+    scriptRoute,
+    scriptVersionRoute,
   ]),
 ]);
 

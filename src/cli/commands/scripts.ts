@@ -4,6 +4,7 @@ import type { Deps } from "../../kernel/deps.js";
 import { DomainError } from "../../kernel/errors.js";
 import { getScript, listScripts, runTestCases, testCasesInput, testVersion } from "../../usage/index.js";
 import { withRuntime } from "../runtime.js";
+import { registerBacktest } from "./scripts-backtest.js";
 
 type Summary = Awaited<ReturnType<typeof runTestCases>>;
 
@@ -51,6 +52,7 @@ async function storedRun(deps: Deps, script: string, versionNumber: number | und
 
 export function register(program: Command): void {
   const scripts = program.command("scripts").description("Lua charge scripts: run their test cases");
+  registerBacktest(scripts);
   scripts
     .command("test")
     .argument("[script]", "a stored script's id or name: runs the test cases of its newest version (or --version)")

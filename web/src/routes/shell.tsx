@@ -27,7 +27,8 @@ type Destination =
   | "/test-clocks"
   | "/usage/events"
   | "/usage/meters"
-  | "/rate-cards";
+  | "/rate-cards"
+  | "/scripts";
 
 interface Section {
   label: string;
@@ -42,7 +43,7 @@ const SECTIONS: Section[] = [
       { label: "Customers", to: "/customers" },
       { label: "Subscriptions", to: "/subscriptions" },
       { label: "Catalog", to: "/catalog" },
-      { label: "Charge scripts", soon: true },
+      { label: "Charge scripts", to: "/scripts" },
       { label: "Invoices", to: "/invoices" },
       { label: "Credit notes", to: "/credit-notes" },
       { label: "Billing runs", to: "/billing-runs" },

@@ -1,0 +1,270 @@
+import { sql } from "kysely";
+import type { Executor, Tx } from "../kernel/db.js";
+
+/** SQL for usage_charges, usage_rating_errors, usage_rating_runs and usage_duplicate_counts. */
+
+export interface PeriodKey {
+  customer_id: string;
+  period_start: Date;
+  period_end: Date;
+}
+
+export interface EventRow {
+  id: string;
+  transaction_id: string;
+  type: string;
+  ts: Date;
+  properties: Record<string, unknown>;
+}
+
+/** One page of a customer's events in a period, in (ts, id) order, after a position. */
+export async function eventPage(
+  db: Executor,
+  period: PeriodKey,
+  after: { ts: Date; id: string } | null,
+  limit: number,
+): Promise<EventRow[]> {
+  let query = db
+    .selectFrom("usage_events")
+    .select(["id", "transaction_id", "type", "ts", "properties"])
+    .where("customer_id", "=", period.customer_id)
+    .where("ts", ">=", period.period_start)
+    .where("ts", "<", period.period_end);
+  if (after !== null) {
+    query = query.where((eb) =>
+      eb.or([eb("ts", ">", after.ts), eb.and([eb("ts", "=", after.ts), eb("id", ">", after.id)])]),
+    );
+  }
+  return query.orderBy("ts").orderBy("id").limit(limit).execute() as Promise<EventRow[]>;
+}
+
+export interface RunRow {
+  id: string;
+  customer_id: string;
+  period_start: Date;
+  period_end: Date;
+  reason: "billing" | "rerate" | "late_event" | "adjustment";
+  status: "rated" | "rated_with_errors";
+  events_rated: number;
+  events_unrated: number;
+  charges: number;
+  amount: string;
+  currency: string;
+  created_by: string;
+  created_at: Date;
+}
+
+export interface ChargeRow {
+  customer_id: string;
+  event_id: string | null;
+  event_ts: Date | null;
+  transaction_id: string | null;
+  period_start: Date;
+  period_end: Date;
+  code: string;
+  description: string | null;
+  quantity: string;
+  unit_price: string;
+  amount: string;
+  currency: string;
+  dimensions: Record<string, string>;
+  line_key: string;
+  script_version_id: string;
+  rate_card_version_ids: string[];
+  rating_run_id: string;
+  invoice_item_id?: string | null;
+}
+
+export interface ErrorRow {
+  customer_id: string;
+  period_start: Date;
+  period_end: Date;
+  event_id: string | null;
+  event_ts: Date | null;
+  transaction_id: string | null;
+  code: string;
+  message: string;
+  script_line: number | null;
+  script_version_id: string;
+  rating_run_id: string;
+}
+
+const CHUNK = 2000;
+const UNNEST_CHUNK = 10000;
+
+export async function insertRun(tx: Tx, row: RunRow): Promise<void> {
+  await tx.insertInto("usage_rating_runs").values(row).execute();
+}
+
+/**
+ * One INSERT … SELECT unnest(…) per 10,000 charges: a month of a busy
+ * warehouse is hundreds of thousands of charges, and row-by-row VALUES
+ * lists spent most of a rating's time in parameter binding. The period and
+ * run columns are the same for every row and go once.
+ */
+export async function insertCharges(tx: Tx, rows: readonly ChargeRow[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += UNNEST_CHUNK) {
+    const chunk = rows.slice(at, at + UNNEST_CHUNK);
+    const first = chunk[0] as ChargeRow;
+    const column = <T>(pick: (row: ChargeRow) => T) => chunk.map(pick);
+    await sql`
+      insert into usage_charges (customer_id, event_id, event_ts, transaction_id, period_start, period_end, code,
+        description, quantity, unit_price, amount, currency, dimensions, line_key, script_version_id,
+        rate_card_version_ids, rating_run_id, invoice_item_id)
+      select ${first.customer_id}, c.event_id, c.event_ts, c.transaction_id, ${first.period_start}, ${first.period_end},
+        c.code, c.description, c.quantity, c.unit_price, c.amount, ${first.currency}, c.dimensions::jsonb, c.line_key,
+        c.script_version_id, string_to_array(c.rate_card_version_ids, ','), ${first.rating_run_id}, c.invoice_item_id
+        from unnest(
+          ${column((r) => r.event_id)}::uuid[], ${column((r) => r.event_ts)}::timestamptz[],
+          ${column((r) => r.transaction_id)}::text[], ${column((r) => r.code)}::text[],
+          ${column((r) => r.description)}::text[], ${column((r) => r.quantity)}::numeric[],
+          ${column((r) => r.unit_price)}::numeric[], ${column((r) => r.amount)}::numeric[],
+          ${column((r) => JSON.stringify(r.dimensions))}::text[], ${column((r) => r.line_key)}::text[],
+          ${column((r) => r.script_version_id)}::text[], ${column((r) => r.rate_card_version_ids.join(","))}::text[],
+          ${column((r) => r.invoice_item_id ?? null)}::text[]
+        ) with ordinality as c(event_id, event_ts, transaction_id, code, description, quantity, unit_price, amount,
+          dimensions, line_key, script_version_id, rate_card_version_ids, invoice_item_id, n)
+        order by c.n`.execute(tx);
+  }
+}
+
+export async function insertErrors(tx: Tx, rows: readonly ErrorRow[]): Promise<void> {
+  for (let at = 0; at < rows.length; at += CHUNK) {
+    await tx
+      .insertInto("usage_rating_errors")
+      .values(rows.slice(at, at + CHUNK))
+      .execute();
+  }
+}
+
+const inPeriod = (period: Pick<PeriodKey, "customer_id" | "period_start" | "period_end">) =>
+  sql<boolean>`customer_id = ${period.customer_id} and period_start = ${period.period_start} and period_end = ${period.period_end}`;
+
+/**
+ * A re-rating replaces what is not on an invoice yet, and the charges on the
+ * draft lines being rebuilt; the errors are the latest rating's only.
+ */
+export async function deleteReplaceableCharges(tx: Tx, period: PeriodKey, draftLineIds: readonly string[]) {
+  await tx
+    .deleteFrom("usage_charges")
+    .where(inPeriod(period))
+    .where("invoice_item_id", "is", null)
+    .where((eb) =>
+      draftLineIds.length === 0
+        ? eb("invoice_line_id", "is", null)
+        : eb.or([eb("invoice_line_id", "is", null), eb("invoice_line_id", "in", draftLineIds)]),
+    )
+    .execute();
+  await tx.deleteFrom("usage_rating_errors").where(inPeriod(period)).execute();
+}
+
+export interface StoredCharge {
+  id: string;
+  event_id: string | null;
+  event_ts: Date | null;
+  transaction_id: string | null;
+  code: string;
+  description: string | null;
+  quantity: string;
+  unit_price: string;
+  amount: string;
+  currency: string;
+  dimensions: Record<string, string>;
+  line_key: string;
+  script_version_id: string;
+  rate_card_version_ids: string[];
+  rating_run_id: string;
+  invoice_line_id: string | null;
+  invoice_item_id: string | null;
+}
+
+/** The period's charges not on any invoice line or item yet, in event order. */
+export async function openCharges(db: Executor, period: PeriodKey): Promise<StoredCharge[]> {
+  return db
+    .selectFrom("usage_charges")
+    .selectAll()
+    .where(inPeriod(period))
+    .where("invoice_line_id", "is", null)
+    .where("invoice_item_id", "is", null)
+    .orderBy("id")
+    .execute() as Promise<StoredCharge[]>;
+}
+
+/** What the period's invoices already carry: charges on lines and adjustments on items. */
+export async function billedFigures(db: Executor, period: PeriodKey) {
+  const row = await db
+    .selectFrom("usage_charges")
+    .select([
+      sql<string>`coalesce(sum(amount), 0)`.as("amount"),
+      sql<string>`count(*) filter (where invoice_line_id is not null)`.as("on_lines"),
+    ])
+    .where(inPeriod(period))
+    .where((eb) => eb.or([eb("invoice_line_id", "is not", null), eb("invoice_item_id", "is not", null)]))
+    .executeTakeFirstOrThrow();
+  return { amount: String(row.amount), on_lines: Number(row.on_lines) };
+}
+
+/** The invoice lines the period's charges are on. */
+export async function chargeLineIds(db: Executor, period: PeriodKey): Promise<string[]> {
+  const rows = await db
+    .selectFrom("usage_charges")
+    .select("invoice_line_id")
+    .distinct()
+    .where(inPeriod(period))
+    .where("invoice_line_id", "is not", null)
+    .execute();
+  return rows.map((row: { invoice_line_id: string }) => row.invoice_line_id);
+}
+
+/** The rated periods of these customers that contain these instants: where late events landed. */
+export async function ratedPeriodsAt(
+  db: Executor,
+  events: readonly { customer_id: string; ts: Date }[],
+): Promise<PeriodKey[]> {
+  if (events.length === 0) return [];
+  const result = await sql<PeriodKey>`
+    select distinct r.customer_id, r.period_start, r.period_end
+      from unnest(${events.map((e) => e.customer_id)}::text[], ${events.map((e) => e.ts)}::timestamptz[]) as e(customer_id, ts)
+      join usage_rating_runs r on r.customer_id = e.customer_id and r.period_start <= e.ts and e.ts < r.period_end
+     where r.reason <> 'adjustment'`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Counts events received again, per customer and UTC day of the event
+ * already stored: the same transaction id is the same event, whatever
+ * timestamp the repeat carried.
+ */
+export async function countDuplicates(
+  tx: Tx,
+  keys: Iterable<{ customer_id: string; transaction_id: string }>,
+): Promise<void> {
+  const list = [...keys];
+  if (list.length === 0) return;
+  await sql`
+    insert into usage_duplicate_counts (customer_id, day, duplicates)
+    select k.customer_id, (k.ts at time zone 'UTC')::date, count(*)
+      from unnest(${list.map((k) => k.customer_id)}::text[], ${list.map((k) => k.transaction_id)}::text[])
+        as d(customer_id, transaction_id)
+      join usage_event_keys k on k.customer_id = d.customer_id and k.transaction_id = d.transaction_id
+     group by 1, 2
+    on conflict (customer_id, day) do update set duplicates = usage_duplicate_counts.duplicates + excluded.duplicates`.execute(
+    tx,
+  );
+}
+
+/** The events already charged in the charge's period (before an adjustment adds the new ones). */
+export async function chargedEventIds(
+  db: Executor,
+  sample: Pick<ChargeRow, "customer_id" | "period_start" | "period_end"> | null,
+): Promise<Set<string>> {
+  if (sample === null) return new Set();
+  const rows = await db
+    .selectFrom("usage_charges")
+    .select("event_id")
+    .distinct()
+    .where(inPeriod(sample))
+    .where("event_id", "is not", null)
+    .execute();
+  return new Set(rows.map((row: { event_id: string }) => row.event_id));
+}

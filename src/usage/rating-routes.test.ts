@@ -1,0 +1,145 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Temporal } from "temporal-polyfill";
+import { describe, expect, it } from "vitest";
+import { testApp } from "../../test/support/app.js";
+import { freshDatabase } from "../../test/support/database.js";
+import { approve } from "../access/index.js";
+import { createPlan, createPrice, createProduct, ensureDefault3plRateCard } from "../catalog/index.js";
+import { createCustomer } from "../customers/index.js";
+import { listInvoices, runBilling } from "../invoicing/index.js";
+import type { RequestContext } from "../kernel/actor.js";
+import { TestClock } from "../kernel/clock.js";
+import { newId } from "../kernel/ids.js";
+import { createSubscription } from "../subscriptions/index.js";
+import { requestPublish } from "./script-publishing.js";
+import { createScript, createVersion } from "./script-service.js";
+
+/** The HTTP side of rating: POST /v1/usage/rate, the explain view's data and the reconciliation report. */
+
+const { db } = await freshDatabase();
+const deps = { db, clock: new TestClock("2026-09-20T00:00:00Z") };
+const { app, keyFor, auth } = await testApp(deps);
+const analystKey = auth(await keyFor("billing_analyst"));
+const supportKey = auth(await keyFor("support_agent"));
+const analyst: RequestContext = {
+  actor: { type: "user", id: "usr_analyst", role: "billing_analyst", display_name: "Bea Analyst" },
+  request_id: "req_rating_routes",
+};
+const controller: RequestContext = {
+  actor: { type: "user", id: "usr_controller", role: "approver", display_name: "Chidi Okafor" },
+  request_id: "req_rating_routes",
+};
+
+async function call(method: "GET" | "POST", url: string, payload?: object, headers = analystKey) {
+  const response = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+  return { status: response.statusCode, body: response.json() };
+}
+
+await ensureDefault3plRateCard(deps, analyst);
+const source = readFileSync(path.join(import.meta.dirname, "reference", "3pl.lua"), "utf8");
+const script = await createScript(deps, analyst, { name: "3PL", is_default: true });
+const version = await createVersion(deps, analyst, script.id, { source });
+const asked = await requestPublish(deps, analyst, script.id, version.id, { effective_from: "2026-01-01T00:00:00Z" });
+await approve(deps, controller, asked.approval.id);
+const customer = await createCustomer(deps, analyst, {
+  legal_name: "Northwind Cold Storage",
+  external_id: "wms-northwind",
+  currency: "USD",
+  time_zone: "UTC",
+});
+const product = await createProduct(deps, analyst, { name: "Warehouse account" });
+const plan = await createPlan(deps, analyst, {
+  name: "3PL monthly",
+  interval: { unit: "month", count: 1 },
+  currency: "USD",
+  billing_timing: "in_arrears",
+});
+const fee = await createPrice(deps, analyst, {
+  product: product.id,
+  plan: plan.id,
+  charge_model: { kind: "per_unit", unit_amount: "100.00" },
+  effective_from: Temporal.Instant.from("2020-01-01T00:00:00Z"),
+});
+await createSubscription(deps, analyst, {
+  customer: customer.id,
+  items: [{ price: fee.id }],
+  start_at: Temporal.Instant.from("2026-10-01T00:00:00Z"),
+});
+const october = { period_start: "2026-10-01T00:00:00Z", period_end: "2026-11-01T00:00:00Z" };
+
+describe("usage rating over HTTP", () => {
+  it("rates a period on request and reports the charges not invoiced yet", async () => {
+    deps.clock.set("2026-10-20T00:00:00Z");
+    const events = [
+      {
+        transaction_id: "rcv-1",
+        customer: "wms-northwind",
+        type: "inbound.received",
+        timestamp: "2026-10-02T10:00:00Z",
+        properties: { cartons: 10, pallets: 0 },
+      },
+      {
+        transaction_id: "rcv-1",
+        customer: "wms-northwind",
+        type: "inbound.received",
+        timestamp: "2026-10-02T10:00:00Z",
+        properties: { cartons: 10, pallets: 0 },
+      },
+    ];
+    const batch = await call("POST", "/v1/events/batch", { events });
+    expect(batch.status).toBe(200);
+    const rated = await call("POST", "/v1/usage/rate", { customer: "wms-northwind", ...october });
+    expect(rated.status).toBe(200);
+    // 10 cartons × 1.25 = 12.50; the minimum top-up: 1,500.00 − 12.50 = 1,487.50; 1,500.00 in all.
+    expect(rated.body.data).toEqual([
+      expect.objectContaining({
+        customer: customer.id,
+        events_rated: 1,
+        events_unrated: 0,
+        amount: "1500.00",
+        draft_invoice: null,
+      }),
+    ]);
+    const report = await call(
+      "GET",
+      `/v1/usage_reconciliations?customer=wms-northwind&period_start=${october.period_start}&period_end=${october.period_end}`,
+    );
+    expect(report.status).toBe(200);
+    expect(report.body.data[0]).toMatchObject({
+      events: { received: 2, stored: 1, rated: 1, unrated: 0, duplicates: 1 },
+      amounts: { rated: "1500.00", not_invoiced: "1500.00" },
+      differences: { charges_not_invoiced: { count: 2, amount: "1500.00" } },
+      balanced: false,
+    });
+  });
+
+  it("explains a billed line and refuses bad requests with the field named", async () => {
+    deps.clock.set("2026-11-01T00:00:00Z");
+    await runBilling(deps, analyst, { as_of: deps.clock.now(), customer: customer.id });
+    const [invoice] = (await listInvoices(deps, { customer_id: customer.id }, { limit: 1 })).data;
+    const line = invoice?.lines.find((l) => l.description.startsWith("10 × Receiving"));
+    const explained = await call("GET", `/v1/invoice_lines/${line?.id}/explain`);
+    expect(explained.status).toBe(200);
+    expect(explained.body).toMatchObject({
+      kind: "rated_usage",
+      arithmetic: { charges: 1, sum_of_charges: "12.50", line_amount: "12.50", matches: true },
+    });
+    expect(explained.body.charges.data[0].event).toMatchObject({ transaction_id: "rcv-1", type: "inbound.received" });
+
+    const missing = await call("GET", `/v1/invoice_lines/${newId("invoice_line")}/explain`);
+    expect([missing.status, missing.body.error.code]).toEqual([404, "invoice_line_not_found"]);
+    const backwards = await call("POST", "/v1/usage/rate", {
+      customer: customer.id,
+      period_start: october.period_end,
+      period_end: october.period_start,
+    });
+    expect([backwards.status, backwards.body.error.code, backwards.body.error.param]).toEqual([
+      400,
+      "usage_period_invalid",
+      "period_end",
+    ]);
+    const forbidden = await call("POST", "/v1/usage/rate", { customer: customer.id, ...october }, supportKey);
+    expect(forbidden.status).toBe(403);
+  });
+});
