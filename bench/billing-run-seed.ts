@@ -55,32 +55,28 @@ export async function replicateCustomers(db: Db, baseCustomerIds: readonly strin
     const olds = [...ids.keys()];
     const news = [...ids.values()];
     await db.transaction().execute(async (tx) => {
-      const copy = async (table: string, overrides: string) => {
+      await sql`create temporary table if not exists seed_ids (old_id text primary key, new_id text not null) on commit drop`.execute(
+        tx,
+      );
+      await sql`insert into seed_ids select * from unnest(${olds}::text[], ${news}::text[])`.execute(tx);
+      // Each copy joins the id map once per column it rewrites; jsonb_populate_record runs once per row (lateral).
+      const copy = async (table: string, columns: readonly string[]) => {
+        const joins = columns
+          .map((column, index) => `join seed_ids m${index} on m${index}.old_id = t.${column}`)
+          .join(" ");
+        const overrides = columns.map((column, index) => `'${column}', m${index}.new_id`).join(", ");
+        const extra = table === "customers" ? ", 'external_id', null" : "";
         await sql`
-          with m(old_id, new_id) as (select * from unnest(${olds}::text[], ${news}::text[]))
           insert into ${sql.raw(table)}
-          select (jsonb_populate_record(t, ${sql.raw(overrides)})).*
-            from ${sql.raw(table)} t join m on m.old_id = t.id`.execute(tx);
+          select r.* from ${sql.raw(table)} t ${sql.raw(joins)}
+          cross join lateral jsonb_populate_record(t, jsonb_build_object(${sql.raw(overrides + extra)})) r`.execute(tx);
       };
-      const map = (column: string) => `(select new_id from m m2 where m2.old_id = t.${column})`;
-      await copy("customers", `jsonb_build_object('id', m.new_id, 'external_id', null)`);
-      await copy("subscriptions", `jsonb_build_object('id', m.new_id, 'customer_id', ${map("customer_id")})`);
-      await copy(
-        "subscription_phases",
-        `jsonb_build_object('id', m.new_id, 'subscription_id', ${map("subscription_id")})`,
-      );
-      await copy(
-        "subscription_items",
-        `jsonb_build_object('id', m.new_id, 'phase_id', ${map("phase_id")}, 'subscription_id', ${map("subscription_id")})`,
-      );
-      await copy(
-        "subscription_changes",
-        `jsonb_build_object('id', m.new_id, 'subscription_id', ${map("subscription_id")})`,
-      );
-      await copy(
-        "subscription_proration_lines",
-        `jsonb_build_object('id', m.new_id, 'subscription_id', ${map("subscription_id")}, 'change_id', ${map("change_id")})`,
-      );
+      await copy("customers", ["id"]);
+      await copy("subscriptions", ["id", "customer_id"]);
+      await copy("subscription_phases", ["id", "subscription_id"]);
+      await copy("subscription_items", ["id", "phase_id", "subscription_id"]);
+      await copy("subscription_changes", ["id", "subscription_id"]);
+      await copy("subscription_proration_lines", ["id", "subscription_id", "change_id"]);
     });
     made += take.length;
   }

@@ -153,6 +153,7 @@ report({
   peak_rss_mib: Math.round(peakRss / 1024 / 1024),
   trial_balance_balanced: balanced,
   one_invoice_each: run.invoices_created === SUBSCRIPTIONS,
+  finalized: finalized.length,
   held: held.length,
   all_finalized: finalized.length === run.invoices_created && held.length === 0,
 });
