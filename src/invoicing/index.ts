@@ -5,6 +5,10 @@
  * Due dates come from customers' `dueDate(terms, invoiceDate)`; invoicing
  * does not keep its own copy.
  */
+
+// Registers how usage rating reaches invoices (re-rating drafts, adjustments, explain).
+import "./usage-port.js";
+
 export {
   type AssembledInvoice,
   assembleInvoice,
