@@ -43,7 +43,12 @@ describe("accrue users create", () => {
     const printed = await accrue("users", "create", "--email", "ana@example.com", "--name", "Ana", "--role", "admin");
     expect(printed).toMatch(/^created usr_\w+ ana@example.com \(admin\)\npassword: (\S+)\n/);
     const password = /password: (\S+)/.exec(printed)?.[1] ?? "";
-    const signedIn = await login(deps, { email: "ana@example.com", password, request_id: "req_1" });
+    const signedIn = await login(deps, {
+      email: "ana@example.com",
+      password,
+      request_id: "req_1",
+      address: "127.0.0.1",
+    });
     expect(signedIn.user.role).toBe("admin");
   });
 
@@ -62,7 +67,12 @@ describe("accrue users create", () => {
     );
     expect(printed).not.toContain("password");
     await expect(
-      login(deps, { email: "bo@example.com", password: "a long passphrase", request_id: "req_2" }),
+      login(deps, {
+        email: "bo@example.com",
+        password: "a long passphrase",
+        request_id: "req_2",
+        address: "127.0.0.1",
+      }),
     ).resolves.toBeDefined();
   });
 

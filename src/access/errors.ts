@@ -6,6 +6,7 @@ import { registerErrorCodes } from "../kernel/errors.js";
  */
 registerErrorCodes({
   invalid_credentials: "unauthenticated",
+  sign_in_throttled: "rate_limited",
   unauthenticated: "unauthenticated",
   csrf_token_invalid: "forbidden",
   permission_denied: "forbidden",

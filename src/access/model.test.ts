@@ -13,6 +13,7 @@ import {
   isTouchDue,
   normalizeEmail,
   sessionState,
+  signInRetryAfter,
 } from "./model.js";
 
 function codeOf(work: () => unknown): string | undefined {
@@ -71,6 +72,30 @@ describe("touching last-seen stamps", () => {
     ["2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", true], // 60 s later
   ])("last %s, now %s → %s", (last, now, due) => {
     expect(isTouchDue(last === null ? null : at(last), at(now))).toBe(due);
+  });
+});
+
+describe("sign-in throttle", () => {
+  const now = at("2026-11-24T10:00:00Z");
+  const minutesAgo = (minutes: number) => now.subtract({ milliseconds: Math.round(minutes * 60_000) });
+  // Window 15 minutes; the answer is seconds until the limit-th most recent failure is 15 minutes old.
+  it.each([
+    ["no failures", [], 5, 0],
+    ["four recent failures, limit 5", [1, 2, 3, 4], 5, 0],
+    // Most recent first: 1, 2, 3, 4, 10 min ago; the 5th (10 min ago) leaves in 15 − 10 = 5 min = 300 s.
+    ["five recent failures", [10, 4, 3, 2, 1], 5, 300],
+    // Six failures: the 5th most recent is 4 min ago (1, 2, 3, 3.5, 4, 14): 15 − 4 = 11 min = 660 s.
+    ["six failures, the oldest nearly out", [1, 2, 3, 3.5, 4, 14], 5, 660],
+    // Two of the five are older than 15 minutes: three count, under the limit.
+    ["failures outside the window do not count", [1, 2, 3, 16, 30], 5, 0],
+    // Exactly 15 minutes ago is outside (the window is open at its start).
+    ["a failure exactly a window ago is out", [15, 1, 2, 3, 4], 5, 0],
+    // 14 min 59.5 s ago leaves in 0.5 s: at least one second is asked for.
+    ["rounds up to a whole second", [14.991666, 1, 2, 3, 4], 5, 1],
+    // 20 failures 0, 0.5, …, 9.5 min ago: the 20th leaves in 15 − 9.5 = 5.5 min = 330 s.
+    ["limit 20 per address", Array.from({ length: 20 }, (_, i) => i * 0.5), 20, 330],
+  ] as const)("%s", (_name, ago, limit, expected) => {
+    expect(signInRetryAfter(ago.map(minutesAgo), limit, now)).toBe(expected);
   });
 });
 

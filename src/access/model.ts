@@ -88,6 +88,37 @@ export function isTouchDue(last: Temporal.Instant | null, now: Temporal.Instant)
   return last === null || Temporal.Instant.compare(now, last.add(TOUCH_INTERVAL)) >= 0;
 }
 
+// ---- sign-in throttle ----
+
+/**
+ * Failed sign-ins are counted per email and per client address over a
+ * sliding window. Past the limit, sign-in for that email (or from that
+ * address) is refused, right password or not, until the oldest failure in
+ * the window is older than the window; a success clears the email's count.
+ * Per email stops guessing one person's password; per address, trying one
+ * password on many emails.
+ */
+export const SIGN_IN_WINDOW = Temporal.Duration.from({ minutes: 15 });
+export const SIGN_IN_FAILURES_PER_EMAIL = 5;
+export const SIGN_IN_FAILURES_PER_ADDRESS = 20;
+
+/**
+ * Seconds until one more attempt is allowed, or 0 when it is allowed now.
+ * `failures` are the failure times inside or outside the window, any order.
+ */
+export function signInRetryAfter(failures: readonly Temporal.Instant[], limit: number, now: Temporal.Instant): number {
+  const since = now.subtract(SIGN_IN_WINDOW);
+  const recent = failures
+    .filter((at) => Temporal.Instant.compare(at, since) > 0)
+    .sort((a, b) => Temporal.Instant.compare(b, a));
+  if (recent.length < limit) return 0;
+  // The attempt is allowed once only limit − 1 failures remain in the window:
+  // when the limit-th most recent failure leaves it.
+  const leaving = recent[limit - 1] as Temporal.Instant;
+  const seconds = leaving.add(SIGN_IN_WINDOW).since(now).total("seconds");
+  return Math.max(1, Math.ceil(seconds));
+}
+
 /** Methods that change something: with a session cookie they need the CSRF token. */
 export function isStateChanging(method: string): boolean {
   const upper = method.toUpperCase();

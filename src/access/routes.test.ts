@@ -60,6 +60,23 @@ describe("signing in over HTTP", () => {
     }
   });
 
+  it("answers 429 with Retry-After once an email has failed five times", async () => {
+    const payload = { email: "throttled@example.com", password: "not the passphrase" };
+    for (let tries = 0; tries < 5; tries++) {
+      const response = await app.inject({ method: "POST", url: "/v1/auth/login", payload });
+      expect(response.statusCode).toBe(401);
+    }
+    const response = await app.inject({ method: "POST", url: "/v1/auth/login", payload });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers["retry-after"]).toBe("900");
+    expect(response.json().error).toMatchObject({
+      type: "rate_limit_error",
+      code: "sign_in_throttled",
+      message: "too many failed sign-ins; try again in 15 minutes",
+      details: { retry_after_seconds: 900 },
+    });
+  });
+
   it("refuses a cookie write without the CSRF token, accepts it with", async () => {
     const { cookie, csrf } = await signIn();
     const cookies = { accrue_session: cookie.value };

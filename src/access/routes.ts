@@ -98,7 +98,7 @@ function authRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const signedIn = await login(deps, { ...request.body, request_id: String(request.id) });
+        const signedIn = await login(deps, { ...request.body, request_id: String(request.id), address: request.ip });
         reply.setCookie(SESSION_COOKIE, signedIn.session_token, {
           httpOnly: true,
           sameSite: "strict",

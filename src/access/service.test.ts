@@ -43,7 +43,12 @@ describe("bootstrap", () => {
     const first = created[0];
     if (first === undefined || !first.created) throw new Error("expected a created admin");
     expect(first.password.length).toBeGreaterThanOrEqual(12);
-    const signedIn = await login(deps, { email: "ADMIN@accrue.local", password: first.password, request_id: "req_1" });
+    const signedIn = await login(deps, {
+      email: "ADMIN@accrue.local",
+      password: first.password,
+      request_id: "req_1",
+      address: "127.0.0.1",
+    });
     expect(signedIn.user.role).toBe("admin");
   });
 
@@ -106,7 +111,12 @@ describe("users", () => {
       role: "support_agent",
       password: "a long passphrase",
     });
-    const session = await login(deps, { email: "cy@example.com", password: "a long passphrase", request_id: "req_3" });
+    const session = await login(deps, {
+      email: "cy@example.com",
+      password: "a long passphrase",
+      request_id: "req_3",
+      address: "127.0.0.1",
+    });
     const disabled = await disableUser(deps, cli, user.id);
     expect(disabled.disabled).toBe(true);
     expect(await authenticateRequest(deps, { session_token: session.session_token, method: "GET" })).toMatchObject({
@@ -114,7 +124,12 @@ describe("users", () => {
       code: "unauthenticated",
     });
     await expect(
-      login(deps, { email: "cy@example.com", password: "a long passphrase", request_id: "req_4" }),
+      login(deps, {
+        email: "cy@example.com",
+        password: "a long passphrase",
+        request_id: "req_4",
+        address: "127.0.0.1",
+      }),
     ).rejects.toMatchObject({ code: "invalid_credentials" });
     const { data } = await listAuditEvents(deps, { object_id: user.id, limit: 10 });
     expect(data.map((event) => event.action)).toEqual(["user.disabled", "user.created"]);

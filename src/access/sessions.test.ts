@@ -23,7 +23,8 @@ beforeAll(async () => {
   });
 });
 
-const signIn = () => login(deps, { email: "ana@example.com", password: PASSWORD, request_id: "req_login" });
+const signIn = () =>
+  login(deps, { email: "ana@example.com", password: PASSWORD, request_id: "req_login", address: "127.0.0.1" });
 
 describe("signing in", () => {
   it("starts a session whose token is stored only as a hash, and audits it", async () => {
@@ -45,10 +46,54 @@ describe("signing in", () => {
     ["an unknown email", "nobody@example.com", PASSWORD],
     ["a wrong password", "ana@example.com", "a wrong passphrase"],
   ])("refuses %s with the same answer", async (_what, email, password) => {
-    await expect(login(deps, { email, password, request_id: "req_x" })).rejects.toMatchObject({
+    await expect(login(deps, { email, password, request_id: "req_x", address: "127.0.0.1" })).rejects.toMatchObject({
       code: "invalid_credentials",
       message: "the email or password is incorrect",
     });
+  });
+});
+
+describe("failed sign-ins", () => {
+  const attempt = (email: string, password: string, address: string) =>
+    login(deps, { email, password, request_id: "req_throttle", address });
+  const codeOf = (work: Promise<unknown>) =>
+    work.then(
+      () => "signed_in",
+      (error: { code: string; details?: { retry_after_seconds?: number } }) =>
+        error.details?.retry_after_seconds === undefined
+          ? error.code
+          : `${error.code} ${error.details.retry_after_seconds}s`,
+    );
+
+  it("five wrong passwords for an email hold it back for 15 minutes, right password or not", async () => {
+    await createUser(deps, systemContext("test", "req_0"), {
+      email: "bo@example.com",
+      name: "Bo",
+      role: "developer",
+      password: PASSWORD,
+    });
+    for (let tries = 0; tries < 5; tries++) {
+      expect(await codeOf(attempt("bo@example.com", "a wrong passphrase", "10.0.0.1"))).toBe("invalid_credentials");
+      clock.advance({ minutes: 1 });
+    }
+    // Failures at 0, 1, 2, 3, 4 min; now 5 min: the first leaves the window at 15 min, 600 s from now.
+    expect(await codeOf(attempt("BO@example.com", PASSWORD, "10.0.0.2"))).toBe("sign_in_throttled 600s");
+    // Another email from the same address is not held back.
+    expect(await codeOf(attempt("ana@example.com", PASSWORD, "10.0.0.1"))).toBe("signed_in");
+    clock.advance({ minutes: 10 });
+    expect(await codeOf(attempt("bo@example.com", PASSWORD, "10.0.0.1"))).toBe("signed_in");
+    // A success clears the count: one wrong password later is just a wrong password.
+    expect(await codeOf(attempt("bo@example.com", "a wrong passphrase", "10.0.0.1"))).toBe("invalid_credentials");
+    expect(await codeOf(attempt("bo@example.com", PASSWORD, "10.0.0.1"))).toBe("signed_in");
+  });
+
+  it("twenty failures from one address hold that address back, whatever the email", async () => {
+    for (let tries = 0; tries < 20; tries++) {
+      expect(await codeOf(attempt(`guess${tries}@example.com`, PASSWORD, "10.9.9.9"))).toBe("invalid_credentials");
+    }
+    // All twenty at the same instant: 15 min = 900 s.
+    expect(await codeOf(attempt("ana@example.com", PASSWORD, "10.9.9.9"))).toBe("sign_in_throttled 900s");
+    expect(await codeOf(attempt("ana@example.com", PASSWORD, "10.9.9.10"))).toBe("signed_in");
   });
 });
 

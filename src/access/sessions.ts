@@ -6,14 +6,27 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { recordAudit } from "./audit.js";
-import { isTouchDue, SESSION_ABSOLUTE, SESSION_IDLE, sessionState, TOUCH_INTERVAL } from "./model.js";
+import {
+  isTouchDue,
+  SESSION_ABSOLUTE,
+  SESSION_IDLE,
+  SIGN_IN_FAILURES_PER_ADDRESS,
+  SIGN_IN_FAILURES_PER_EMAIL,
+  SIGN_IN_WINDOW,
+  sessionState,
+  signInRetryAfter,
+  TOUCH_INTERVAL,
+} from "./model.js";
 import { randomToken, sha256Hex, tokensEqual, unknownUserHash, verifyPassword } from "./secrets.js";
 import {
+  clearSignInFailures,
   deleteSession,
   deleteSessionsIdleSince,
   findSessionWithUser,
   findUserByEmail,
   insertSession,
+  recentSignInFailures,
+  recordSignInFailure,
   type SessionRow,
   touchSession,
   type UserRow,
@@ -60,15 +73,22 @@ const BAD_CREDENTIALS = "the email or password is incorrect";
  */
 export async function login(
   deps: Deps,
-  input: { email: string; password: string; request_id: string },
+  input: { email: string; password: string; request_id: string; address: string },
 ): Promise<SignedIn> {
-  const user = await findUserByEmail(deps.db, input.email.trim());
+  const now = deps.clock.now();
+  const email = input.email.trim().toLowerCase();
+  await refuseWhileThrottled(deps, email, input.address, now);
+  const user = await findUserByEmail(deps.db, email);
   const passwordHash = user?.password_hash ?? (await unknownUserHash());
   const passwordMatches = await verifyPassword(passwordHash, input.password);
   if (user === undefined || !passwordMatches || user.disabled) {
+    await recordSignInFailure(
+      deps.db,
+      { email, address: input.address, failed_at: toDate(now) },
+      toDate(now.subtract({ hours: 24 })),
+    );
     throw new DomainError("invalid_credentials", BAD_CREDENTIALS);
   }
-  const now = deps.clock.now();
   const token = randomToken();
   const session: SessionRow = {
     id: newId("session"),
@@ -81,6 +101,7 @@ export async function login(
   };
   const ctx: RequestContext = { actor: userActor(user), request_id: input.request_id };
   await inTransaction(deps.db, async (tx) => {
+    await clearSignInFailures(tx, email);
     await insertSession(tx, session);
     await updateUser(tx, user.id, { last_login_at: toDate(now) });
     await recordAudit(
@@ -101,6 +122,25 @@ export async function login(
     csrf_token: session.csrf_token,
     expires_at: now.add(SESSION_ABSOLUTE),
   };
+}
+
+/**
+ * Too many failed sign-ins for the email, or from the address, in the last
+ * window: refused before the password is checked, with when to try again.
+ */
+async function refuseWhileThrottled(deps: Deps, email: string, address: string, now: Temporal.Instant) {
+  const failures = await recentSignInFailures(deps.db, email, address, toDate(now.subtract(SIGN_IN_WINDOW)));
+  const retryAfter = Math.max(
+    signInRetryAfter(failures.email.map(fromDate), SIGN_IN_FAILURES_PER_EMAIL, now),
+    signInRetryAfter(failures.address.map(fromDate), SIGN_IN_FAILURES_PER_ADDRESS, now),
+  );
+  if (retryAfter === 0) return;
+  const minutes = Math.ceil(retryAfter / 60);
+  throw new DomainError(
+    "sign_in_throttled",
+    `too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`,
+    { details: { retry_after_seconds: retryAfter } },
+  );
 }
 
 export type SessionCheck =

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Generated, type Kysely, type Selectable, sql } from "kysely";
 import type { Executor } from "../kernel/db.js";
 
 /** SQL for the access module's tables (the audit log has its own, audit-store.ts). */
@@ -60,7 +60,15 @@ interface ApprovalsTable {
   decided_at: Date | null;
 }
 
+interface SignInFailuresTable {
+  id: Generated<string>;
+  email: string;
+  address: string;
+  failed_at: Date;
+}
+
 interface AccessTables {
+  sign_in_failures: SignInFailuresTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
@@ -90,6 +98,39 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
     .selectAll()
     .where(sql`lower(email)`, "=", email.toLowerCase())
     .executeTakeFirst();
+}
+
+/** Failure times since `since` for the email and for the address (lower-cased email). */
+export async function recentSignInFailures(
+  db: Executor,
+  email: string,
+  address: string,
+  since: Date,
+): Promise<{ email: Date[]; address: Date[] }> {
+  const rows = await tables(db)
+    .selectFrom("sign_in_failures")
+    .select(["email", "address", "failed_at"])
+    .where("failed_at", ">", since)
+    .where((eb) => eb.or([eb("email", "=", email), eb("address", "=", address)]))
+    .execute();
+  return {
+    email: rows.filter((row) => row.email === email).map((row) => row.failed_at),
+    address: rows.filter((row) => row.address === address).map((row) => row.failed_at),
+  };
+}
+
+/** Records a failure and drops failures older than `forgetBefore` (they no longer count). */
+export async function recordSignInFailure(
+  db: Executor,
+  failure: { email: string; address: string; failed_at: Date },
+  forgetBefore: Date,
+): Promise<void> {
+  await tables(db).insertInto("sign_in_failures").values(failure).execute();
+  await tables(db).deleteFrom("sign_in_failures").where("failed_at", "<", forgetBefore).execute();
+}
+
+export async function clearSignInFailures(db: Executor, email: string): Promise<void> {
+  await tables(db).deleteFrom("sign_in_failures").where("email", "=", email).execute();
 }
 
 export async function anyUserExists(db: Executor): Promise<boolean> {

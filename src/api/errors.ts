@@ -51,6 +51,8 @@ export function statusOfKind(kind: ErrorKind): number {
       return 409;
     case "too_large":
       return 413;
+    case "rate_limited":
+      return 429;
     case "unavailable":
       return 503;
     default:
@@ -67,6 +69,8 @@ function typeOfKind(kind: ErrorKind, code: string): string {
       return "permission_error";
     case "unavailable":
       return "api_error";
+    case "rate_limited":
+      return "rate_limit_error";
     case "invalid":
     case "not_found":
     case "conflict":
@@ -92,6 +96,8 @@ export function errorPayload(
 
 export function sendError(reply: FastifyReply, payload: ErrorPayload): FastifyReply {
   payload.body.error.request_id = String(reply.request.id);
+  const retryAfter = payload.body.error.details?.retry_after_seconds;
+  if (typeof retryAfter === "number") reply.header("Retry-After", String(retryAfter));
   return reply.code(payload.status).type("application/json").send(payload.body);
 }
 

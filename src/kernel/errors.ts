@@ -12,6 +12,7 @@ export type ErrorKind =
   | "not_found" // 404
   | "conflict" // 409: the state of the world forbids it now
   | "too_large" // 413
+  | "rate_limited" // 429: too many attempts; details.retry_after_seconds says when to try again
   | "unavailable"; // 503: a dependency is down; retry
 
 /** Every module lists its codes in its own errors.ts with their kind. */
