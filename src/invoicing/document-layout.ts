@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as fontkit from "fontkit";
 import PDFDocument from "pdfkit";
 import type { Temporal } from "temporal-polyfill";
 import type { Address } from "../customers/index.js";
 import { type Decimal, formatMoney } from "../kernel/money.js";
 import { type DocumentParty, documentCreationDate } from "./document-model.js";
+
+const require = createRequire(import.meta.url);
 
 /**
  * The drawing half of the PDFs: a cursor over A4 pages with the few shapes an
@@ -10,11 +15,13 @@ import { type DocumentParty, documentCreationDate } from "./document-model.js";
  * every page, a totals block, paragraphs, page numbers). It knows nothing of
  * invoices; document.ts says what goes where.
  *
- * Fonts: PDFKit's built-in Helvetica, so no font file ships with us. Its
- * WinAnsi encoding covers Western European text (é, ß, €, £, ¥), not Greek,
- * Cyrillic or CJK; `printable` swaps the spaces and signs Intl uses that
- * WinAnsi lacks for ones it has, and shows anything else as "?". Embedding a
- * Unicode font (Noto Sans) is the cure when a buyer needs those scripts.
+ * Fonts: DejaVu Sans and DejaVu Sans Bold (the dejavu-fonts-ttf package),
+ * embedded as subsets of the glyphs used. They cover Latin with every
+ * European accent (ł, ř, ş, ő), Greek, Cyrillic, Armenian, Georgian and
+ * Hebrew, so a buyer's name and address print as written. CJK, Thai and
+ * Indic scripts are not in it: `printable` shows a character the font
+ * lacks as "?" (after swapping the few spaces and signs Intl uses for ones
+ * the font has), never as an empty box.
  */
 
 const MARGIN = 48;
@@ -22,11 +29,30 @@ const FOOTER_HEIGHT = 28;
 const GREY = "#5f6368";
 const RULE = "#d0d4d9";
 const INK = "#1a1a1a";
-const FONT = "Helvetica";
-const BOLD = "Helvetica-Bold";
+const FONT = "DejaVuSans";
+const BOLD = "DejaVuSans-Bold";
 
-/** Everything outside ASCII that WinAnsi (PDF's standard encoding for Helvetica) can print. */
-const WIN_ANSI_EXTRA = new Set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ");
+interface Fonts {
+  /** The TrueType files, embedded by PDFKit as subsets. */
+  files: Readonly<Record<string, Buffer>>;
+  /** Code points both faces can draw. */
+  covered: ReadonlySet<number>;
+}
+
+let fonts: Fonts | undefined;
+
+/** Read once per process, on the first PDF. */
+function loadFonts(): Fonts {
+  if (fonts !== undefined) return fonts;
+  const regularFile = readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf"));
+  const boldFile = readFileSync(require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf"));
+  const files = { [FONT]: regularFile, [BOLD]: boldFile };
+  const bold = fontkit.create(boldFile);
+  const covered = new Set(fontkit.create(regularFile).characterSet.filter((code) => bold.hasGlyphForCodePoint(code)));
+  fonts = { files, covered };
+  return fonts;
+}
+
 const SUBSTITUTES: Readonly<Record<string, string>> = {
   "\u202f": "\u00a0", // narrow no-break space: fr-FR digit groups
   "\u2009": "\u00a0",
@@ -40,11 +66,16 @@ const SUBSTITUTES: Readonly<Record<string, string>> = {
 };
 
 function printable(text: string): string {
+  const { covered } = loadFonts();
   let out = "";
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0;
-    const plain = (code >= 0x20 && code < 0x7f) || (code >= 0xa0 && code <= 0xff) || char === "\n";
-    out += plain || WIN_ANSI_EXTRA.has(char) ? char : (SUBSTITUTES[char] ?? "?");
+    if (char === "\n" || (code >= 0x20 && covered.has(code))) out += char;
+    else {
+      const substitute = SUBSTITUTES[char];
+      out +=
+        substitute !== undefined && [...substitute].every((c) => covered.has(c.codePointAt(0) ?? 0)) ? substitute : "?";
+    }
   }
   return out;
 }
@@ -118,6 +149,7 @@ export class PageWriter {
         CreationDate: documentCreationDate(issueDate),
       },
     });
+    for (const [name, file] of Object.entries(loadFonts().files)) this.doc.registerFont(name, file);
     this.doc.font(FONT).fillColor(INK);
   }
 
@@ -196,16 +228,18 @@ export class PageWriter {
   keyValues(
     rows: readonly [string, string][],
     width: number,
-    options: { size?: number; emphasis?: boolean } = {},
+    // labelShare: the part of the width for labels; a totals block's labels ("VAT 19 % on …") are the long side.
+    options: { size?: number; emphasis?: boolean; labelShare?: number } = {},
   ): number {
     const start = this.y;
     const x = this.left + this.width - width;
+    const labelWidth = width * (options.labelShare ?? 0.45);
     for (const [label, value] of rows) {
       const size = options.size ?? 9;
       const labelStyle = options.emphasis ? { bold: true } : { color: GREY };
       const height = Math.max(
-        this.text(label, x, { width: width * 0.45, size, ...labelStyle }),
-        this.text(value, x + width * 0.45, { width: width * 0.55, size, bold: true, align: "right" }),
+        this.text(label, x, { width: labelWidth, size, ...labelStyle }),
+        this.text(value, x + labelWidth, { width: width - labelWidth, size, bold: true, align: "right" }),
       );
       this.y += height + 3;
     }

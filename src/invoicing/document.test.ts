@@ -276,7 +276,36 @@ describe("invoice PDF", () => {
     }
   });
 
-  it("prints fr-FR's narrow no-break spaces, which Helvetica lacks, as no-break spaces", async () => {
+  it("prints Polish, Czech, Turkish, Greek and Cyrillic names as written, and a script the font lacks as ?", async () => {
+    const assembled = assembleInvoice({
+      currency: "EUR",
+      lines: [line("Usługi magazynowe – Łódź", "1", "100"), line("Σύνδρομη Ωμέγα", "1", "50")],
+      discounts: [],
+      tax: { kind: "exempt", certificate_reference: "EX-1" },
+      prices_include_tax: false,
+      credit_balance: "0",
+    });
+    const document = invoiceDocumentFrom(assembled, {
+      seller: SELLER,
+      buyer: {
+        ...buyer("en-GB"),
+        legal_name: "Příliš žluťoučký kůň s.r.o. / Şeker Ağacı / ООО «Север» / 株式会社",
+      },
+      number: "INV-UNICODE",
+      issue_date: ISSUED,
+      due_date: DUE,
+    });
+    const pdf = await renderInvoicePdf(document);
+    await save("invoice-unicode.pdf", pdf);
+    const text = (await pages(pdf)).join("\n");
+    expect(text).toContain("Usługi magazynowe – Łódź");
+    expect(text).toContain("Σύνδρομη Ωμέγα");
+    // The buyer's name wraps after "Şeker"; 株式会社 (four CJK characters) prints as four "?".
+    expect(text).toContain("Příliš žluťoučký kůň s.r.o. / Şeker");
+    expect(text).toContain("Ağacı / ООО «Север» / ????");
+  });
+
+  it("prints fr-FR's narrow no-break spaces, as no-break spaces", async () => {
     const assembled = assembleInvoice({
       currency: "EUR",
       lines: [line("Licence", "2", "1234.5")], // 2 × 1 234,50 = 2 469,00

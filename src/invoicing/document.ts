@@ -98,10 +98,10 @@ function invoiceTotals(document: InvoiceDocument, format: LocaleFormat): [string
 function drawTotals(writer: PageWriter, rows: [string, string][], last: [string, string]): void {
   writer.ensureSpace(rows.length * 14 + 40);
   writer.gap(6);
-  writer.y += writer.keyValues(rows, TOTALS_WIDTH);
+  writer.y += writer.keyValues(rows, TOTALS_WIDTH, { labelShare: 0.6 });
   writer.rule(TOTALS_WIDTH);
   writer.gap(6);
-  writer.y += writer.keyValues([last], TOTALS_WIDTH, { size: 12, emphasis: true }) + 14;
+  writer.y += writer.keyValues([last], TOTALS_WIDTH, { size: 12, emphasis: true, labelShare: 0.5 }) + 14;
 }
 
 export async function renderInvoicePdf(document: InvoiceDocument): Promise<Buffer> {
