@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from "vitest";
  * `accrue serve` as an operator runs it, on the embedded PostgreSQL in a fresh
  * data directory: first start migrates and bootstraps the admin with the given
  * key; SIGTERM stops the server and its database; a SIGKILLed server leaves
- * its database behind and the next start recovers it. Skipped when the suite
+ * its database behind and the next start recovers it; Ctrl-C (SIGINT to the
+ * whole process group) reaches only Accrue, which stops PostgreSQL last. Skipped when the suite
  * runs against DATABASE_URL (the embedded server is what is under test).
  */
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -33,6 +34,8 @@ interface Running {
 async function serve(): Promise<Running> {
   const child = spawn(process.execPath, [path.join(ROOT, "bin/accrue.js"), "serve"], {
     cwd: ROOT,
+    // Its own process group, as a shell gives a command, so a test can send Ctrl-C's SIGINT to the group.
+    detached: true,
     env: {
       ...process.env,
       PORT: "0",
@@ -108,4 +111,21 @@ describe.runIf(embedded)("accrue serve on the embedded PostgreSQL", () => {
     expect(await exited(third.child)).toBe(0);
     expect(existsSync(path.join(dataDir, "pg", "postmaster.pid"))).toBe(false);
   }, 180_000);
+
+  it("on Ctrl-C, PostgreSQL (in its own process group) is stopped by Accrue, not by the terminal", async () => {
+    const server = await serve();
+    const postmaster = Number.parseInt(
+      (await readFile(path.join(dataDir, "pg", "postmaster.pid"), "utf8")).split("\n")[0] ?? "",
+      10,
+    );
+    // Field 5 of /proc/PID/stat is the process group.
+    const groupOf = async (pid: number) =>
+      Number((await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ")[2]);
+    const serveGroup = await groupOf(server.child.pid as number);
+    expect(serveGroup).toBe(server.child.pid);
+    expect(await groupOf(postmaster)).not.toBe(serveGroup);
+    process.kill(-(server.child.pid as number), "SIGINT");
+    expect(await exited(server.child)).toBe(0);
+    expect(existsSync(path.join(dataDir, "pg", "postmaster.pid"))).toBe(false);
+  }, 120_000);
 });

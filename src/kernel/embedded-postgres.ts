@@ -69,6 +69,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
       logs.push(String(message));
     },
   });
+  if (options.owner === true) startInOwnProcessGroup(server);
   if (!initialised) await server.initialise();
   try {
     await server.start();
@@ -84,6 +85,21 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     urlFor,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
+ * PostgreSQL started in ours would get it too and begin its own fast
+ * shutdown while `accrue serve` still drains requests and jobs, failing
+ * their transactions. In its own group it hears only Accrue, which stops it
+ * last. The package spawns PostgreSQL with the options its getUidAndGid
+ * returns (the postgres user's ids when run as root), so `detached` is added
+ * there.
+ */
+function startInOwnProcessGroup(server: EmbeddedPostgres): void {
+  const spawning = server as unknown as { getUidAndGid(): Promise<Record<string, unknown>> };
+  const ids = spawning.getUidAndGid.bind(server);
+  spawning.getUidAndGid = async () => ({ ...(await ids()), detached: true });
 }
 
 function connectionUrl(password: string, port: number) {
