@@ -1,3 +1,4 @@
+import os from "node:os";
 import { sql } from "kysely";
 import { Temporal } from "temporal-polyfill";
 import { createPlan, createPrice, createProduct } from "../src/catalog/index.js";
@@ -95,10 +96,13 @@ for (let i = 0; i < BASE; i++) {
         : { line1: "Unter den Linden 1", city: "Berlin", postal_code: "10117", country: "DE" },
   });
   const seatsHeld = 3 + (i % 20);
+  // Midnight of January 1 where the customer is: 00:00 UTC would be New Year's Eve in New York, and
+  // those subscriptions would bill a five-hour stub period before January (period indexes one ahead).
+  const start_at = Temporal.PlainDateTime.from("2026-01-01T00:00").toZonedDateTime(customer.time_zone).toInstant();
   const subscription = await createSubscription(deps, ctx, {
     customer: customer.id,
     items: catalog.items(seatsHeld),
-    start_at: Temporal.Instant.from("2026-01-01T00:00:00Z"),
+    start_at,
     billing_anchor: { kind: "day_of_month", day: 1 },
   });
   subscriptions.push({ id: subscription.id, customer: customer.id, catalog, seats: seatsHeld });
@@ -107,6 +111,11 @@ for (let i = 0; i < BASE; i++) {
 clock.set("2026-01-02T00:00:00Z");
 await runBilling(deps, ctx, { as_of: clock.now() });
 await finalizeDueDrafts(deps, ctx, { asOf: clock.now() });
+// A January draft left behind would be finalized by the measured job and counted with February's.
+const seedDrafts = await sql<{ n: number }>`select count(*)::int as n from invoices where status = 'draft'`.execute(
+  database.db,
+);
+if (seedDrafts.rows[0]?.n !== 0) throw new Error(`the seed left ${seedDrafts.rows[0]?.n} January drafts`);
 clock.set("2026-01-15T12:00:00Z");
 for (const [i, held] of subscriptions.entries()) {
   if (i % 10 === 0) {
@@ -126,16 +135,25 @@ const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 clock.set("2026-02-03T00:00:00Z");
 const profiler = await startProfiler(process.env.BENCH_CPU_PROFILE);
+const cpuStarted = process.cpuUsage();
 const runStarted = performance.now();
 const run = await runBilling(deps, ctx, { as_of: clock.now() });
 const runSeconds = (performance.now() - runStarted) / 1000;
 const finalizeStarted = performance.now();
 const { finalized, held } = await finalizeDueDrafts(deps, ctx, { asOf: clock.now() });
 const finalizeSeconds = (performance.now() - finalizeStarted) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
 await profiler.stop();
 const drafts = finalized;
 clearInterval(sampler);
 
+// Every invoice the run created, and nothing else, was finalized.
+const runAt = clock.now().toString();
+const fromRun = await sql<{ created: number; finalized: number; drafts: number }>`
+  select count(*) filter (where created_at = ${runAt}::timestamptz)::int as created,
+         count(*) filter (where created_at = ${runAt}::timestamptz and id = any(${finalized}::text[]))::int as finalized,
+         count(*) filter (where status = 'draft')::int as drafts
+    from invoices`.execute(database.db);
 const balance = await trialBalance(deps);
 const balanced = balance.totals.every((total) => total.debit.eq(total.credit));
 report({
@@ -151,10 +169,18 @@ report({
   finalize_invoices_per_s: Math.round(drafts.length / finalizeSeconds),
   end_to_end_invoices_per_s: Math.round(drafts.length / (runSeconds + finalizeSeconds)),
   peak_rss_mib: Math.round(peakRss / 1024 / 1024),
+  // Node's own CPU (user + system) over the run and the finalize job, per invoice finalized.
+  node_cpu_ms_per_invoice: Number(((cpu.user + cpu.system) / 1000 / Math.max(1, drafts.length)).toFixed(3)),
+  load_average: os.loadavg().map((load) => Number(load.toFixed(2))),
   trial_balance_balanced: balanced,
   one_invoice_each: run.invoices_created === SUBSCRIPTIONS,
   finalized: finalized.length,
   held: held.length,
-  all_finalized: finalized.length === run.invoices_created && held.length === 0,
+  all_finalized:
+    finalized.length === run.invoices_created &&
+    fromRun.rows[0]?.created === run.invoices_created &&
+    fromRun.rows[0]?.finalized === finalized.length &&
+    fromRun.rows[0]?.drafts === 0 &&
+    held.length === 0,
 });
 await database.close();

@@ -1,5 +1,7 @@
+import { fork, type Serializable } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
+import path from "node:path";
 import { sql } from "kysely";
 import { ensureBootstrapAdmin } from "../src/access/index.js";
 import { buildApp } from "../src/api/index.js";
@@ -8,7 +10,10 @@ import { systemContext } from "../src/kernel/actor.js";
 import { systemClock } from "../src/kernel/clock.js";
 import { newEventUuids } from "../src/usage/event-ids.js";
 import { textArrayLiteral } from "../src/usage/event-store.js";
-import { benchDatabase, percentile, report } from "./support.js";
+import { createMeter } from "../src/usage/index.js";
+import { type ClientPhase, type ClientResult, type ClientSetup, closedLoop, eventJson } from "./ingest-client.js";
+import { backendCpuSeconds, sampleBackendCpu } from "./pg-backend-cpu.js";
+import { benchDatabase, percentile, report, startProfiler } from "./support.js";
 
 /**
  * Durable usage ingestion through `POST /v1/events/batch`: a real server on
@@ -17,15 +22,20 @@ import { benchDatabase, percentile, report } from "./support.js";
  * the same database server, the floor it is compared with: a raw
  * `INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING` into a plain table with
  * a unique (customer_id, transaction_id) index, the same rows, batches and
- * concurrency. The load generator runs in this process and takes CPU from
- * the server, as a client on the same 2-core machine would.
+ * concurrency. The load generator is a child process (bench/ingest-client.ts)
+ * on the same 2-core machine, so it takes CPU from the server as a client
+ * there would, but the CPU time measured here is the server's alone. CPU per
+ * event is also measured for PostgreSQL's backends (bench/pg-backend-cpu.ts):
+ * on a machine shared with other work it moves far less than events/s.
+ * BENCH_INGEST_PROFILE=FILE writes a CPU profile of the server over the run.
  */
 const TOTAL = Number(process.env.BENCH_INGEST_EVENTS ?? 500_000);
 const BATCH = Number(process.env.BENCH_INGEST_BATCH ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_INGEST_CONCURRENCY ?? 3);
 const CUSTOMERS = Number(process.env.BENCH_INGEST_CUSTOMERS ?? 500);
 const POOL = Number(process.env.BENCH_INGEST_POOL ?? 6);
-const TYPES = ["order.shipped", "inbound.received", "return.processed", "vas.performed"];
+// 1: a meter on each event type, so every event also writes one meter value (the projection).
+const METERS = process.env.BENCH_INGEST_METERS === "1";
 
 const database = await benchDatabase(POOL);
 const deps = { db: database.db, clock: systemClock };
@@ -43,70 +53,85 @@ for (let n = 0; n < CUSTOMERS; n += 10) {
   for (const customer of created) customers.push({ id: customer.id, external_id: customer.external_id as string });
 }
 
-const app = await buildApp(deps);
+if (METERS) {
+  const meters = [
+    {
+      code: "units_shipped",
+      event_type: "order.shipped",
+      aggregation: "sum",
+      value_property: "units",
+      group_by: ["warehouse"],
+    },
+    { code: "receipts", event_type: "inbound.received", aggregation: "count", group_by: [] },
+    {
+      code: "cartons_returned",
+      event_type: "return.processed",
+      aggregation: "sum",
+      value_property: "cartons",
+      group_by: [],
+    },
+    { code: "vas_lines", event_type: "vas.performed", aggregation: "count", group_by: ["service_level"] },
+  ] as const;
+  for (const meter of meters) {
+    await createMeter(
+      deps,
+      { ...ctx, reason: "benchmark" },
+      { ...meter, name: meter.code, group_by: [...meter.group_by] },
+    );
+  }
+}
+
+const app = await buildApp({ ...deps, logger: process.env.BENCH_INGEST_LOG === "1" });
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 const nowMs = systemClock.now().epochMilliseconds;
-const DAY = 86_400_000;
 
-/** Event n: spread over 500 customers (half named by external id) and the last 60 days (three month partitions). */
-function eventJson(n: number, run: string): string {
-  const customer = customers[n % CUSTOMERS] as { id: string; external_id: string };
-  const ref = n % 2 === 0 ? customer.id : customer.external_id;
-  const ts = new Date(nowMs - (n % (60 * 24)) * (DAY / 24) - 1000).toISOString();
-  return `{"transaction_id":"${run}-${n}","customer":"${ref}","type":"${TYPES[n % 4]}","timestamp":"${ts}","properties":{"units":${n % 17},"cartons":${n % 5},"warehouse":"W${n % 3}","service_level":"ground","weight_lb":"${(n % 400) / 10}"}}`;
-}
-
-async function sendBatch(start: number, count: number, run: string): Promise<{ ms: number; accepted: number }> {
-  const parts = new Array<string>(count);
-  for (let i = 0; i < count; i++) parts[i] = eventJson(start + i, run);
-  const body = `{"events":[${parts.join(",")}]}`;
-  const began = performance.now();
-  const response = await fetch(`${address}/v1/events/batch`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-    body,
+const client = fork(path.join(import.meta.dirname, "ingest-client.ts"), [], {
+  env: { ...process.env, BENCH_INGEST_CLIENT: "1" },
+  // The client runs TypeScript like this process, without this process's profiler flags.
+  execArgv: process.execArgv.filter((flag) => !flag.startsWith("--cpu-prof")),
+});
+let waiting: { resolve(answer: unknown): void; reject(error: Error): void } | undefined;
+client.on("message", (answer) => waiting?.resolve(answer));
+client.on("exit", (code) => waiting?.reject(new Error(`load generator exited with ${code}`)));
+/** Sends the client one message and waits for its answer. */
+function ask<T>(message: Serializable): Promise<T> {
+  return new Promise((resolve, reject) => {
+    waiting = { resolve: (answer) => resolve(answer as T), reject };
+    client.send(message);
   });
-  const result = (await response.json()) as { counts?: { accepted: number } };
-  if (response.status !== 200 || result.counts === undefined)
-    throw new Error(`batch failed: ${response.status} ${JSON.stringify(result).slice(0, 300)}`);
-  return { ms: performance.now() - began, accepted: result.counts.accepted };
 }
-
-async function closedLoop(total: number, worker: (start: number, count: number) => Promise<number>) {
-  let next = 0;
-  const latencies: number[] = [];
-  const began = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < total) {
-        const start = next;
-        const count = Math.min(BATCH, total - start);
-        next += count;
-        latencies.push(await worker(start, count));
-      }
-    }),
-  );
-  return { seconds: (performance.now() - began) / 1000, latencies: latencies.sort((a, b) => a - b) };
-}
+const setup: ClientSetup = {
+  address,
+  secret,
+  customers,
+  now_ms: nowMs,
+  batch: BATCH,
+  concurrency: CONCURRENCY,
+};
+await ask(setup as unknown as Serializable);
 
 const load = () => os.loadavg().map((value) => Number(value.toFixed(2)));
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
+const perEvent = (seconds: number, events: number) => Number(((seconds / events) * 1e6).toFixed(1));
 
-// Warm-up: JIT, connections, the month partitions (made once per process).
-await sendBatch(0, BATCH, "warm");
+// Warm-up: the month partitions (one batch), then JIT and connections (a round of concurrent batches).
+await ask<ClientResult>({ run: "warm", start: 0, total: BATCH } satisfies ClientPhase);
+await ask<ClientResult>({ run: "warm", start: BATCH, total: BATCH * CONCURRENCY } satisfies ClientPhase);
 const loadBefore = load();
+const profiler = await startProfiler(process.env.BENCH_INGEST_PROFILE);
+const pgBefore = await sampleBackendCpu(database.db);
 const cpuBefore = process.cpuUsage();
-let accepted = 0;
-const api = await closedLoop(TOTAL, async (start, count) => {
-  const result = await sendBatch(start, count, "run");
-  accepted += result.accepted;
-  return result.ms;
-});
+const api = await ask<ClientResult>({ run: "run", start: 0, total: TOTAL } satisfies ClientPhase);
+const serverCpu = cpuSeconds(process.cpuUsage(cpuBefore));
+const pgCpu = backendCpuSeconds(pgBefore, await sampleBackendCpu(database.db));
+await profiler.stop();
 const stored = await sql<{
   n: string;
 }>`select count(*) as n from usage_events where transaction_id like 'run-%'`.execute(database.db);
+const meterValues = METERS
+  ? await sql<{ n: string }>`select count(*) as n from usage_meter_values`.execute(database.db)
+  : undefined;
 const apiRate = TOTAL / api.seconds;
-const cpu = process.cpuUsage(cpuBefore);
-const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
 report({
   benchmark: "ingest_http_batch",
   server: database.server,
@@ -114,12 +139,16 @@ report({
   batch: BATCH,
   concurrency: CONCURRENCY,
   pool: POOL,
+  meters: METERS ? 4 : 0,
   seconds: Number(api.seconds.toFixed(1)),
   events_per_s: Math.round(apiRate),
-  accepted,
+  accepted: api.accepted,
   stored: Number(stored.rows[0]?.n),
-  // Server and load generator together (one process): CPU time per event.
-  node_cpu_us_per_event: Math.round((nodeCpuSeconds / TOTAL) * 1e6),
+  ...(meterValues === undefined ? {} : { meter_values: Number(meterValues.rows[0]?.n) }),
+  // CPU time per event: the Accrue server process, PostgreSQL's backends for this database, the load generator.
+  server_cpu_us_per_event: perEvent(serverCpu, TOTAL),
+  pg_cpu_us_per_event: perEvent(pgCpu, TOTAL),
+  client_cpu_us_per_event: perEvent(api.cpu_seconds, TOTAL),
   batch_p50_ms: Math.round(percentile(api.latencies, 50)),
   batch_p99_ms: Math.round(percentile(api.latencies, 99)),
   load_before: loadBefore,
@@ -128,18 +157,16 @@ report({
 
 // Replay: the same events again, all duplicates, as when a log is sent twice.
 const REPLAY = Math.min(TOTAL, 200_000);
-let replayAccepted = 0;
-const replay = await closedLoop(REPLAY, async (start, count) => {
-  const result = await sendBatch(start, count, "run");
-  replayAccepted += result.accepted;
-  return result.ms;
-});
+const replayCpuBefore = process.cpuUsage();
+const replay = await ask<ClientResult>({ run: "run", start: 0, total: REPLAY } satisfies ClientPhase);
 report({
   benchmark: "ingest_http_batch_replay",
   events: REPLAY,
   events_per_s: Math.round(REPLAY / replay.seconds),
-  accepted: replayAccepted,
+  accepted: replay.accepted,
+  server_cpu_us_per_event: perEvent(cpuSeconds(process.cpuUsage(replayCpuBefore)), REPLAY),
 });
+client.send("exit");
 await app.close();
 
 // The floor: the same rows, straight into a plain table with the unique index.
@@ -148,11 +175,12 @@ await sql`create table bench_raw_events (
   ts timestamptz not null, properties jsonb not null, received_at timestamptz not null, source text not null,
   unique (customer_id, transaction_id))`.execute(database.db);
 const RAW_TOTAL = TOTAL;
+const rawPgBefore = await sampleBackendCpu(database.db);
 const rawCpuBefore = process.cpuUsage();
-const raw = await closedLoop(RAW_TOTAL, async (start, count) => {
+const raw = await closedLoop(RAW_TOTAL, BATCH, CONCURRENCY, async (start, count) => {
   const rows = Array.from(
     { length: count },
-    (_, i) => JSON.parse(eventJson(start + i, "raw")) as Record<string, unknown>,
+    (_, i) => JSON.parse(eventJson(setup, start + i, "raw")) as Record<string, unknown>,
   );
   const customerIds = rows.map((_, i) => (customers[(start + i) % CUSTOMERS] as { id: string }).id);
   const began = performance.now();
@@ -167,7 +195,8 @@ const raw = await closedLoop(RAW_TOTAL, async (start, count) => {
   return performance.now() - began;
 });
 const rawRate = RAW_TOTAL / raw.seconds;
-const rawCpu = process.cpuUsage(rawCpuBefore);
+const rawCpu = cpuSeconds(process.cpuUsage(rawCpuBefore));
+const rawPgCpu = backendCpuSeconds(rawPgBefore, await sampleBackendCpu(database.db));
 report({
   benchmark: "ingest_raw_unnest_insert",
   events: RAW_TOTAL,
@@ -175,8 +204,12 @@ report({
   concurrency: CONCURRENCY,
   seconds: Number(raw.seconds.toFixed(1)),
   rows_per_s: Math.round(rawRate),
-  node_cpu_us_per_event: Math.round(((rawCpu.user + rawCpu.system) / 1e6 / RAW_TOTAL) * 1e6),
+  // The generator, parsing and array literals in this process; the database's backends.
+  node_cpu_us_per_event: perEvent(rawCpu, RAW_TOTAL),
+  pg_cpu_us_per_event: perEvent(rawPgCpu, RAW_TOTAL),
   ratio_http_to_raw: Number((apiRate / rawRate).toFixed(2)),
+  // Database CPU per event, HTTP path over raw insert: what the design costs the database.
+  pg_cpu_ratio_http_to_raw: Number((pgCpu / TOTAL / (rawPgCpu / RAW_TOTAL)).toFixed(2)),
   load_after: load(),
 });
 await database.close();

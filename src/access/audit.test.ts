@@ -6,7 +6,7 @@ import type { RequestContext } from "../kernel/actor.js";
 import { TestClock, toDate } from "../kernel/clock.js";
 import { type Executor, inTransaction } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
-import { listAuditEvents, recordAudit, verifyAuditChain } from "./audit.js";
+import { listAuditEvents, recordAudit, recordAuditMany, verifyAuditChain } from "./audit.js";
 
 const { db, url } = await freshDatabase();
 const clock = new TestClock("2026-01-05T09:00:00Z");
@@ -83,6 +83,28 @@ describe("the audit log", () => {
       clock.now(),
     );
     expect(event.after).toEqual({ url: "https://x", secret: "[redacted]" });
+  });
+
+  it("masks secrets in a batch, at any depth, and leaves text that only mentions them", async () => {
+    await recordAuditMany(
+      db,
+      ctx,
+      [
+        { action: "note.created", object_type: "note", object_id: "note_1", after: { text: 'a "token" is fine here' } },
+        {
+          action: "webhook_endpoint.created",
+          object_type: "webhook_endpoint",
+          object_id: "we_2",
+          after: { url: "https://y", auth: { Token: "t_1", kind: "bearer" } },
+        },
+      ],
+      clock.now(),
+    );
+    const { data } = await listAuditEvents(deps, { limit: 2 });
+    expect(data.map((event) => event.after)).toEqual([
+      { url: "https://y", auth: { Token: "[redacted]", kind: "bearer" } },
+      { text: 'a "token" is fine here' },
+    ]);
   });
 
   it("refuses updates, deletes, truncation and rows that do not extend the head", async () => {

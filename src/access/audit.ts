@@ -126,11 +126,22 @@ export async function recordAuditMany(
     request_id: ctx.request_id,
     occurred_at,
   }));
-  // The row's own keys (id, action, …) never look secret, so one replacer serves the whole document.
-  await appendAuditEvents(
-    tx,
-    JSON.stringify(rows, (key, value) => (SECRET_KEYS.test(key) ? "[redacted]" : value)),
-  );
+  await appendAuditEvents(tx, auditDocument(rows));
+}
+
+/** Any secret-looking key, anywhere in a JSON text (a string value that merely mentions one matches too). */
+const SECRET_KEY_TEXT = /"(?:password|password_hash|secret|secret_hash|token|token_hash|session_token|csrf_token)"/i;
+
+/**
+ * The rows as one JSON document, secrets masked. The row's own keys (id,
+ * action, …) never look secret, so one replacer serves the whole document;
+ * a replacer takes JSON.stringify off its fast path, so it runs only when
+ * the plain text holds a key it would mask.
+ */
+function auditDocument(rows: readonly object[]): string {
+  const plain = JSON.stringify(rows);
+  if (!SECRET_KEY_TEXT.test(plain)) return plain;
+  return JSON.stringify(rows, (key, value) => (SECRET_KEYS.test(key) ? "[redacted]" : value));
 }
 
 function toAuditEvent(row: AuditEventRow): AuditEvent {

@@ -4,7 +4,7 @@ import { databaseIsEmpty, seedDemo } from "../demo/index.js";
 import { autoFinalizeQueues, billingRunQueues, scheduleAutoFinalize, scheduleBillingRuns } from "../invoicing/index.js";
 import { prepareDatabase, startJobs } from "../jobs/index.js";
 import { type OpenRuntime, openRuntime } from "../kernel/runtime.js";
-import { scheduleUsageRetention, usageRetentionQueues } from "../usage/index.js";
+import { scheduleUsageRetention, usageLateRatingQueues, usageRetentionQueues } from "../usage/index.js";
 import { webhookQueues } from "../webhooks/index.js";
 import { buildApp } from "./app.js";
 import { maintenanceQueues, scheduleMaintenance } from "./maintenance.js";
@@ -66,6 +66,7 @@ async function startOn(runtime: OpenRuntime): Promise<StartedServer> {
       ...billingRunQueues(deps),
       ...autoFinalizeQueues(deps),
       ...usageRetentionQueues(deps),
+      ...usageLateRatingQueues(deps),
     },
     onError: (error) => logger.error({ err: error }, "job runner error"),
   });

@@ -1,8 +1,10 @@
 import { sql } from "kysely";
+import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
 import { TestClock } from "../kernel/clock.js";
 import { trialBalance } from "../ledger/index.js";
+import { explainInvoiceLine, listRejections, usageReconciliation } from "../usage/index.js";
 import { databaseIsEmpty, seedDemo } from "./seed.js";
 
 /**
@@ -98,5 +100,112 @@ describe("accrue demo seed", () => {
     const again = await seedDemo({ db: other.db, clock: new TestClock("2026-11-23T09:30:00Z") }, { customers: 8 });
     // Everything but the sandbox clock's id (ids are random).
     expect({ ...again, test_clock: "" }).toEqual({ ...summary, test_clock: "" });
+  }, 180_000);
+});
+
+describe("the warehouse business line (3PL)", () => {
+  interface UsageInvoice {
+    id: string;
+    customer_id: string;
+    external_id: string;
+    status: string;
+    period_start: Date;
+    period_end: Date;
+    usage_lines: string;
+  }
+  /** Each 3PL invoice with its period (the warehouse account fee line's) and how many usage lines it carries. */
+  const usageInvoices = () =>
+    query<UsageInvoice>(`
+      select i.id, i.customer_id, c.external_id, i.status, min(l.period_start) as period_start,
+             max(l.period_end) as period_end, count(*) filter (where l.source_id like 'usage:%') as usage_lines
+        from invoices i join customers c on c.id = i.customer_id join invoice_lines l on l.invoice_id = i.id
+       where c.external_id like 'wms-cust-%'
+       group by i.id, c.external_id order by c.external_id, min(l.period_start)`);
+  const reconcile = async (invoice: UsageInvoice) =>
+    (
+      await usageReconciliation(deps, {
+        customer: invoice.customer_id,
+        period_start: Temporal.Instant.fromEpochMilliseconds(invoice.period_start.getTime()),
+        period_end: Temporal.Instant.fromEpochMilliseconds(invoice.period_end.getTime()),
+      })
+    ).data[0];
+
+  it("bills six clients three months each: two finalized, the last a draft, every one with usage lines", async () => {
+    expect(summary.warehouse).toMatchObject({ clients: 6, duplicates: 3, rejected: 1 });
+    expect(summary.warehouse.events_accepted).toBeGreaterThan(5_000);
+    const invoices = await usageInvoices();
+    expect(invoices).toHaveLength(18);
+    for (const client of new Set(invoices.map((invoice) => invoice.external_id))) {
+      const own = invoices.filter((invoice) => invoice.external_id === client);
+      expect(own.map((invoice) => invoice.status)).toEqual(["open", "open", "draft"]);
+      for (const invoice of own) expect(Number(invoice.usage_lines)).toBeGreaterThan(5);
+    }
+  });
+
+  it("explains every usage line of a finalized invoice as charges that sum to the line", async () => {
+    const [invoice] = await usageInvoices();
+    const lines = await query<{ id: string; amount: string }>(
+      `select id, amount::text from invoice_lines where invoice_id = '${invoice?.id}' and source_id like 'usage:%'`,
+    );
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      const explained = await explainInvoiceLine(deps, line.id, { limit: 1 });
+      if (explained.kind !== "rated_usage") throw new Error(`line ${line.id} explained as ${explained.kind}`);
+      expect(explained.arithmetic.matches).toBe(true);
+      expect(Number(explained.arithmetic.sum_of_charges)).toBe(Number(line.amount));
+    }
+  });
+
+  it("reconciles each client-month: received = rated + unrated + duplicates, rated = invoiced", async () => {
+    for (const invoice of await usageInvoices()) {
+      const report = await reconcile(invoice);
+      const { events, amounts } = report ?? ({} as never);
+      expect(events.received).toBe(events.rated + events.unrated + events.duplicates);
+      expect(events.not_rated_yet).toBe(0);
+      expect(amounts.not_invoiced).toBe("0.00");
+      const invoiced = invoice.status === "draft" ? amounts.on_drafts : amounts.invoiced_finalized;
+      expect(invoiced).toBe(amounts.rated);
+    }
+  });
+
+  it("keeps the twice-sent events, the unrated snapshot and the unknown client in the reports", async () => {
+    const drafts = (await usageInvoices()).filter((invoice) => invoice.status === "draft");
+    // The first client's WMS sent three events of the month again: counted, billed once.
+    const first = await reconcile(drafts[0] as UsageInvoice);
+    expect(first?.events).toMatchObject({ duplicates: 3, unrated: 0 });
+    // The second client's "ambient_plus" snapshot has no rate: unrated, with the script's error.
+    const second = await reconcile(drafts[1] as UsageInvoice);
+    expect(second?.events.unrated).toBe(1);
+    expect(second?.differences.unrated_events).toEqual([
+      expect.objectContaining({
+        code: "script_runtime_error",
+        message: expect.stringContaining("storage_pallet_day_ambient_plus"),
+      }),
+    ]);
+    const rejections = await listRejections(deps, { limit: 10 });
+    expect(rejections.data).toEqual([
+      expect.objectContaining({ source: "batch", raw: expect.stringContaining("wms-cust-007") }),
+    ]);
+  });
+
+  it("re-rated the first client's draft when its late receipt arrived", async () => {
+    const [runs] = await query<{ reasons: string[] }>(`
+      select array_agg(r.reason order by r.created_at) as reasons from usage_rating_runs r
+        join customers c on c.id = r.customer_id
+       where c.external_id = 'wms-cust-001' and r.period_start = (select max(period_start) from usage_rating_runs where customer_id = r.customer_id)`);
+    expect(runs?.reasons).toEqual(["billing", "late_event"]);
+    const [late] = await query<{ n: string }>(`
+      select count(*) as n from usage_charges where transaction_id = 'wms-late-wms-cust-001-0001' and invoice_line_id is not null`);
+    expect(Number(late?.n)).toBe(2); // 48 cartons and 2 pallets, on the draft's receiving lines
+  });
+
+  it("rates no SaaS customer: the script applies to the clients it is assigned to", async () => {
+    const [saas] = await query<{ runs: string; lines: string }>(`
+      select (select count(*) from usage_rating_runs r join customers c on c.id = r.customer_id
+               where c.external_id not like 'wms-cust-%') as runs,
+             (select count(*) from invoice_lines l join invoices i on i.id = l.invoice_id
+                join customers c on c.id = i.customer_id
+               where l.source_id like 'usage:%' and c.external_id not like 'wms-cust-%') as lines`);
+    expect(saas).toEqual({ runs: "0", lines: "0" });
   });
 });

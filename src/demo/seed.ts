@@ -31,6 +31,7 @@ import {
   type Random,
   randomSource,
 } from "./company.js";
+import { WarehouseLine, type WarehouseSummary } from "./seed-warehouse.js";
 
 /**
  * `accrue demo seed`: a lived-in company for a newcomer to look around in.
@@ -62,6 +63,8 @@ export interface DemoSummary {
   cancellations: number;
   credit_notes: number;
   test_clock: string;
+  /** The warehouse business line: 3PL clients billed from their activity log. */
+  warehouse: WarehouseSummary;
   from: string;
   to: string;
 }
@@ -125,7 +128,8 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
   if (!(await databaseIsEmpty(deps))) {
     throw new DomainError("demo_not_empty", "the demo company is only built in an empty database (it has customers)");
   }
-  const random = randomSource(options.seed ?? 20_261_123);
+  const seed = options.seed ?? 20_261_123;
+  const random = randomSource(seed);
   const count = options.customers ?? 200;
   const end = deps.clock.now();
   // A year back, at midnight UTC, so the story starts on a calendar day.
@@ -140,6 +144,7 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
   const catalog = await buildCatalog(sim);
   const cast = castOf(random, count);
   const events = storyOf(random, cast, start, end);
+  const warehouse = new WarehouseLine(seed, end);
   const summary: DemoSummary = {
     customers: 0,
     subscriptions: 0,
@@ -149,6 +154,7 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
     cancellations: 0,
     credit_notes: 0,
     test_clock: "",
+    warehouse: warehouse.summary,
     from: start.toString(),
     to: end.toString(),
   };
@@ -170,6 +176,8 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
       if (draft !== undefined) drafts.push({ id: draft, created: event.at });
     }
     clock.set(stepEnd);
+    // The warehouse's log of the week is in before the run bills the months it closes.
+    await warehouse.advance(sim, stepEnd);
     const run = await runBilling(sim, ctx, { as_of: stepEnd });
     for (const item of run.items ?? []) {
       if (item.outcome === "invoiced" && item.invoice !== null) {
@@ -191,6 +199,7 @@ export async function seedDemo(deps: Deps, options: DemoOptions = {}): Promise<D
   }
   summary.drafts_open = drafts.length;
   clock.set(end);
+  await warehouse.finish(sim);
   summary.test_clock = await sandbox(sim, catalog, end);
   return summary;
 }

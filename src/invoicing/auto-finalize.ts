@@ -29,24 +29,33 @@ interface Run {
 async function finalizeIfDue(deps: Deps, ctx: RequestContext, id: string, run: Run): Promise<Outcome> {
   const { asOf } = run;
   try {
-    return await inTransaction(deps.db, async (tx) => {
-      // The review at the run's instant: the grace period is measured against asOf.
-      const at: Deps = { db: tx, clock: { now: () => asOf } };
-      const { status, test_clock, outcome } = await reviewForFinalize(at, tx, id);
-      if (status !== "draft" || (test_clock !== null && !run.named)) return "not_due";
-      const decision = autoFinalizeDecision(outcome, asOf);
-      if (decision === "finalize") {
-        await finalizeInvoice(at, ctx, id);
-        return "finalized";
-      }
-      return decision === "hold" ? "held" : "not_due";
-    });
+    return await inTransaction(
+      deps.db,
+      async (tx) => {
+        // The review at the run's instant: the grace period is measured against asOf.
+        const at: Deps = { db: tx, clock: { now: () => asOf } };
+        const { status, test_clock, outcome } = await reviewForFinalize(at, tx, id);
+        if (status !== "draft" || (test_clock !== null && !run.named)) return "not_due";
+        const decision = autoFinalizeDecision(outcome, asOf);
+        if (decision === "finalize") {
+          await finalizeInvoice(at, ctx, id);
+          return "finalized";
+        }
+        return decision === "hold" ? "held" : "not_due";
+      },
+      CONFLICTS,
+    );
   } catch (error) {
+    // Still losing lock conflicts: nothing for a person to fix; the draft waits for the next run.
+    if (error instanceof DomainError && error.code === "serialization_retry_exhausted") return "not_due";
     // A closed period or a PO that no longer covers the draft: a person sorts it out from the queue.
     if (error instanceof DomainError) return "held";
     throw error;
   }
 }
+
+/** Deadlocks with another finalization (a page in flight) are retried before the draft is left for the next run. */
+const CONFLICTS = { retries: 2 } as const;
 
 const PAGE = 500;
 

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { InvoiceRow, LineRow } from "./store.js";
 
@@ -33,92 +33,47 @@ export async function customersWithPendingTerms(db: Executor, customerIds: reado
   return new Set(rows.map((row) => row.customer_id));
 }
 
-const INVOICE_COLUMNS = [
-  "id",
-  "customer_id",
-  "currency",
-  "status",
-  "series",
-  "legal_entity",
-  "addresses",
-  "period_start",
-  "period_end",
-  "subtotal",
-  "discount",
-  "tax",
-  "total",
-  "amount_due",
-  "total_excluding_tax",
-  "credit_applied",
-  "discounts",
-  "tax_breakdown",
-  "subscription_id",
-  "period_index",
-  "created_at",
-] as const;
+/** Each column of a draft the billing run writes, with its type: the record the JSON document's rows become. */
+const INVOICE_COLUMNS = `id text, customer_id text, currency text, status text, series text, legal_entity text,
+  addresses jsonb, period_start timestamptz, period_end timestamptz, subtotal numeric, discount numeric, tax numeric,
+  total numeric, amount_due numeric, total_excluding_tax numeric, credit_applied numeric, discounts jsonb,
+  tax_breakdown jsonb, subscription_id text, period_index integer, created_at timestamptz`;
+
+/** The column names of a `name type, …` list. */
+const names = (columns: string) =>
+  columns
+    .split(",")
+    .map((column) => column.trim().split(/\s+/)[0])
+    .join(", ");
 
 /**
  * Inserts drafts; a (subscription, period) already invoiced is left out by
  * the unique constraint. Returns the ids inserted, so the caller can tell
- * whether another process billed any of the same periods meanwhile.
+ * whether another process billed any of the same periods meanwhile. The
+ * rows travel as one JSON document (one parameter, stringified natively)
+ * rather than as thousands of parameters.
  */
 export async function insertDraftsOnce(db: Executor, invoices: readonly InvoiceRow[]): Promise<Set<string>> {
   if (invoices.length === 0) return new Set();
-  const values = invoices.map((invoice) =>
-    Object.fromEntries(
-      INVOICE_COLUMNS.map((column) => {
-        const value = invoice[column];
-        // jsonb takes JSON text: pg would send a JS array as a PostgreSQL array.
-        const json = column === "addresses" || column === "discounts" || column === "tax_breakdown";
-        return [column, json ? JSON.stringify(value) : value];
-      }),
-    ),
-  );
-  const inserted = new Set<string>();
-  const perStatement = Math.floor(60_000 / INVOICE_COLUMNS.length);
-  for (let from = 0; from < values.length; from += perStatement) {
-    const rows = await (db as unknown as Kysely<{ invoices: Record<string, unknown> }>)
-      .insertInto("invoices")
-      .values(values.slice(from, from + perStatement))
-      .onConflict((conflict) => conflict.columns(["subscription_id", "period_index"]).doNothing())
-      .returning("id")
-      .execute();
-    for (const row of rows) inserted.add(row.id as string);
-  }
-  return inserted;
+  const { rows } = await sql<{ id: string }>`
+    insert into invoices (${sql.raw(names(INVOICE_COLUMNS))})
+    select ${sql.raw(names(INVOICE_COLUMNS))}
+      from json_to_recordset(${JSON.stringify(invoices)}::json) as r(${sql.raw(INVOICE_COLUMNS)})
+    on conflict (subscription_id, period_index) do nothing
+    returning id`.execute(db);
+  return new Set(rows.map((row) => row.id));
 }
 
-const LINE_COLUMNS = [
-  "id",
-  "invoice_id",
-  "position",
-  "description",
-  "period_start",
-  "period_end",
-  "quantity",
-  "unit_amount",
-  "amount",
-  "proration",
-  "source_type",
-  "source_id",
-  "product_id",
-  "tax_rate",
-  "tax_name",
-  "tax_amount",
-  "discount_amount",
-  "net_amount",
-] as const;
+const LINE_COLUMNS = `id text, invoice_id text, position integer, description text, period_start timestamptz,
+  period_end timestamptz, quantity numeric, unit_amount numeric, amount numeric, proration boolean, source_type text,
+  source_id text, product_id text, tax_rate numeric, tax_name text, tax_amount numeric, discount_amount numeric,
+  net_amount numeric`;
 
-/** Inserts lines a statement per few thousand rows (a statement takes at most 65,535 parameters). */
+/** Inserts lines in one statement, their rows one JSON document. */
 export async function insertLineRows(db: Executor, lines: readonly LineRow[]): Promise<void> {
-  const perStatement = Math.floor(60_000 / LINE_COLUMNS.length);
-  for (let from = 0; from < lines.length; from += perStatement) {
-    const values = lines
-      .slice(from, from + perStatement)
-      .map((line) => Object.fromEntries(LINE_COLUMNS.map((column) => [column, line[column]])));
-    await (db as unknown as Kysely<{ invoice_lines: Record<string, unknown> }>)
-      .insertInto("invoice_lines")
-      .values(values)
-      .execute();
-  }
+  if (lines.length === 0) return;
+  await sql`
+    insert into invoice_lines (${sql.raw(names(LINE_COLUMNS))})
+    select ${sql.raw(names(LINE_COLUMNS))}
+      from json_to_recordset(${JSON.stringify(lines)}::json) as r(${sql.raw(LINE_COLUMNS)})`.execute(db);
 }

@@ -3,13 +3,14 @@ import { recordAuditMany } from "../access/index.js";
 import type { Customer } from "../customers/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { toDate } from "../kernel/clock.js";
-import { inTransaction } from "../kernel/db.js";
+import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import { markPeriodsBilled, markProrationLinesInvoicedMany, type SubscriptionTerms } from "../subscriptions/index.js";
+import type { ScriptedUsage } from "../usage/index.js";
 import { insertDraftsOnce, insertLineRows } from "./billing-run-batch-store.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
@@ -48,6 +49,7 @@ interface Draft {
   invoice: InvoiceRow;
   lines: LineRow[];
   proration_ids: string[];
+  scripted: ScriptedUsage;
   due: BatchDue;
 }
 
@@ -158,15 +160,33 @@ async function draftsOf(deps: Deps, due: BatchDue, facts: BatchFacts): Promise<D
           net_amount: "0",
         }) as LineRow,
     );
-    const draft = { invoice, lines, proration_ids: built.proration_ids, due };
+    const draft = { invoice, lines, proration_ids: built.proration_ids, scripted: built.scripted, due };
     priceInMemory(draft, facts, dateIn(at, due.customer.time_zone));
     drafts.push(draft);
   }
   return drafts;
 }
 
+/**
+ * The chunk's usage charges, in the chunk's transaction and before its lines
+ * (usage ties each charge to its line as the line is inserted), so a rolled
+ * back chunk leaves no charges behind. Sorted by period: two pages in flight
+ * may share a customer's usage period, and locking in one order keeps them
+ * from waiting on each other in a cycle.
+ */
+async function storeUsageCharges(tx: Tx, drafts: readonly Draft[]): Promise<void> {
+  const rated = drafts.flatMap(({ scripted }) =>
+    scripted.store === null || scripted.period === null ? [] : [{ store: scripted.store, period: scripted.period }],
+  );
+  const order = (usage: (typeof rated)[number]) =>
+    `${usage.period.customer_id}:${usage.period.period_start.toISOString()}:${usage.period.period_end.toISOString()}`;
+  rated.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  for (const usage of rated) await usage.store(tx);
+}
+
 async function writeDrafts(deps: Deps, ctx: RequestContext, drafts: readonly Draft[]): Promise<void> {
   await inTransaction(deps.db, async (tx) => {
+    await storeUsageCharges(tx, drafts);
     const inserted = await insertDraftsOnce(
       tx,
       drafts.map((draft) => draft.invoice),

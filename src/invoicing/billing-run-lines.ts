@@ -10,7 +10,7 @@ import {
   type SubscriptionTerms,
   seatTrueUpLines,
 } from "../subscriptions/index.js";
-import { meteredLines, scriptedUsageLines } from "../usage/index.js";
+import { meteredLines, type ScriptedUsage, scriptedUsage } from "../usage/index.js";
 import type { NewLineRow } from "./store.js";
 
 /**
@@ -39,6 +39,12 @@ export interface PeriodLines {
   lines: SubscriptionLineJson[];
   /** The pending proration lines taken, to mark invoiced in the same transaction. */
   proration_ids: string[];
+  /**
+   * The script-rated usage behind the usage lines: its `store` writes the
+   * charges, and must run in the draft's transaction before the lines are
+   * inserted (usage ties each charge to its line as the line is written).
+   */
+  scripted: ScriptedUsage;
 }
 
 /**
@@ -54,7 +60,7 @@ export async function periodLines(
   subscription: { id: string; billing_timing: string },
   period: BillingPeriod,
   withProrations: boolean,
-  // A preview (upcoming invoice, dry run) rates usage without storing the charges.
+  // A preview (upcoming invoice, dry run) rates usage and is given no way to store the charges.
   options: { preview: boolean } = { preview: false },
 ): Promise<PeriodLines> {
   const charges = await periodCharges(deps, subscription.id, period.index);
@@ -69,11 +75,13 @@ export async function periodLines(
   // Script-rated usage (charge scripts) needs the terms; the billing paths and the preview pass them.
   const scripted =
     "phases" in subscription
-      ? await scriptedUsageLines(deps, subscription as SubscriptionTerms, period, { store: !options.preview })
-      : [];
+      ? await scriptedUsage(deps, subscription as SubscriptionTerms, period)
+      : { lines: [], store: null, period: null };
   return {
-    lines: [...charges, ...usage, ...scripted, ...trueUps, ...prorations],
+    lines: [...charges, ...usage, ...scripted.lines, ...trueUps, ...prorations],
     proration_ids: prorations.flatMap((line) => (line.id === undefined ? [] : [line.id])),
+    // A preview (upcoming invoice, dry run) writes nothing: it never gets the store.
+    scripted: options.preview ? { ...scripted, store: null } : scripted,
   };
 }
 

@@ -76,7 +76,9 @@ async function billPeriod(
   return inTransaction(deps.db, async (tx) => {
     await lockKey(tx, "billing-run", terms.id);
     if (await periodInvoiced(tx, terms.id, period.index)) return { outcome: "skipped_already_billed" };
-    const { lines, proration_ids } = await periodLines(deps, terms, period, true);
+    const { lines, proration_ids, scripted } = await periodLines(deps, terms, period, true);
+    // The period's usage charges commit with this draft or not at all (rating-lines.ts).
+    await scripted.store?.(tx);
     const id = newId("invoice");
     const at = deps.clock.now();
     await insertInvoice(tx, {

@@ -257,8 +257,8 @@ function applyIssueFigures(draft: Finalizing, priced: ReturnType<typeof priceInv
     };
     const same =
       next.tax_name === line.tax_name &&
-      (["amount", "tax_amount", "discount_amount", "net_amount", "tax_rate"] as const).every((key) =>
-        new Decimal(line[key]).eq(next[key]),
+      (["amount", "tax_amount", "discount_amount", "net_amount", "tax_rate"] as const).every(
+        (key) => line[key] === next[key] || new Decimal(line[key]).eq(next[key]),
       );
     Object.assign(line, next);
     if (!same) moved.push(line);
@@ -384,36 +384,62 @@ export async function finalizeDraftsInOneGo(
   ids: readonly string[],
   asOf: Temporal.Instant,
 ): Promise<BatchFinalizeResult> {
+  return inTransaction(
+    deps.db,
+    (tx) => finalizeAttempt(ctx, tx, ids, asOf),
+    // Two pages in flight can deadlock; the page is retried whole before it falls back to the careful path.
+    { retries: PAGE_RETRIES },
+  );
+}
+
+/** Deadlocks and serialization failures a page retries before its drafts go the careful way. */
+const PAGE_RETRIES = 2;
+
+/**
+ * One attempt at the page. Everything it remembers is made here: a retry
+ * after a deadlock must not see the chart, revenue or customer accounts an
+ * attempt rolled back created.
+ */
+async function finalizeAttempt(
+  ctx: RequestContext,
+  tx: Tx,
+  ids: readonly string[],
+  asOf: Temporal.Instant,
+): Promise<BatchFinalizeResult> {
   // The memo keeps the chart and revenue accounts the page posts to, read once each.
-  const at: Deps = { ...deps, clock: { now: () => asOf }, memo: new Map() };
-  return inTransaction(deps.db, async (tx) => {
-    const invoices = await lockedDrafts(tx, ids);
-    const lines = await findLines(
-      tx,
-      invoices.map((invoice) => invoice.id),
-    );
-    const customers = await getCustomersByIds(
-      at,
-      invoices.map((invoice) => invoice.customer_id),
-    );
-    const drafts = invoices.map((invoice) => ({
-      invoice,
-      lines: lines.filter((line) => line.invoice_id === invoice.id),
-      customer: customers.get(invoice.customer_id) as Customer,
-    }));
-    const skip = await carefulOnes(tx, drafts);
-    const { due, held, careful } = await decide(
-      at,
-      tx,
-      drafts.filter((draft) => !skip.has(draft.invoice.id)),
-      asOf,
-    );
-    const { ready, careful: withCredit } = await withAccounts(at, tx, due, asOf);
-    if (ready.length > 0) await finalizeReady(at, ctx, tx, ready, asOf);
-    return {
-      finalized: ready.map((draft) => draft.invoice.id),
-      held,
-      careful: [...skip, ...careful, ...withCredit],
-    };
-  });
+  const at: Deps = { db: tx, clock: { now: () => asOf }, memo: new Map() };
+  const invoices = await lockedDrafts(tx, ids);
+  const lines = await findLines(
+    tx,
+    invoices.map((invoice) => invoice.id),
+  );
+  const customers = await getCustomersByIds(
+    at,
+    invoices.map((invoice) => invoice.customer_id),
+  );
+  const linesOf = new Map<string, LineRow[]>();
+  for (const line of lines) {
+    const of = linesOf.get(line.invoice_id);
+    if (of === undefined) linesOf.set(line.invoice_id, [line]);
+    else of.push(line);
+  }
+  const drafts = invoices.map((invoice) => ({
+    invoice,
+    lines: linesOf.get(invoice.id) ?? [],
+    customer: customers.get(invoice.customer_id) as Customer,
+  }));
+  const skip = await carefulOnes(tx, drafts);
+  const { due, held, careful } = await decide(
+    at,
+    tx,
+    drafts.filter((draft) => !skip.has(draft.invoice.id)),
+    asOf,
+  );
+  const { ready, careful: withCredit } = await withAccounts(at, tx, due, asOf);
+  if (ready.length > 0) await finalizeReady(at, ctx, tx, ready, asOf);
+  return {
+    finalized: ready.map((draft) => draft.invoice.id),
+    held,
+    careful: [...skip, ...careful, ...withCredit],
+  };
 }

@@ -12,7 +12,7 @@ import { isBusiness } from "./review-facts.js";
 import { type ReviewOutcome, reviewOutcome } from "./review-model.js";
 import { effectiveSettingsOf } from "./review-settings-service.js";
 import type { InvoiceRow, LineRow } from "./store.js";
-import { dateIn } from "./views.js";
+import { dateIn, instantOf } from "./views.js";
 
 /**
  * The draft review of many drafts at once, for the auto-finalize job: the
@@ -104,7 +104,7 @@ async function meteredPriceIds(deps: Deps, lines: readonly LineRow[]): Promise<S
 const periodOf = (line: Pick<LineRow, "period_start" | "period_end">) =>
   line.period_start === null || line.period_end === null
     ? null
-    : { start: fromDate(line.period_start), end: fromDate(line.period_end) };
+    : { start: instantOf(line.period_start), end: instantOf(line.period_end) };
 
 export interface BatchDraft {
   invoice: InvoiceRow;
@@ -139,9 +139,18 @@ export async function reviewDraftsInBulk(
     ),
   ]);
   const otherLines = await invoiceLinePeriods(db, sameTotal);
+  const candidatesOf = new Map<string, typeof sameTotal>();
+  for (const other of sameTotal) {
+    const key = `${other.customer_id}:${other.currency}`;
+    candidatesOf.set(key, [...(candidatesOf.get(key) ?? []), other]);
+  }
+  const overridesOfInvoice = new Map<string, typeof overrides>();
+  for (const row of overrides)
+    overridesOfInvoice.set(row.invoice_id, [...(overridesOfInvoice.get(row.invoice_id) ?? []), row]);
+  const today = deps.clock.now();
   for (const { invoice, lines, customer } of reviewable) {
     const previousTotal = previous.get(`${invoice.customer_id}:${invoice.currency}`);
-    const others = sameTotal
+    const others = (candidatesOf.get(`${invoice.customer_id}:${invoice.currency}`) ?? [])
       .filter(
         (other) =>
           other.id !== invoice.id &&
@@ -157,7 +166,7 @@ export async function reviewDraftsInBulk(
       }));
     const facts: DraftFacts = {
       currency: invoice.currency,
-      invoice_date: dateIn(deps.clock.now(), customer.time_zone),
+      invoice_date: dateIn(today, customer.time_zone),
       total: new Decimal(invoice.total),
       purchase_order_number: null,
       lines: lines.map((line) => {
@@ -189,11 +198,12 @@ export async function reviewDraftsInBulk(
         customer_id: invoice.customer_id,
         currency: invoice.currency,
         total: new Decimal(invoice.total),
-        created_at: fromDate(invoice.created_at),
+        created_at: instantOf(invoice.created_at),
         findings: reviewDraft(facts, customerSettings.checklist),
-        overrides: overrides
-          .filter((row) => row.invoice_id === invoice.id)
-          .map((row) => ({ ...row, overridden_at: fromDate(row.overridden_at) })),
+        overrides: (overridesOfInvoice.get(invoice.id) ?? []).map((row) => ({
+          ...row,
+          overridden_at: fromDate(row.overridden_at),
+        })),
         settings: customerSettings,
       }),
     );

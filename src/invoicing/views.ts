@@ -1,6 +1,7 @@
 import { Temporal } from "temporal-polyfill";
-import { fromDate, instantText } from "../kernel/clock.js";
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { instantText } from "../kernel/clock.js";
+import { Decimal } from "../kernel/money.js";
+import { amountText, decimalText } from "./amount-text.js";
 import type { AssembledInvoice, InvoiceLineInput, LineSource } from "./assembly.js";
 import type { InvoiceRow, ItemRow, LineRow, StoredTaxRow } from "./store.js";
 import type { TaxTreatment } from "./tax.js";
@@ -41,7 +42,31 @@ function sourceOf(line: LineRow): LineSource {
   }
 }
 
-const instant = (date: Date | null) => (date === null ? null : fromDate(date));
+/**
+ * Instants and dates are immutable, and a billing run's lines share a
+ * handful of period boundaries: each is built once and shared, instead of
+ * once per line (Temporal's objects are a run's largest cost otherwise).
+ */
+const SHARED_MAX = 10_000;
+const instants = new Map<number, Temporal.Instant>();
+const dates = new Map<string, Temporal.PlainDate>();
+
+function shared<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  const found = cache.get(key);
+  if (found !== undefined) return found;
+  if (cache.size >= SHARED_MAX) cache.clear();
+  const made = make();
+  cache.set(key, made);
+  return made;
+}
+
+/** fromDate, shared. */
+export function instantOf(date: Date): Temporal.Instant {
+  const ms = date.getTime();
+  return shared(instants, ms, () => Temporal.Instant.fromEpochMilliseconds(ms));
+}
+
+const instant = (date: Date | null) => (date === null ? null : instantOf(date));
 
 export function lineInputFrom(line: LineRow): InvoiceLineInput {
   const start = instant(line.period_start);
@@ -49,8 +74,8 @@ export function lineInputFrom(line: LineRow): InvoiceLineInput {
   return {
     description: line.description,
     period: start === null || end === null ? null : { start, end },
-    quantity: new Decimal(line.quantity).toString(),
-    unit_price: new Decimal(line.unit_amount).toString(),
+    quantity: decimalText(line.quantity),
+    unit_price: decimalText(line.unit_amount),
     proration: line.proration,
     source: sourceOf(line),
     product_id: line.product_id,
@@ -69,24 +94,24 @@ export function lineJson(line: LineRow, currency: string) {
       line.period_start === null || line.period_end === null
         ? null
         : { start: instantText(line.period_start), end: instantText(line.period_end) },
-    quantity: new Decimal(line.quantity).toString(),
-    unit_amount: new Decimal(line.unit_amount).toString(),
-    amount: formatAmountForApi(new Decimal(line.amount), currency),
+    quantity: decimalText(line.quantity),
+    unit_amount: decimalText(line.unit_amount),
+    amount: amountText(line.amount, currency),
     proration: line.proration,
     source: { type: line.source_type, id: line.source_id },
     product_id: line.product_id,
-    tax_rate: new Decimal(line.tax_rate).toString(),
+    tax_rate: decimalText(line.tax_rate),
     tax_name: line.tax_name,
-    tax_amount: formatAmountForApi(new Decimal(line.tax_amount), currency),
+    tax_amount: amountText(line.tax_amount, currency),
     tax_override: line.tax_override,
-    discount_amount: formatAmountForApi(new Decimal(line.discount_amount), currency),
+    discount_amount: amountText(line.discount_amount, currency),
   };
 }
 
 export type InvoiceJson = ReturnType<typeof invoiceJson>;
 
 export function invoiceJson(invoice: InvoiceRow, lines: readonly LineRow[]) {
-  const money = (value: string) => formatAmountForApi(new Decimal(value), invoice.currency);
+  const money = (value: string) => amountText(value, invoice.currency);
   return {
     object: "invoice" as const,
     id: invoice.id,
@@ -147,7 +172,7 @@ export function itemJson(item: ItemRow) {
 
 /** The date an instant falls on where the customer lives: the invoice's accounting date. */
 export function dateIn(at: Temporal.Instant, timeZone: string): Temporal.PlainDate {
-  return at.toZonedDateTimeISO(timeZone).toPlainDate();
+  return shared(dates, `${timeZone} ${at.epochMilliseconds}`, () => at.toZonedDateTimeISO(timeZone).toPlainDate());
 }
 
 export const plainDate = (text: string) => Temporal.PlainDate.from(text);
@@ -159,12 +184,22 @@ export const plainDate = (text: string) => Temporal.PlainDate.from(text);
  * subscription's discount reaches them.
  */
 export function pricingLineInput(line: LineRow, invoice: Pick<InvoiceRow, "subscription_id">): InvoiceLineInput {
-  const input = lineInputFrom(line);
-  const source: LineSource =
-    line.source_type === "subscription"
-      ? { type: "subscription", subscription_id: invoice.subscription_id ?? "", price_id: line.source_id ?? "" }
-      : input.source;
-  return { ...input, source, tax: line.tax_override ? input.tax : undefined };
+  const start = instant(line.period_start);
+  const end = instant(line.period_end);
+  return {
+    description: line.description,
+    period: start === null || end === null ? null : { start, end },
+    quantity: decimalText(line.quantity),
+    unit_price: decimalText(line.unit_amount),
+    proration: line.proration,
+    source:
+      line.source_type === "subscription"
+        ? { type: "subscription", subscription_id: invoice.subscription_id ?? "", price_id: line.source_id ?? "" }
+        : sourceOf(line),
+    product_id: line.product_id,
+    // The same input as lineInputFrom's, without building a treatment only an override keeps.
+    tax: line.tax_override ? lineTaxTreatment(line.tax_rate, line.tax_name) : undefined,
+  };
 }
 
 function storedTreatment(row: StoredTaxRow | undefined, line: LineRow): TaxTreatment {

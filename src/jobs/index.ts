@@ -19,3 +19,6 @@ export {
   retryJob,
 } from "./service.js";
 export { prepareDatabase } from "./setup.js";
+
+// Provides kernel/jobs.ts `jobQueueOn` to the modules below.
+import "./transactional.js";

@@ -36,6 +36,12 @@ export interface QueueDefinition {
   expireInSeconds?: number;
   /** Jobs of this queue run at once in this process (default 1). */
   concurrency?: number;
+  /**
+   * One waiting job per singletonKey: a send naming a key that already has a
+   * job waiting creates nothing (pg-boss policy "short"). A job running does
+   * not count, so work asked for while it runs gets one more run after it.
+   */
+  oneWaitingPerKey?: boolean;
   /** A failed job's copy goes to `<queue>__dead_letter` for a person (default true). */
   deadLetter?: boolean;
   /**
@@ -73,7 +79,7 @@ export interface JobRunner extends JobQueue {
   readonly queues: readonly string[];
 }
 
-const DEFAULTS = { retryLimit: 5, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 15 * 60 };
+export const DEFAULTS = { retryLimit: 5, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 15 * 60 };
 
 function definitionOf(entry: JobHandler | QueueDefinition): QueueDefinition {
   return typeof entry === "function" ? { handler: entry } : entry;
@@ -124,8 +130,9 @@ async function declareQueue(boss: PgBoss, queue: string, definition: QueueDefini
   if (deadLetter !== undefined) await boss.createQueue(deadLetter, { name: deadLetter });
   const settings: PgBoss.Queue = {
     name: queue,
-    // A repeating pump keeps one waiting job at most: "short" makes a second send a no-op.
-    policy: definition.repeatEverySeconds === undefined ? "standard" : "short",
+    // A repeating pump keeps one waiting job at most: "short" makes a second send a no-op;
+    // with singleton keys, one waiting job per key.
+    policy: definition.repeatEverySeconds === undefined && definition.oneWaitingPerKey !== true ? "standard" : "short",
     retryLimit: definition.retryLimit ?? DEFAULTS.retryLimit,
     retryDelay: definition.retryDelaySeconds ?? DEFAULTS.retryDelaySeconds,
     retryBackoff: definition.retryBackoff ?? DEFAULTS.retryBackoff,

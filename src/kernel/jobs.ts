@@ -1,3 +1,5 @@
+import type { Executor } from "./db.js";
+
 /**
  * Durable work, seen from below: a service on any row can enqueue a job
  * through this interface without importing src/jobs (row 6), which
@@ -11,4 +13,25 @@ export interface JobQueue {
    * `singletonKey` that is already waiting creates nothing and returns null.
    */
   send(queue: string, data: object, options?: { singletonKey?: string; startAfter?: Date }): Promise<string | null>;
+}
+
+/**
+ * Enqueuing inside a transaction: the job commits with the work that asked
+ * for it, or neither does (pg-boss keeps its queue in our database). The
+ * jobs module provides the implementation when it loads, as invoicing
+ * registers usage's port; a process that enqueues this way (the server, the
+ * CLI, a test) loads src/jobs.
+ */
+type JobQueueOn = (db: Executor) => JobQueue;
+
+let provided: JobQueueOn | undefined;
+
+export function provideJobQueueOn(queueOn: JobQueueOn): void {
+  provided = queueOn;
+}
+
+/** A queue whose sends run on `db`: in the caller's transaction when `db` is one. */
+export function jobQueueOn(db: Executor): JobQueue {
+  if (provided === undefined) throw new Error("the jobs module is not loaded: work cannot be enqueued");
+  return provided(db);
 }

@@ -27,6 +27,7 @@ import {
   type SubscriptionTerms,
   subscriptionTerms,
 } from "../subscriptions/index.js";
+import { rateOwedLateEvents } from "../usage/index.js";
 import { advanceLimit, inSpan, nextInstant, overdueAt } from "./model.js";
 import { checkNotAdvancing, getTestClock, type TestClockJson } from "./service.js";
 
@@ -125,8 +126,18 @@ const announceOverdue: StepHandler = async (deps, ctx, step) => {
   }
 };
 
-/** In this order at every stop: bill, finalize what is due, then announce what became overdue. */
-const STEP_HANDLERS: readonly StepHandler[] = [billDuePeriods, finalizeDrafts, announceOverdue];
+/**
+ * Re-ratings owed after late events (queued by ingestion for the job runner),
+ * run here at the clock's time, oldest period first, so the stop bills and
+ * finalizes what the late events changed. Whatever the runner did already is
+ * no longer owed and is skipped.
+ */
+const rateLateEvents: StepHandler = async (deps, ctx, step) => {
+  await rateOwedLateEvents(deps, ctx, step.customer_ids);
+};
+
+/** In this order at every stop: late events, bill, finalize what is due, then announce what became overdue. */
+const STEP_HANDLERS: readonly StepHandler[] = [rateLateEvents, billDuePeriods, finalizeDrafts, announceOverdue];
 
 /** Every instant at which something is scheduled for the clock's customers, up to `until`. */
 async function scheduledInstants(deps: Deps, customerIds: readonly string[], until: Temporal.Instant) {

@@ -33,6 +33,7 @@ const DELETED_BY_NAME = [
   "usage_duplicate_counts",
   "usage_event_keys",
   "usage_events",
+  "usage_late_ratings",
   "usage_meter_values",
 ];
 

@@ -29,7 +29,7 @@ import {
   type StoredRow,
 } from "./backtest-store.js";
 import { ChargeScript } from "./lua-engine.js";
-import { scriptForCustomer } from "./script-publishing.js";
+import { scriptForPeriod } from "./script-choice.js";
 import { loadVersion, scriptNotFound } from "./script-service.js";
 import { findScriptRow, findVersionRow, liveVersionRows } from "./script-store.js";
 
@@ -72,7 +72,7 @@ function periodOf(request: BacktestRequest) {
   return { start: toDate(start), end: toDate(end) };
 }
 
-/** The one customer asked for, checked to be rated by this script; else every customer it rates with events. */
+/** The one customer asked for, checked to be rated by this script in the period; else every customer it rates then. */
 async function customersOf(
   deps: Deps,
   script: { id: string; is_default: boolean },
@@ -81,11 +81,13 @@ async function customersOf(
 ): Promise<string[]> {
   if (customer === undefined) return customersRatedBy(deps.db, script, period);
   const id = (await getCustomer(deps, customer)).id;
-  const rating = await scriptForCustomer(deps, id);
+  const rating = await scriptForPeriod(deps, { customer_id: id, period_start: period.start, period_end: period.end });
   if (rating.script !== script.id) {
     throw new DomainError(
       "backtest_customer_not_rated",
-      `${id} is rated by ${rating.script ?? "no script"}, not by ${script.id}`,
+      rating.script === null
+        ? `${id} is rated by no script in this period (no script is assigned to them and they have no events in it), not by ${script.id}`
+        : `${id} is rated by ${rating.script}, not by ${script.id}`,
       { param: "customer" },
     );
   }

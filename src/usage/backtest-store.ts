@@ -50,8 +50,10 @@ export async function* customerEventPages(
 }
 
 /**
- * The customers with events in the period that the script rates: assigned
- * to it, or (when it is the default) assigned to none. Reads the customers
+ * The customers the script rates in the period, by the rule of
+ * script-choice-model.ts: every customer assigned to it (events or not, so
+ * a quiet month's minimum shows), and, when it is the default, the
+ * unassigned customers with events in the period. Reads the customers
  * table's ids only, as event-store.ts does: a page of customers through the
  * customers service would cost a query per customer to test for events.
  */
@@ -63,9 +65,10 @@ export async function customersRatedBy(
   const result = await sql<{ id: string }>`
     select c.id from customers c
     left join usage_script_assignments a on a.customer_id = c.id
-    where (a.script_id = ${script.id} or (${script.is_default} and a.script_id is null))
-      and exists (select 1 from usage_events e
-                  where e.customer_id = c.id and e.ts >= ${period.start} and e.ts < ${period.end})
+    where a.script_id = ${script.id}
+       or (${script.is_default} and a.script_id is null
+           and exists (select 1 from usage_events e
+                       where e.customer_id = c.id and e.ts >= ${period.start} and e.ts < ${period.end}))
     order by c.id`.execute(db);
   return result.rows.map((row) => row.id);
 }

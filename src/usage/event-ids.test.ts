@@ -15,6 +15,15 @@ describe("event ids", () => {
     expect(ids[0]?.slice(0, 13)).toBe("01a20d6d-5a00");
   });
 
+  it.each([
+    "00000000-0000-0000-0000-000000000000",
+    "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    "01a20b00-7d43-7117-9801-60ff49c97118",
+    "80000000-0000-7000-8000-000000000001",
+  ])("writes %s as typeid-js does", (uuid) => {
+    expect(eventApiId(uuid)).toBe(TypeID.fromUUID("uev", uuid).toString());
+  });
+
   it("refuses an id of another kind", () => {
     expect(() => eventUuid("cus_01kav9ft00eq4tqffk4h2m1z8e", "id")).toThrow(/uev_/);
   });

@@ -36,23 +36,53 @@ export function newEventUuids(count: number, now_ms: number): string[] {
   return ids;
 }
 
-/** `01a20b00-7d43-7117-9801-60ff49c97118` → `uev_01m85g0za3e4bsg0b0zx4wjw8r`. */
+// Two base32 digits for each 10-bit value.
+const DIGIT_PAIRS: string[] = Array.from(
+  { length: 1024 },
+  (_, value) => `${ALPHABET[value >> 5]}${ALPHABET[value & 31]}`,
+);
+
+function pair(value: number): string {
+  return DIGIT_PAIRS[value] as string;
+}
+
+/** Four hex digits at `at` as a number. */
+function hex16(uuid: string, at: number): number {
+  return (
+    ((NIBBLE[uuid.charCodeAt(at)] as number) << 12) |
+    ((NIBBLE[uuid.charCodeAt(at + 1)] as number) << 8) |
+    ((NIBBLE[uuid.charCodeAt(at + 2)] as number) << 4) |
+    (NIBBLE[uuid.charCodeAt(at + 3)] as number)
+  );
+}
+
+/**
+ * `01a20b00-7d43-7117-9801-60ff49c97118` → `uev_01m85g0za3e4bsg0b0zx4wjw8r`.
+ * The 128 bits behind two zero bits make 26 base32 digits, as in the TypeID
+ * spec: thirteen 10-bit groups, two digits each, cut from the four 32-bit
+ * words of the hex (0.5 µs an id with its JSON; a digit at a time took 1.2 µs).
+ */
 export function eventApiId(uuid: string): string {
-  let out = `${ID_PREFIXES.usage_event}_`;
-  // 128 bits behind two zero bits make 26 base32 digits, as in the TypeID spec.
-  let acc = 0;
-  let bits = 2;
-  for (let i = 0; i < 36; i++) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) continue;
-    acc = (acc << 4) | (NIBBLE[uuid.charCodeAt(i)] as number);
-    bits += 4;
-    if (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(acc >> bits) & 31];
-      acc &= (1 << bits) - 1;
-    }
-  }
-  return out;
+  const w0 = ((hex16(uuid, 0) << 16) | hex16(uuid, 4)) >>> 0;
+  const w1 = ((hex16(uuid, 9) << 16) | hex16(uuid, 14)) >>> 0;
+  const w2 = ((hex16(uuid, 19) << 16) | hex16(uuid, 24)) >>> 0;
+  const w3 = ((hex16(uuid, 28) << 16) | hex16(uuid, 32)) >>> 0;
+  return (
+    `${ID_PREFIXES.usage_event}_` +
+    pair(w0 >>> 24) +
+    pair((w0 >>> 14) & 1023) +
+    pair((w0 >>> 4) & 1023) +
+    pair(((w0 & 15) << 6) | (w1 >>> 26)) +
+    pair((w1 >>> 16) & 1023) +
+    pair((w1 >>> 6) & 1023) +
+    pair(((w1 & 63) << 4) | (w2 >>> 28)) +
+    pair((w2 >>> 18) & 1023) +
+    pair((w2 >>> 8) & 1023) +
+    pair(((w2 & 255) << 2) | (w3 >>> 30)) +
+    pair((w3 >>> 20) & 1023) +
+    pair((w3 >>> 10) & 1023) +
+    pair(w3 & 1023)
+  );
 }
 
 /** `uev_…` → the database UUID; a malformed id is `invalid_id` naming the field. */

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkEventAge, dedupKey, monthStartMs, parseTimestamp, storableRaw, validateEvent } from "./event-model.js";
 
@@ -90,6 +91,78 @@ describe("parseTimestamp", () => {
   ];
   it.each(cases)("%s → %s", (text, expected) => {
     expect(parseTimestamp(text)).toBe(expected);
+  });
+
+  // The grammar as a regular expression, read the slow way: the hand-written reader must agree with it.
+  const GRAMMAR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+  function byGrammar(text: string): number | null {
+    const m = GRAMMAR.exec(text);
+    if (m === null) return null;
+    const [year, month, day, hour, minute] = [1, 2, 3, 4, 5].map((group) => Number(m[group]));
+    const second = Number(m[6] ?? 0);
+    const millis = Number((m[7] ?? "").slice(0, 3).padEnd(3, "0"));
+    const offset = m[8] === "Z" ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
+    const ms = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second, millis) - offset * 60_000;
+    const valid =
+      (month as number) >= 1 &&
+      (month as number) <= 12 &&
+      (day as number) >= 1 &&
+      new Date(Date.UTC(year as number, (month as number) - 1, day)).getUTCDate() === day &&
+      (hour as number) <= 23 &&
+      (minute as number) <= 59 &&
+      second <= 59 &&
+      Number(m[10] ?? 0) <= 23 &&
+      Number(m[11] ?? 0) <= 59;
+    return valid ? ms : null;
+  }
+  // Near-misses of the grammar: mostly valid pieces, each sometimes out of range, short, long or wrong.
+  const piece = (good: string, ...bad: string[]) =>
+    fc.oneof({ arbitrary: fc.constant(good), weight: 6 }, fc.constantFrom(...bad));
+  const number = (min: number, max: number, width: number, ...bad: string[]) =>
+    fc.oneof(
+      { arbitrary: fc.integer({ min, max }).map((n) => String(n).padStart(width, "0")), weight: 6 },
+      fc.constantFrom(...bad),
+    );
+  const near = fc
+    .tuple(
+      number(1900, 2100, 4, "0000", "20266", "202", "2o26"),
+      piece("-", "/", ""),
+      number(1, 12, 2, "00", "13", "1", "1x"),
+      piece("-", "_"),
+      number(1, 31, 2, "00", "32", "3"),
+      piece("T", "t", " ", ""),
+      number(0, 23, 2, "24", "1", "99"),
+      piece(":", ";"),
+      number(0, 59, 2, "60", "5"),
+      fc.oneof(
+        fc.constant(""),
+        number(0, 59, 2, "60", "6", "").map((d) => `:${d}`),
+      ),
+      fc.oneof(fc.constant(""), fc.stringMatching(/^\.[0-9]{0,11}$/)),
+      fc.oneof(
+        fc.constantFrom("Z", "z", "", "ZZ", "+", "+0100", "-00:00x"),
+        fc
+          .tuple(fc.constantFrom("+", "-"), number(0, 23, 2, "24"), piece(":", ""), number(0, 59, 2, "60"))
+          .map((p) => p.join("")),
+      ),
+    )
+    .map((parts) => parts.join(""));
+
+  it("agrees with the grammar on near-miss timestamps", () => {
+    fc.assert(
+      fc.property(near, (text) => {
+        expect(parseTimestamp(text)).toBe(byGrammar(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it("agrees with the grammar on any text", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        expect(parseTimestamp(text)).toBe(byGrammar(text));
+      }),
+    );
   });
 });
 

@@ -18,6 +18,7 @@ import {
 import { getUsageSettings, updateUsageSettings } from "./event-settings.js";
 import { findStoredEventId } from "./event-store.js";
 import { ingestEvents, ingestItems } from "./ingest-service.js";
+import { RATING_STATUSES } from "./rating-status-model.js";
 
 const read = { permission: "usage:read" } satisfies RouteConfig;
 const write = { permission: "usage:write" } satisfies RouteConfig;
@@ -175,7 +176,7 @@ export function eventRoutes(deps: Deps): FastifyPluginAsyncZod {
           tags,
           summary: "Explore stored events",
           description:
-            "Newest first by event time. `customer` is a `cus_…` id or external id; `from` (inclusive) and `to` (exclusive) bound the event time. Page with `cursor` = the previous page's `next_cursor`.",
+            "Newest first by event time. `customer` is a `cus_…` id or external id; `from` (inclusive) and `to` (exclusive) bound the event time. Each event carries its `rating_status` and `rating` (charge count and amount, or the script's error and line). Filtered by `rating_status` rated, no_charge or pending, at most 5,000 events are read per request: a page can come back short with `has_more` true; follow `next_cursor`. Page with `cursor` = the previous page's `next_cursor`.",
           querystring: z.strictObject({
             limit: pageQuery.shape.limit,
             customer: z.string().min(1).max(255).optional(),
@@ -183,6 +184,12 @@ export function eventRoutes(deps: Deps): FastifyPluginAsyncZod {
             from: isoInstant.optional(),
             to: isoInstant.optional(),
             cursor: z.string().max(200).optional(),
+            rating_status: z
+              .enum(RATING_STATUSES)
+              .optional()
+              .describe(
+                "rated (has charges), unrated (the script failed on it), no_charge (rated, nothing emitted) or pending (not rated yet)",
+              ),
           }),
           response: {
             200: listOf(eventSchema).extend({ next_cursor: z.string().nullable() }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RATING_STATUSES } from "./rating-status-model.js";
 
 /** Request and response shapes of the event routes (also the OpenAPI document's). */
 
@@ -31,6 +32,21 @@ export const eventSchema = z.object({
   properties: z.record(z.string(), z.unknown()),
   received_at: z.string(),
   source: z.string(),
+  rating_status: z.enum(RATING_STATUSES),
+  rating: z.object({
+    charges: z.number().int().describe("the event's charges in the latest rating"),
+    amount: z.string().nullable().describe("their sum, null without charges"),
+    currency: z.string().nullable(),
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        script_line: z.number().int().nullable(),
+        script_version: z.string(),
+      })
+      .nullable()
+      .describe("why the script could not rate it (unrated only)"),
+  }),
 });
 
 export const rejectionSchema = z.object({

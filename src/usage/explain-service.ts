@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { Temporal } from "temporal-polyfill";
-import { priceFacts } from "../catalog/index.js";
+import { priceFacts, rateCardVersionSummaries } from "../catalog/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { isId } from "../kernel/ids.js";
@@ -108,8 +108,9 @@ async function chargesOf(
       })),
       has_more: rows.length > page.limit,
     },
+    charge_groups: await chargeGroups(deps, filter, line.currency),
     script_versions: await scriptVersions(deps, filter),
-    rate_card_versions: await rateCardVersions(deps, filter),
+    ...(await rateCards(deps, filter)),
     arithmetic: {
       charges: Number(totals.count),
       sum_of_charges: formatAmountForApi(sum, line.currency),
@@ -176,14 +177,53 @@ async function scriptVersions(deps: Deps, filter: { column: string; value: strin
   }));
 }
 
-async function rateCardVersions(deps: Deps, filter: { column: string; value: string }): Promise<string[]> {
+/** The rate card versions used, as ids and with the card each belongs to. */
+async function rateCards(deps: Deps, filter: { column: string; value: string }) {
   const rows = await deps.db
     .selectFrom("usage_charges")
     .select(sql<string>`unnest(rate_card_version_ids)`.as("id"))
     .distinct()
     .where(filter.column, "=", filter.value)
     .execute();
-  return rows.map((row: { id: string }) => row.id).sort();
+  const ids = rows.map((row: { id: string }) => row.id).sort();
+  return { rate_card_versions: ids, rate_cards: await rateCardVersionSummaries(deps, ids) };
+}
+
+/**
+ * All the line's charges summed by code, dimensions and unit price, in the
+ * order the script first emitted each: the groups add up to the line, so an
+ * analyst can tick it without paging through every charge.
+ */
+async function chargeGroups(deps: Deps, filter: { column: string; value: string }, currency: string) {
+  const rows = (await deps.db
+    .selectFrom("usage_charges")
+    .select([
+      "code",
+      "dimensions",
+      "unit_price",
+      sql<string>`count(*)`.as("charges"),
+      sql<string>`sum(quantity)`.as("quantity"),
+      sql<string>`sum(amount)`.as("amount"),
+    ])
+    .where(filter.column, "=", filter.value)
+    .groupBy(["code", "dimensions", "unit_price"])
+    .orderBy(sql`min(id)`)
+    .execute()) as {
+    code: string;
+    dimensions: Record<string, string>;
+    unit_price: string;
+    charges: string;
+    quantity: string;
+    amount: string;
+  }[];
+  return rows.map((row) => ({
+    code: row.code,
+    dimensions: row.dimensions,
+    unit_price: new Decimal(row.unit_price).toString(),
+    charges: Number(row.charges),
+    quantity: new Decimal(row.quantity).toString(),
+    amount: formatAmountForApi(new Decimal(row.amount), currency),
+  }));
 }
 
 /** A metered price's line: its meter, the aggregation and the quantity over the line's period. */

@@ -13,6 +13,7 @@ export { eventRoutes } from "./event-routes.js";
 export { getUsageSettings, updateUsageSettings } from "./event-settings.js";
 export { explainInvoiceLine } from "./explain-service.js";
 export { type IngestOutcome, ingestEvents } from "./ingest-service.js";
+export { LATE_RATING_QUEUE, rateOwedLateEvents, usageLateRatingQueues } from "./late-rating-jobs.js";
 export { ChargeScript } from "./lua-engine.js";
 export type { RatedCharge, RatingContext, RatingEvent, RatingResult, ScriptCharge, UnratedEvent } from "./lua-types.js";
 export { meteredLines } from "./meter-billing.js";
@@ -31,12 +32,12 @@ export {
 } from "./meter-service.js";
 export { type CustomerUsageJson, customerUsage, type UsageQuery } from "./meter-usage.js";
 export { rateEveryCustomer } from "./rating-all.js";
-export { rateAfterLateEvents } from "./rating-late.js";
-export { scriptedUsageLines } from "./rating-lines.js";
+export { type ScriptedUsage, scriptedUsage } from "./rating-lines.js";
 export { registerUsageInvoicing, type UsageInvoiceLine, type UsageInvoicing } from "./rating-port.js";
 export { ratingRoutes } from "./rating-routes.js";
 export { type RatingRunJson, rateCustomerPeriod } from "./rating-service.js";
 export { usageReconciliation } from "./reconciliation-service.js";
+export { reference3plScript } from "./reference-scripts.js";
 export {
   assignScript,
   PUBLISH_APPROVAL_ACTION,

@@ -29,8 +29,8 @@ import {
   isMissingPartition,
   readUsageSettings,
 } from "./event-store.js";
+import { queueLateRatings } from "./late-rating-jobs.js";
 import { projectEventsToMeters } from "./meter-projection.js";
-import { rateAfterIngestion } from "./rating-late.js";
 
 /**
  * Ingestion: validate, resolve customers, check age, drop repeats within the
@@ -119,11 +119,11 @@ export async function ingestItems(
     inTransaction(
       deps.db,
       async (tx) => {
-        const stored =
+        const notStored =
           unique.length === 0
             ? new Set<string>()
             : await insertEvents(tx, columnsOf(unique, ids), new Date(now_ms), options.source);
-        const storedEvents = settle(unique, ids, stored, items, results, outcome);
+        const storedEvents = settle(unique, ids, notStored, items, results, outcome);
         if (storedEvents.length > 0) await projectEventsToMeters(tx, storedEvents);
         await countDuplicates(tx, outcome.duplicate_keys.values());
         outcome.counts = countResults(results);
@@ -144,8 +144,8 @@ export async function ingestItems(
     await ensurePartitions(deps.db, months);
     await store();
   }
-  // Events landing in periods already rated re-rate their draft or become an adjustment (rating-late.ts).
-  await rateAfterIngestion(deps, ctx, outcome.accepted_events);
+  // Events landing in periods already rated queue a job that re-rates the draft or books an adjustment.
+  await queueLateRatings(deps, ctx, outcome.accepted_events);
   return outcome;
 }
 
@@ -248,7 +248,7 @@ function columnsOf(unique: readonly Candidate[], ids: readonly string[]): EventC
 function settle(
   unique: readonly Candidate[],
   ids: readonly string[],
-  stored: Set<string>,
+  notStored: Set<string>,
   items: readonly IngestItem[],
   results: EventResult[],
   outcome: IngestOutcome,
@@ -258,7 +258,7 @@ function settle(
   unique.forEach((candidate, position) => {
     const id = ids[position] as string;
     const item = items[candidate.index];
-    if (!stored.has(id)) {
+    if (notStored.size > 0 && notStored.has(id)) {
       results[candidate.index] = withLine({ index: candidate.index, status: "duplicate" }, item);
       outcome.duplicate_keys.set(candidate.index, {
         customer_id: candidate.customer_id,

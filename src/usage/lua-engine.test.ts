@@ -168,7 +168,7 @@ describe("the sandbox", () => {
       [event("e1", { loop: true }), event("e2")],
       {},
       {
-        instructions_per_call: 100_000,
+        steps_per_call: 100_000,
         memory_bytes: 16 * 1024 * 1024,
       },
     );
@@ -186,7 +186,7 @@ describe("the sandbox", () => {
       source,
       [event("e1")],
       {},
-      { instructions_per_call: 50_000, memory_bytes: 16 * 1024 * 1024 },
+      { steps_per_call: 50_000, memory_bytes: 16 * 1024 * 1024 },
     );
     expect(result.charges).toEqual([]);
     expect(result.unrated[0]?.code).toBe("script_instruction_limit");
@@ -206,7 +206,7 @@ describe("the sandbox", () => {
       [event("e1"), event("e2", { hog: true }), event("e3")],
       {},
       {
-        instructions_per_call: 1e9,
+        steps_per_call: 1e9,
         memory_bytes: 8 * 1024 * 1024,
       },
     );

@@ -8,6 +8,7 @@ import { offsetSpan, utcOffsets } from "./lua-date.js";
 import { classifyError, errorLine } from "./lua-errors.js";
 import { LUA_OK, type LuaStack, type Plain } from "./lua-marshal.js";
 import { createSandbox, DEFAULT_LIMITS, type Sandbox, type SandboxLimits } from "./lua-sandbox.js";
+import { countSteps, ScriptSourceError } from "./lua-steps.js";
 import type {
   FinalizeCharge,
   FinalizeResult,
@@ -322,15 +323,37 @@ function periodTotals(charges: readonly ScriptCharge[]) {
   return { byCode, total };
 }
 
+function syntaxError(message: string): DomainError {
+  return new DomainError("script_syntax_error", message, { param: "source", details: { line: errorLine(message) } });
+}
+
+/**
+ * Compiles the script as written, so a syntax error reads as Lua reports
+ * it, then compiles it again with its step counting (lua-steps.ts).
+ */
+function compileWithSteps(stack: LuaStack, source: string): void {
+  const compiled = stack.load(source, "=script") === LUA_OK;
+  const message = compiled ? "" : stack.toString(-1);
+  stack.setTop(0);
+  if (!compiled) throw syntaxError(message);
+  let counted: string;
+  try {
+    counted = countSteps(source);
+  } catch (error) {
+    if (error instanceof ScriptSourceError) throw syntaxError(error.message);
+    throw error;
+  }
+  if (stack.load(counted, "=script") !== LUA_OK) {
+    const failure = stack.toString(-1);
+    stack.setTop(0);
+    throw syntaxError(failure);
+  }
+}
+
 /** Runs the script's main chunk and seals the globals; returns whether finalize is defined. */
 function loadScript(sandbox: Sandbox, source: string): boolean {
   const stack = sandbox.stack;
-  const status = stack.load(source, "=script");
-  if (status !== LUA_OK) {
-    const message = stack.toString(-1);
-    stack.setTop(0);
-    throw new DomainError("script_syntax_error", message, { param: "source", details: { line: errorLine(message) } });
-  }
+  compileWithSteps(stack, source);
   if (stack.pcall(0, 0) !== LUA_OK) {
     const error = classifyError(stack.toString(-1));
     stack.setTop(0);

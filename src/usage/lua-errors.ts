@@ -1,5 +1,5 @@
 import type { ScriptEventErrorCode } from "./errors.js";
-import { INSTRUCTION_LIMIT_MESSAGE, MEMORY_LIMIT_MESSAGE } from "./lua-prelude.js";
+import { MEMORY_LIMIT_MESSAGE, STEP_LIMIT_MESSAGE } from "./lua-prelude.js";
 
 /** The driver marks a charge returned in a shape the host cannot bill with this byte. */
 const INVALID_CHARGE_MARK = "\u0001";
@@ -11,8 +11,13 @@ export function errorLine(message: string): number | null {
 
 /** Classifies a message the driver returned for one call. */
 export function classifyError(raw: string): { code: ScriptEventErrorCode; message: string; line: number | null } {
-  if (raw === INSTRUCTION_LIMIT_MESSAGE) {
-    return { code: "script_instruction_limit", message: "the script ran past its instruction budget", line: null };
+  if (raw === STEP_LIMIT_MESSAGE) {
+    // The code predates the step budget and is kept: stored unrated events and API clients know it.
+    return {
+      code: "script_instruction_limit",
+      message: "the script ran past its step budget (loop iterations and function calls)",
+      line: null,
+    };
   }
   if (raw === MEMORY_LIMIT_MESSAGE) {
     return { code: "script_memory_limit", message: "the script ran past its memory cap", line: null };

@@ -44,7 +44,6 @@ export interface LuaModule {
   _luaL_ref(L: number, table: number): number;
   _luaL_unref(L: number, table: number, ref: number): void;
   _lua_error(L: number): number;
-  _lua_sethook(L: number, hook: number, mask: number, count: number): void;
   _lua_setallocf(L: number, allocator: number, userData: number): void;
 }
 

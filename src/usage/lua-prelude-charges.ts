@@ -230,9 +230,9 @@ local emitting = nil
 -- the event being rated, checked like a returned one. A charge that cannot
 -- be billed stops the event, with the script line that emitted it.
 --
--- Every VM instruction counts twice here (the instruction hook is checked
--- on each), so the usual charge (strings seen before in the batch, numbers
--- that need no text) takes a short path; the rest goes through store().
+-- Every charge passes here, so the usual charge (strings seen before in
+-- the batch, numbers that need no text) takes a short path; the rest goes
+-- through store().
 -- A float that is not finite passes the short path and is refused by the
 -- host (lua-charges.ts). (Remembering the batch's numbers in a table, to
 -- skip the two math.type calls, saved instructions but no time.)

@@ -1,5 +1,6 @@
 import { RECORD_HEADER_FORMAT } from "./lua-batch.js";
 import { CHARGES_SOURCE } from "./lua-prelude-charges.js";
+import { STEP_GLOBAL } from "./lua-steps.js";
 
 /**
  * The trusted Lua that runs in every charge-script engine before the
@@ -12,6 +13,11 @@ import { CHARGES_SOURCE } from "./lua-prelude-charges.js";
  *
  * A batch's charges leave Lua as chunks of five numbers per charge
  * (lua-prelude-charges.ts, read by lua-results.ts).
+ *
+ * The chunk takes one argument, the steps one call may take
+ * (lua-steps.ts). The prelude is not counted: each of its loops runs over
+ * what it was given (the batch, a table the script built, the globals, the
+ * host's time zone offsets), never without end.
  */
 /** Numbers per charge in the result chunks. */
 export const CHARGE_FIELDS = 5;
@@ -19,11 +25,12 @@ export const CHARGE_FIELDS = 5;
 export const CHARGE_ID_BASE = 2 ** 21;
 export const CHARGE_FLAG_MINIMUM = 1;
 
-/** Raised by the instruction hook; compared by identity of content in the driver. */
-export const INSTRUCTION_LIMIT_MESSAGE = "accrue: instruction limit";
+/** Raised when a call has taken all its steps; compared by identity of content in the driver. */
+export const STEP_LIMIT_MESSAGE = "accrue: step limit";
 export const MEMORY_LIMIT_MESSAGE = "not enough memory";
 
 export const PRELUDE_SOURCE = String.raw`
+local steps_per_call = ...
 local G = _G
 local pcall, xpcall, error, type, tostring, next, select = pcall, xpcall, error, type, tostring, next, select
 local setmetatable, math_type, tointeger, floor, huge = setmetatable, math.type, math.tointeger, math.floor, math.huge
@@ -36,7 +43,7 @@ local collect = collectgarbage
 -- collector handles that kind of garbage with far less work.
 collect("generational")
 
-local LIMIT <const>, NOMEM <const> = "${INSTRUCTION_LIMIT_MESSAGE}", "${MEMORY_LIMIT_MESSAGE}"
+local LIMIT <const>, NOMEM <const> = "${STEP_LIMIT_MESSAGE}", "${MEMORY_LIMIT_MESSAGE}"
 local MINIMUM <const> = ${CHARGE_FLAG_MINIMUM}
 -- Marks a charge the script returned or emitted in a shape the host cannot bill.
 local INVALID <const> = "\1"
@@ -45,10 +52,21 @@ local HEADER <const> = "${RECORD_HEADER_FORMAT}"
 local FIELDS <const>, FLUSH <const>, MAX_PER_EVENT <const> = ${CHARGE_FIELDS}, 1024, 1000
 local BASE <const>, BASE2 <const> = ${CHARGE_ID_BASE}, ${CHARGE_ID_BASE} * ${CHARGE_ID_BASE}
 
--- [1] changes before every call so the host's hook restarts the count;
--- [2] is set by the hook once the budget is spent, so a script that
--- catches the limit error with pcall is still reported as over it.
-local progress = {0, 0}
+-- The step budget (lua-steps.ts). The script's first line takes its
+-- counter from the global below, once: refill sets that counter before
+-- every call. spent is set once a call has taken all its steps, so a script
+-- that catches the limit error with pcall is still reported as over it.
+local spent = false
+local function over_budget()
+  spent = true
+  error(LIMIT, 0)
+end
+local refill = function(_) end
+G["${STEP_GLOBAL}"] = function(setter)
+  G["${STEP_GLOBAL}"] = nil
+  refill = setter
+  return steps_per_call, over_budget
+end
 
 for _, name in next, {"load", "loadstring", "dofile", "loadfile", "require", "collectgarbage", "print", "warn",
   "setmetatable", "getmetatable", "rawset", "rawget", "rawequal", "rawlen", "debug", "module", "coroutine",
@@ -61,7 +79,7 @@ G.string.dump = nil
 -- the budget is spent, leaving any protected call raises it again, so it
 -- reaches the driver however deeply the script nests pcall in loops.
 local function unless_over_budget(ok, ...)
-  if progress[2] ~= 0 then error(LIMIT, 0) end
+  if spent then error(LIMIT, 0) end
   return ok, ...
 end
 G.pcall = function(fn, ...) return unless_over_budget(pcall(fn, ...)) end
@@ -89,6 +107,7 @@ end
 -- After the script has defined its functions and constants, globals and the
 -- libraries become read-only, so rating one event cannot change the next.
 local function seal()
+  G["${STEP_GLOBAL}"] = nil
   local backing = {}
   for key, value in next, G do backing[key] = value end
   for key in next, backing do G[key] = nil end
@@ -117,10 +136,10 @@ local function with_line(message)
 end
 
 local function call(fn, a, b, c)
-  progress[1] = progress[1] + 1
-  progress[2] = 0
+  refill(steps_per_call)
+  spent = false
   local ok, result = xpcall(fn, with_line, a, b, c)
-  if progress[2] ~= 0 then return false, LIMIT end
+  if spent then return false, LIMIT end
   if not ok and result == NOMEM then collect("collect") end
   return ok, result
 end
@@ -159,7 +178,7 @@ end
 -- one fails, the error is recorded against it, its partial output is
 -- dropped, and the loop resumes at the next event.
 local function rate(records, strings_blob, string_count, n, slow, customer, rates, ctx)
-  local charge = G.charge
+  local charge, refill = G.charge, refill
   local out = new_output()
   local errors = out.errors
   local S = decode_strings(strings_blob, string_count)
@@ -175,11 +194,11 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
       at = next_at
       local event
       if shape == 0 then event = slow[i] else event = decoders[shape](records, fields_at, S, customer, high * 4294967296 + low) end
-      progress[1] = progress[1] + 1
-      progress[2] = 0
+      refill(steps_per_call)
+      spent = false
       out.event, out.first = i, mark_count
       local result = charge(event, rates, ctx)
-      if progress[2] ~= 0 then error(LIMIT, 0) end
+      if spent then error(LIMIT, 0) end
       if out.count - mark_count > MAX_PER_EVENT then
         error(INVALID .. "an event may emit at most " .. MAX_PER_EVENT .. " charges", 0)
       end
@@ -193,7 +212,7 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
   while i < n do
     local ok, message = xpcall(run, with_line)
     if not ok then
-      if progress[2] ~= 0 then message = LIMIT end
+      if spent then message = LIMIT end
       out.count = mark_count
       errors[#errors + 1] = i
       errors[#errors + 1] = message
@@ -261,5 +280,5 @@ local function make_ctx(fields, offsets)
   return fields
 end
 
-return { rate = rate, finalize = finalize, seal = seal, make_ctx = make_ctx, progress = progress, add_decoder = add_decoder }
+return { rate = rate, finalize = finalize, seal = seal, make_ctx = make_ctx, add_decoder = add_decoder }
 `;

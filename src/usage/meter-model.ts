@@ -174,6 +174,8 @@ export function sameDefinition(a: MeterDefinition, b: MeterDefinition): boolean 
  */
 export function propertyText(value: unknown): string | undefined {
   if (typeof value === "string") return value;
+  // A whole number's decimal form is its plain string (the usual case, and no Decimal to make).
+  if (Number.isSafeInteger(value)) return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? new Decimal(value).toString() : undefined;
   if (typeof value === "boolean") return value ? "true" : "false";
   return undefined;
@@ -210,6 +212,7 @@ function measured(meter: MeterDefinition, properties: Record<string, unknown>) {
     const unique_key = propertyText(raw);
     return unique_key === undefined ? undefined : { value: "1", unique_key };
   }
+  if (Number.isSafeInteger(raw)) return { value: String(raw), unique_key: null };
   const number = propertyNumber(raw);
   return number === undefined ? undefined : { value: number.toString(), unique_key: null };
 }

@@ -103,12 +103,20 @@ export async function customerUsage(deps: Deps, customerReference: string, query
   if (query.period === "current" && (query.from !== undefined || query.to !== undefined)) {
     throw new DomainError("invalid_usage_range", "period=current takes no from or to", { param: "period" });
   }
-  const customer = await getCustomer(deps, customerReference);
+  // The customer and the meters are independent reads: asked at once, a call waits for one round
+  // trip, not two. Their errors are still reported in order: the customer's, the range's, the meter's.
+  const [found, metersFound] = await Promise.allSettled([
+    getCustomer(deps, customerReference),
+    query.meter === undefined ? activeMeterRows(deps.db) : meterOrParam(deps, query.meter).then((meter) => [meter]),
+  ]);
+  if (found.status === "rejected") throw found.reason;
+  const customer = found.value;
   const chosen =
     query.period === "current"
       ? await currentRange(deps, customer.id, customer.time_zone)
       : { range: explicitRange(query), source: "range" as const, subscription: null };
-  const meters = query.meter === undefined ? await activeMeterRows(deps.db) : [await meterOrParam(deps, query.meter)];
+  if (metersFound.status === "rejected") throw metersFound.reason;
+  const meters = metersFound.value;
   const data = [];
   for (const meter of meters) {
     const usage = await meterQuantities(deps.db, meter, customer.id, chosen.range);

@@ -6,73 +6,66 @@ import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { Decimal } from "../kernel/money.js";
-import { type ChargeRow, chargedEventIds, type PeriodKey, ratedPeriodsAt } from "./charge-store.js";
+import { type ChargeRow, chargedEventIds, type PeriodKey } from "./charge-store.js";
 import { adjustmentOf, signedAmount } from "./rating-model.js";
 import { type PeriodRating, ratePeriod } from "./rating-period.js";
 import { usageInvoicing } from "./rating-port.js";
 import { billedAmount, lockPeriod, periodInvoice, rateCustomerPeriod, runJson, storeRating } from "./rating-service.js";
-import { scriptForCustomer } from "./script-publishing.js";
+import { scriptForPeriod } from "./script-choice.js";
 
 /**
- * Late events: events accepted for a period that was already rated. A
- * period whose usage is on a draft is re-rated and the draft rebuilt; one
- * whose invoice is finalized is rated again and the difference from what was
- * invoiced goes on the customer's next invoice as a pending item labelled
- * with the period. A period rated but not invoiced needs nothing: billing
- * sees events received after its rating and rates it again. Events older
- * than the configured age never get here (ingestion rejects them).
+ * Late events: events accepted for a period that was already rated. Ingestion
+ * only records the period and queues a job (late-rating-jobs.ts); the job
+ * calls rateLatePeriod. A period whose usage is on a draft is re-rated and
+ * the draft rebuilt; one whose invoice is finalized is rated again and the
+ * difference from what was invoiced goes on the customer's next invoice as a
+ * pending item labelled with the period. A period rated but not invoiced
+ * needs nothing: billing sees events received after its rating and rates it
+ * again. Events older than the configured age never get here (ingestion
+ * rejects them).
  */
 
-export interface LateEventOutcome {
-  drafts_rerated: string[];
-  adjustments: { customer: string; period_start: string; period_end: string; amount: string; invoice_item: string }[];
+export interface LatePeriodOutcome {
+  /** The draft whose usage lines were rebuilt. */
+  draft_rerated: string | null;
+  adjustment: {
+    customer: string;
+    period_start: string;
+    period_end: string;
+    amount: string;
+    invoice_item: string;
+  } | null;
 }
+
+const NOTHING: LatePeriodOutcome = { draft_rerated: null, adjustment: null };
 
 const instant = (date: Date) => Temporal.Instant.fromEpochMilliseconds(date.getTime());
 
-export async function rateAfterLateEvents(
-  deps: Deps,
-  ctx: RequestContext,
-  events: readonly { customer_id: string; ts: Date }[],
-): Promise<LateEventOutcome> {
-  const outcome: LateEventOutcome = { drafts_rerated: [], adjustments: [] };
-  for (const period of await ratedPeriodsAt(deps.db, events)) {
-    const found = await scriptForCustomer(deps, period.customer_id);
-    if (found.script === null) continue;
-    const invoice = await inTransaction(deps.db, (tx) => periodInvoice(tx, period));
-    if (invoice === undefined) continue;
-    if (invoice.status === "draft") {
-      const range = { start: instant(period.period_start), end: instant(period.period_end) };
-      const run = await rateCustomerPeriod(deps, ctx, period.customer_id, range, "late_event");
-      if (run.draft_invoice !== null) outcome.drafts_rerated.push(run.draft_invoice);
-      continue;
-    }
-    const customer = await getCustomer(deps, period.customer_id);
-    const adjustment = await adjustFinalizedPeriod(deps, ctx, customer, period, found.script);
-    if (adjustment !== null) outcome.adjustments.push(adjustment);
-  }
-  return outcome;
-}
-
 /**
- * After a batch is stored: the events are accepted whatever happens here, so
- * an expected failure (no rate card in force) leaves the period for the next
- * rating instead of failing the batch.
+ * Rates one period again after late events. An expected failure (the
+ * draft finalized meanwhile, an archived customer) is thrown, so the job
+ * that called it is retried and, in the end, left failed for a person.
  */
-export async function rateAfterIngestion(
-  deps: Deps,
-  ctx: RequestContext,
-  events: readonly { customer_id: string; ts: Date }[],
-): Promise<LateEventOutcome | null> {
-  if (events.length === 0) return null;
-  const distinct = new Map<string, { customer_id: string; ts: Date }>();
-  for (const event of events) distinct.set(`${event.customer_id}@${event.ts.getTime()}`, event);
-  try {
-    return await rateAfterLateEvents(deps, ctx, [...distinct.values()]);
-  } catch (error) {
-    if (error instanceof DomainError) return null;
-    throw error;
+export async function rateLatePeriod(deps: Deps, ctx: RequestContext, period: PeriodKey): Promise<LatePeriodOutcome> {
+  const found = await scriptForPeriod(deps, period);
+  if (found.script === null) return NOTHING;
+  const invoice = await inTransaction(deps.db, (tx) => periodInvoice(tx, period));
+  if (invoice === undefined) return NOTHING;
+  if (invoice.status === "draft") {
+    const range = { start: instant(period.period_start), end: instant(period.period_end) };
+    const run = await rateCustomerPeriod(deps, ctx, period.customer_id, range, "late_event");
+    return { draft_rerated: run.draft_invoice, adjustment: null };
   }
+  const customer = await getCustomer(deps, period.customer_id);
+  if (customer.archived) {
+    // Billing skips an archived customer, so the pending item would wait for an invoice that never comes.
+    throw new DomainError(
+      "customer_archived",
+      `customer ${customer.id} is archived: its usage adjustment would wait for an invoice never made; unarchive it and retry the job`,
+      { param: "customer" },
+    );
+  }
+  return { draft_rerated: null, adjustment: await adjustFinalizedPeriod(deps, ctx, customer, period, found.script) };
 }
 
 function dateIn(date: Date, timeZone: string): string {
@@ -91,7 +84,7 @@ async function adjustFinalizedPeriod(
   customer: Customer,
   period: PeriodKey,
   scriptId: string,
-): Promise<LateEventOutcome["adjustments"][number] | null> {
+): Promise<LatePeriodOutcome["adjustment"]> {
   const rating = await ratePeriod(deps, { customer, script_id: scriptId, period });
   return inTransaction(deps.db, async (tx) => {
     await lockPeriod(tx, period);

@@ -126,6 +126,14 @@ describe("usage rating over HTTP", () => {
       arithmetic: { charges: 1, sum_of_charges: "12.50", line_amount: "12.50", matches: true },
     });
     expect(explained.body.charges.data[0].event).toMatchObject({ transaction_id: "rcv-1", type: "inbound.received" });
+    // One group: 10 cartons × 1.25 = 12.50, the line's amount.
+    expect(explained.body.charge_groups).toEqual([
+      { code: "receiving_carton", dimensions: {}, unit_price: "1.25", charges: 1, quantity: "10", amount: "12.50" },
+    ]);
+    expect(explained.body.rate_cards).toEqual([
+      expect.objectContaining({ kind: "default", number: 1, rate_card: expect.stringMatching(/^rc_/) }),
+    ]);
+    expect(explained.body.rate_cards[0].id).toBe(explained.body.rate_card_versions[0]);
 
     const missing = await call("GET", `/v1/invoice_lines/${newId("invoice_line")}/explain`);
     expect([missing.status, missing.body.error.code]).toEqual([404, "invoice_line_not_found"]);

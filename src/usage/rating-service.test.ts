@@ -1,29 +1,28 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
 import { approve } from "../access/index.js";
-import {
-  createPlan,
-  createPrice,
-  createProduct,
-  createRateCard,
-  ensureDefault3plRateCard,
-  requestRateCardApproval,
-} from "../catalog/index.js";
 import { createCustomer } from "../customers/index.js";
 import { finalizeInvoice, listInvoices, runBilling } from "../invoicing/index.js";
-import type { RequestContext } from "../kernel/actor.js";
+import { listJobs } from "../jobs/index.js";
 import { TestClock } from "../kernel/clock.js";
 import { DomainError } from "../kernel/errors.js";
 import { createSubscription } from "../subscriptions/index.js";
 import { explainInvoiceLine } from "./explain-service.js";
 import { ingestEvents } from "./ingest-service.js";
+import { LATE_RATING_QUEUE, usageLateRatingQueues } from "./late-rating-jobs.js";
 import { rateCustomerPeriod } from "./rating-service.js";
 import { usageReconciliation } from "./reconciliation-service.js";
 import { requestPublish } from "./script-publishing.js";
-import { createScript, createVersion } from "./script-service.js";
+import { createVersion } from "./script-service.js";
+import {
+  analyst,
+  approvedCustomerCard,
+  controller,
+  publishReference3pl,
+  REFERENCE_3PL_SOURCE as source,
+  warehouseAccountPrice,
+} from "./three-pl-test-support.js";
 
 /**
  * A 3PL warehouse client billed for October 2026 with the reference script
@@ -34,42 +33,17 @@ import { createScript, createVersion } from "./script-service.js";
 
 const { db } = await freshDatabase();
 const deps = { db, clock: new TestClock("2026-09-15T00:00:00Z") };
-const analyst: RequestContext = {
-  actor: { type: "user", id: "usr_analyst", role: "billing_analyst", display_name: "Bea Analyst" },
-  request_id: "req_rating",
-};
-const controller: RequestContext = {
-  actor: { type: "user", id: "usr_controller", role: "approver", display_name: "Chidi Okafor" },
-  request_id: "req_rating",
-};
 const at = (text: string) => Temporal.Instant.from(text);
 const october = { start: at("2026-10-01T00:00:00Z"), end: at("2026-11-01T00:00:00Z") };
 const setClock = (text: string) => {
   deps.clock = new TestClock(text);
 };
 
-const source = readFileSync(path.join(import.meta.dirname, "reference", "3pl.lua"), "utf8");
-await ensureDefault3plRateCard(deps, analyst);
-const script = await createScript(deps, analyst, { name: "3PL reference", is_default: true });
-const version = await createVersion(deps, analyst, script.id, { source });
-const { approval } = await requestPublish(deps, analyst, script.id, version.id, {
+const { script, version } = await publishReference3pl(deps, {
+  is_default: true,
   effective_from: "2026-01-01T00:00:00Z",
 });
-await approve(deps, controller, approval.id);
-
-const product = await createProduct(deps, analyst, { name: "Warehouse account" });
-const plan = await createPlan(deps, analyst, {
-  name: "3PL monthly",
-  interval: { unit: "month", count: 1 },
-  currency: "USD",
-  billing_timing: "in_arrears",
-});
-const fee = await createPrice(deps, analyst, {
-  product: product.id,
-  plan: plan.id,
-  charge_model: { kind: "per_unit", unit_amount: "100.00" },
-  effective_from: at("2020-01-01T00:00:00Z"),
-});
+const fee = await warehouseAccountPrice(deps);
 
 let customers = 0;
 /** A client on the monthly plan from October 1; `minimum` overrides the card's monthly minimum. */
@@ -80,16 +54,7 @@ async function client(minimum?: string): Promise<string> {
     currency: "USD",
     time_zone: "UTC",
   });
-  if (minimum !== undefined) {
-    const { card } = await createRateCard(deps, analyst, {
-      kind: "customer",
-      customer: customer.id,
-      rates: { monthly_minimum: minimum },
-      effective_from: at("2026-01-01T00:00:00Z"),
-    });
-    const asked = await requestRateCardApproval(deps, analyst, card.id, "1");
-    await approve(deps, controller, asked.approval.id);
-  }
+  if (minimum !== undefined) await approvedCustomerCard(deps, customer.id, { monthly_minimum: minimum });
   await createSubscription(deps, analyst, {
     customer: customer.id,
     items: [{ price: fee.id }],
@@ -116,6 +81,13 @@ async function send(
     { source: "batch" },
   );
   expect(outcome.results.map((result) => result.status)).toEqual(events.map(() => "accepted"));
+}
+
+/** What the job runner does with the late-rating jobs ingestion queued: each one's handler, oldest first. */
+async function runLateRatingJobs() {
+  const queued = await listJobs(deps, { queue: LATE_RATING_QUEUE, state: "created", limit: 100 });
+  const queue = usageLateRatingQueues(deps)[LATE_RATING_QUEUE];
+  for (const job of queued.data.toReversed()) await queue?.handler({ data: job.data as never });
 }
 
 const OCTOBER_EVENTS: [string, string, Record<string, unknown>][] = [
@@ -212,6 +184,7 @@ describe("rating a 3PL month", () => {
     await send(clean, [
       ["inbound.received", "2026-10-30T10:00:00Z", { warehouse: "RNO1", sku: "SKU-9", cartons: 4, pallets: 0 }],
     ]);
+    await runLateRatingJobs();
     const [invoice] = await invoicesOf(clean);
     expect(invoice?.total).toBe("208.45"); // 202.45 + 4 cartons × 1.50
     expect(figures(invoice)?.[1]).toEqual(["16 × Receiving, per carton, 2026-10-01 to 2026-11-01", "24.00"]);
@@ -226,6 +199,7 @@ describe("rating a 3PL month", () => {
     await send(clean, [
       ["inbound.received", "2026-10-31T10:00:00Z", { warehouse: "RNO1", sku: "SKU-9", cartons: 2, pallets: 1 }],
     ]);
+    await runLateRatingJobs();
     setClock("2026-12-01T00:00:00Z");
     await runBilling(deps, analyst, { as_of: deps.clock.now(), customer: clean });
     const [, november] = await invoicesOf(clean);

@@ -22,7 +22,7 @@ import {
 import { usageLinesOf } from "./rating-invoice-lines.js";
 import { type PeriodRating, ratePeriod } from "./rating-period.js";
 import { usageInvoicing } from "./rating-port.js";
-import { scriptForCustomer } from "./script-publishing.js";
+import { scriptForPeriod } from "./script-choice.js";
 
 /**
  * Rating a customer's usage period and keeping the result: the charges
@@ -71,13 +71,15 @@ export function runJson(run: RunRow, draft: string | null = null): RatingRunJson
   };
 }
 
-/** The customer's charge script, or a clear error when none rates them. */
-export async function scriptOf(deps: Deps, customer: string): Promise<string> {
-  const found = await scriptForCustomer(deps, customer);
+/** The script rating the customer's period (script-choice-model.ts), or a clear error when none does. */
+async function scriptOf(deps: Deps, period: PeriodKey): Promise<string> {
+  const found = await scriptForPeriod(deps, period);
   if (found.script === null) {
-    throw new DomainError("usage_no_charge_script", `no charge script rates ${customer}'s events`, {
-      param: "customer",
-    });
+    throw new DomainError(
+      "usage_no_charge_script",
+      `no charge script rates ${period.customer_id} for this period: none is assigned to them, and the default script rates only customers with events in the period`,
+      { param: "customer" },
+    );
   }
   return found.script;
 }
@@ -149,7 +151,7 @@ export async function rateCustomerPeriod(
 ): Promise<RatingRunJson> {
   const customer = await getCustomer(deps, customerRef);
   const period = periodKeyOf(customer.id, range);
-  const scriptId = await scriptOf(deps, customer.id);
+  const scriptId = await scriptOf(deps, period);
   const rating = await ratePeriod(deps, { customer, script_id: scriptId, period });
   return inTransaction(deps.db, async (tx) => {
     await lockPeriod(tx, period);

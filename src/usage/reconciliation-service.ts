@@ -7,6 +7,7 @@ import { DomainError } from "../kernel/errors.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
 import { eventApiId } from "./event-ids.js";
 import { usageInvoicing } from "./rating-port.js";
+import { scriptForPeriod } from "./script-choice.js";
 
 /**
  * The usage reconciliation a billing system analyst ties to finance, per
@@ -142,11 +143,19 @@ export async function reconcileCustomer(deps: Deps, customer: string, range: Ran
     lines_not_matching_charges: mismatched,
   };
   const balanced = unrated.length === 0 && events.not_rated_yet === 0 && openCount === 0 && mismatched.length === 0;
+  // Which script rates the customer over the range, by the same rule as billing: a customer with no
+  // assignment and no events shows `none`, and nothing rated is then expected of it.
+  const chosen = await scriptForPeriod(deps, {
+    customer_id: customer,
+    period_start: range.start,
+    period_end: range.end,
+  });
   return {
     object: "usage_reconciliation" as const,
     customer,
     period_start: range.start.toISOString(),
     period_end: range.end.toISOString(),
+    charge_script: { script: chosen.script, source: chosen.source },
     last_rated_at: ratedAt?.toISOString() ?? null,
     events: {
       received: events.received + duplicates,

@@ -1,18 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import type { FastifyInstance } from "fastify";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { approve, createApiKey, createUser, type User } from "../../src/access/index.js";
-import { buildApp } from "../../src/api/app.js";
+import { approve, createApiKey, createUser } from "../../src/access/index.js";
 import { ensureDefault3plRateCard } from "../../src/catalog/index.js";
 import { createCustomer } from "../../src/customers/index.js";
-import { type RequestContext, systemContext } from "../../src/kernel/actor.js";
+import { systemContext } from "../../src/kernel/actor.js";
 import { systemClock } from "../../src/kernel/clock.js";
-import type { Deps } from "../../src/kernel/deps.js";
-import { GUIDE_DIR, launchChromium, OUTPUT_DIR, ROOT } from "../support/browser.js";
-import { freshDatabase } from "../support/database.js";
+import {
+  apiCaller,
+  arrive,
+  PASSWORD,
+  shoot,
+  signIn,
+  startWebApp,
+  userContext,
+  type WebApp,
+} from "../support/web-app.js";
 
 /**
  * Charge scripts in the web app, as a billing system analyst works them: a
@@ -24,15 +27,11 @@ import { freshDatabase } from "../support/database.js";
  * app on a fresh database, driven by Debian's Chromium.
  */
 
-const PASSWORD = "correct horse battery staple";
 const EMAIL = "grace.hopper@example.com";
+const REQUEST_ID = "req_e2e_scripts_seed";
 
-let app: FastifyInstance;
-let browser: Browser;
+let web: WebApp;
 let page: Page;
-let baseUrl: string;
-let deps: Deps;
-let apiKey: string;
 const seeded = { script: "", northwind: "", borealis: "" };
 
 /** Version 1: a pick fee per order for its first unit, nothing for the others. */
@@ -61,24 +60,6 @@ const ORDER_CASE = {
   expected: { charges: [{ code: "pick_first_unit", quantity: "1", unit_price: "2.75", amount: "2.75" }] },
 };
 
-function userContext(who: User): RequestContext {
-  return {
-    actor: { type: "user", id: who.id, role: who.role, user_id: who.id, display_name: who.name },
-    request_id: "req_e2e_scripts_seed",
-  };
-}
-
-async function callApi<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const payload = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(payload)}`);
-  return payload;
-}
-
 /** Mid-month last month (UTC): inside the period the backtest panel offers by default. */
 function lastMonth(day: number, hour: number): string {
   const now = systemClock.now().toZonedDateTimeISO("UTC");
@@ -87,24 +68,6 @@ function lastMonth(day: number, hour: number): string {
     .with({ day, hour, minute: 0, second: 0, millisecond: 0, microsecond: 0, nanosecond: 0 })
     .toInstant()
     .toString();
-}
-
-async function shoot(name: string, options: { guide?: boolean; fullPage?: boolean } = {}): Promise<void> {
-  await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => undefined);
-  if (options.guide === true) {
-    await page.waitForFunction(() => document.querySelectorAll(".mantine-Notification-root").length === 0, null, {
-      timeout: 10_000,
-    });
-  }
-  await page.waitForTimeout(350);
-  const fullPage = options.fullPage ?? true;
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`), fullPage });
-  if (options.guide === true && process.env.ACCRUE_UPDATE_SCREENSHOTS === "1")
-    await page.screenshot({ path: path.join(GUIDE_DIR, `${name}.png`), fullPage });
-}
-
-async function arrive(url: RegExp): Promise<void> {
-  await page.waitForURL(url, { waitUntil: "commit" });
 }
 
 /** Replaces the editor's whole text, as pasting would: typed keys would be auto-indented and auto-closed. */
@@ -116,7 +79,8 @@ async function replaceSource(source: string): Promise<void> {
 }
 
 async function seed(): Promise<void> {
-  const system = systemContext("e2e", "req_e2e_scripts_seed");
+  const deps = web.deps;
+  const system = systemContext("e2e", REQUEST_ID);
   const grace = await createUser(deps, system, {
     email: EMAIL,
     name: "Grace Hopper",
@@ -129,13 +93,17 @@ async function seed(): Promise<void> {
     role: "approver",
     password: PASSWORD,
   });
-  apiKey = (await createApiKey(deps, userContext(grace), { name: "Script author", role: "admin" })).secret;
+  const apiKey = (await createApiKey(deps, userContext(grace, REQUEST_ID), { name: "Script author", role: "admin" }))
+    .secret;
+  const callApi = apiCaller(web.baseUrl, apiKey);
   await ensureDefault3plRateCard(deps, system);
   for (const [key, legal_name, external_id] of [
     ["northwind", "Northwind Logistics LLC", "NW-3PL"],
     ["borealis", "Borealis Foods LLC", "BOREALIS-WMS"],
   ] as const) {
-    seeded[key] = (await createCustomer(deps, userContext(grace), { legal_name, external_id, currency: "USD" })).id;
+    seeded[key] = (
+      await createCustomer(deps, userContext(grace, REQUEST_ID), { legal_name, external_id, currency: "USD" })
+    ).id;
   }
   const script = await callApi<{ id: string }>("POST", "/v1/scripts", {
     name: "3PL pick and pack",
@@ -154,7 +122,7 @@ async function seed(): Promise<void> {
     `/v1/scripts/${script.id}/versions/${v1.id}/publish`,
     { effective_from: "2026-01-01T00:00:00Z" },
   );
-  await approve(deps, userContext(checker), request.approval.id);
+  await approve(deps, userContext(checker, REQUEST_ID), request.approval.id);
   await callApi("POST", "/v1/events/batch", {
     events: [
       {
@@ -183,51 +151,30 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  execFileSync("node", [path.join(ROOT, "scripts/ensure-web-build.mjs")], { cwd: ROOT, stdio: "inherit" });
-  mkdirSync(OUTPUT_DIR, { recursive: true });
-  mkdirSync(GUIDE_DIR, { recursive: true });
-  const { db } = await freshDatabase();
-  deps = { db, clock: systemClock };
-  app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
-  baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  web = await startWebApp({ timezoneId: "UTC" });
+  page = web.page;
   await seed();
-  browser = await launchChromium();
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    locale: "en-US",
-    timezoneId: "UTC",
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => console.error(`[browser] ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") console.error(`[browser console] ${message.text()}`);
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+  await web?.close();
 });
 
 describe("charge scripts in the web app", () => {
   it("lists the scripts with the published version and opens a new draft", async () => {
-    await page.goto(`${baseUrl}/scripts`);
-    await arrive(/\/login/);
-    await page.getByLabel("Email").fill(EMAIL);
-    await page.locator('input[name="password"]').fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await arrive(/\/scripts$/);
+    await page.goto(`${web.baseUrl}/scripts`);
+    await signIn(page, EMAIL);
+    await arrive(page, /\/scripts$/);
     const row = page.getByTestId("scripts-table").locator('tr[data-script="3PL pick and pack"]');
     await row.getByText("Version 1").waitFor();
     expect(await row.textContent()).toContain("Default");
-    await shoot("scripts", { guide: true });
+    await shoot(page, "scripts", { guide: true });
 
     await row.click();
-    await arrive(/\/scripts\/scr_[^/]+$/);
+    await arrive(page, /\/scripts\/scr_[^/]+$/);
     await page.getByTestId("versions-table").locator('tr[data-version="1"]').getByText("Published").waitFor();
     await page.getByRole("button", { name: "New draft from version 1" }).click();
-    await arrive(/\/scripts\/scr_.*\/versions\/scrv_/);
+    await arrive(page, /\/scripts\/scr_.*\/versions\/scrv_/);
     await page.getByTestId("version-status").getByText("Draft").waitFor();
     // The draft starts as a copy of version 1: its source and its passing case.
     await page.getByTestId("lua-editor").getByText("pick_first_unit").first().waitFor();
@@ -256,7 +203,7 @@ describe("charge scripts in the web app", () => {
     // A tall window shows the marked line and the failed case in one picture, without the fixed header over it.
     await page.setViewportSize({ width: 1440, height: 1400 });
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shoot("script-editor-failing", { guide: true, fullPage: false });
+    await shoot(page, "script-editor-failing", { guide: true, fullPage: false });
     await page.setViewportSize({ width: 1440, height: 900 });
 
     await replaceSource(V2_FIXED);
@@ -283,7 +230,7 @@ describe("charge scripts in the web app", () => {
     await page.getByTestId("test-summary").getByText("Saved version: 1 passed, 0 failed").waitFor();
     await expect.poll(() => page.getByRole("button", { name: "Publish" }).isDisabled()).toBe(false);
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shoot("script-editor", { guide: true, fullPage: false });
+    await shoot(page, "script-editor", { guide: true, fullPage: false });
   });
 
   it("backtests the draft over last month's orders", async () => {
@@ -306,7 +253,7 @@ describe("charge scripts in the web app", () => {
     expect(await unchanged.getAttribute("data-changed")).toBe("false");
     // Total: 2.70 + 0.45 = 3.15 more.
     await page.getByTestId("backtest-totals").getByText("$3.15").waitFor();
-    await shoot("script-backtest", { guide: true });
+    await shoot(page, "script-backtest", { guide: true });
 
     const download = page.waitForEvent("download");
     await page.getByRole("link", { name: "Download CSV" }).click();
@@ -321,11 +268,11 @@ describe("charge scripts in the web app", () => {
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByTestId("pending-approval").waitFor();
     await page.getByTestId("version-status").getByText("Waiting for approval").waitFor();
-    await shoot("script-pending-approval");
+    await shoot(page, "script-pending-approval");
     await page.getByTestId("pending-approval").getByRole("link", { name: "Open approvals" }).click();
-    await arrive(/\/approvals/);
+    await arrive(page, /\/approvals/);
     const approval = page.getByRole("row").filter({ hasText: "script_version.publish" });
     await approval.getByText(/Publish version 2 of charge script 3PL pick and pack/).waitFor();
-    await shoot("script-approval");
+    await shoot(page, "script-approval");
   });
 });

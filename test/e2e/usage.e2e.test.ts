@@ -1,18 +1,20 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import type { FastifyInstance } from "fastify";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, createUser, type User } from "../../src/access/index.js";
-import { buildApp } from "../../src/api/app.js";
 import { ensureDefault3plRateCard } from "../../src/catalog/index.js";
 import { createCustomer } from "../../src/customers/index.js";
-import { type RequestContext, systemContext } from "../../src/kernel/actor.js";
+import { systemContext } from "../../src/kernel/actor.js";
 import { systemClock } from "../../src/kernel/clock.js";
-import type { Deps } from "../../src/kernel/deps.js";
-import { GUIDE_DIR, launchChromium, OUTPUT_DIR, ROOT } from "../support/browser.js";
-import { freshDatabase } from "../support/database.js";
+import {
+  apiCaller,
+  arrive,
+  PASSWORD,
+  shoot,
+  signIn,
+  startWebApp,
+  userContext,
+  type WebApp,
+} from "../support/web-app.js";
 
 /**
  * Usage in the web app, as a billing system analyst works it: a warehouse's
@@ -24,54 +26,14 @@ import { freshDatabase } from "../support/database.js";
  * on a fresh database, driven by Debian's Chromium (see invoices.e2e.test.ts).
  */
 
-const PASSWORD = "correct horse battery staple";
 const EMAIL = "grace.hopper@example.com";
+const REQUEST_ID = "req_e2e_usage_seed";
 
-let app: FastifyInstance;
-let browser: Browser;
+let web: WebApp;
 let page: Page;
-let baseUrl: string;
 let user: User;
-let deps: Deps;
-let apiKey: string;
+let callApi: ReturnType<typeof apiCaller>;
 const seeded = { northwind: "" };
-
-/** `fullPage: false` keeps a long page to the window, so the fixed header is not drawn over its middle. */
-async function shoot(name: string, options: { guide?: boolean; fullPage?: boolean } = {}): Promise<void> {
-  await page.waitForLoadState("networkidle", { timeout: 5_000 }).catch(() => undefined);
-  if (options.guide === true) {
-    await page.waitForFunction(() => document.querySelectorAll(".mantine-Notification-root").length === 0, null, {
-      timeout: 10_000,
-    });
-  }
-  await page.waitForTimeout(350);
-  const fullPage = options.fullPage ?? true;
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`), fullPage });
-  if (options.guide === true && process.env.ACCRUE_UPDATE_SCREENSHOTS === "1")
-    await page.screenshot({ path: path.join(GUIDE_DIR, `${name}.png`), fullPage });
-}
-
-async function arrive(url: RegExp): Promise<void> {
-  await page.waitForURL(url, { waitUntil: "commit" });
-}
-
-function userContext(who: User): RequestContext {
-  return {
-    actor: { type: "user", id: who.id, role: who.role, user_id: who.id, display_name: who.name },
-    request_id: "req_e2e_usage_seed",
-  };
-}
-
-async function callApi<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const payload = (await response.json()) as T;
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(payload)}`);
-  return payload;
-}
 
 /** An instant a few minutes, or whole months, before now: inside this month or the ones before. */
 function ago(options: { minutes?: number; months?: number }): string {
@@ -95,10 +57,11 @@ function shipped(id: string, when: string, service_level: string, units: number 
 }
 
 async function seed(): Promise<void> {
-  const system = systemContext("e2e", "req_e2e_usage_seed");
+  const deps = web.deps;
+  const system = systemContext("e2e", REQUEST_ID);
   user = await createUser(deps, system, { email: EMAIL, name: "Grace Hopper", role: "admin", password: PASSWORD });
-  const ctx = userContext(user);
-  apiKey = (await createApiKey(deps, ctx, { name: "WMS feed", role: "admin" })).secret;
+  const ctx = userContext(user, REQUEST_ID);
+  callApi = apiCaller(web.baseUrl, (await createApiKey(deps, ctx, { name: "WMS feed", role: "admin" })).secret);
   seeded.northwind = (
     await createCustomer(deps, ctx, { legal_name: "Northwind Logistics LLC", external_id: "NW-3PL", currency: "USD" })
   ).id;
@@ -106,27 +69,13 @@ async function seed(): Promise<void> {
 }
 
 beforeAll(async () => {
-  execFileSync("node", [path.join(ROOT, "scripts/ensure-web-build.mjs")], { cwd: ROOT, stdio: "inherit" });
-  mkdirSync(OUTPUT_DIR, { recursive: true });
-  mkdirSync(GUIDE_DIR, { recursive: true });
-  const { db } = await freshDatabase();
-  deps = { db, clock: systemClock };
-  app = await buildApp({ ...deps, config: { webDistDir: path.join(ROOT, "web/dist") } });
-  baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
+  web = await startWebApp();
+  page = web.page;
   await seed();
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "en-US" });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  page.on("pageerror", (error) => console.error(`[browser] ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") console.error(`[browser console] ${message.text()}`);
-  });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+  await web?.close();
 });
 
 describe("usage in the web app", () => {
@@ -151,12 +100,9 @@ describe("usage in the web app", () => {
   });
 
   it("signs in and finds the events in the explorer", async () => {
-    await page.goto(`${baseUrl}/usage/events`);
-    await arrive(/\/login/);
-    await page.getByLabel("Email").fill(EMAIL);
-    await page.locator('input[name="password"]').fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await arrive(/\/usage\/events/);
+    await page.goto(`${web.baseUrl}/usage/events`);
+    await signIn(page, EMAIL);
+    await arrive(page, /\/usage\/events/);
     const table = page.getByTestId("events-table");
     await table.getByText("SO-0801").waitFor();
     // Five stored; the duplicate and the two rejected are not events.
@@ -165,7 +111,7 @@ describe("usage in the web app", () => {
     await page.getByLabel("Customer").fill("NW-3PL");
     await page.getByLabel("From (UTC)").fill(ago({ minutes: 25 }).slice(0, 16));
     await page.getByRole("button", { name: "Apply" }).click();
-    await arrive(/customer=NW-3PL/);
+    await arrive(page, /customer=NW-3PL/);
     await table.getByText("SO-0801").waitFor({ state: "detached" });
     // Newest first: 1003 (10 minutes ago) above 1002 (20 minutes ago); 1001 is before the range.
     const rows = table.locator("tbody tr");
@@ -175,7 +121,7 @@ describe("usage in the web app", () => {
     expect(await rows.nth(1).textContent()).toContain("1002");
     await page.getByRole("button", { name: "Clear" }).click();
     await table.getByText("SO-0801").waitFor();
-    await shoot("usage-events", { guide: true });
+    await shoot(page, "usage-events", { guide: true });
 
     await table.locator("tbody tr").filter({ hasText: "1002" }).click();
     const drawer = page.getByTestId("event-drawer");
@@ -187,7 +133,7 @@ describe("usage in the web app", () => {
       units: "12.5",
       carrier: "UPS",
     });
-    await shoot("usage-event");
+    await shoot(page, "usage-event");
     await page.keyboard.press("Escape");
     await drawer.waitFor({ state: "detached" });
   });
@@ -197,14 +143,14 @@ describe("usage in the web app", () => {
     const table = page.getByTestId("rejections-table");
     const missing = table.locator("tbody tr").filter({ hasText: "event_customer_not_found" });
     await missing.getByText(/"customer":"BOREALIS-WMS"/).waitFor();
-    await shoot("usage-rejections", { guide: true });
+    await shoot(page, "usage-rejections", { guide: true });
 
     // Retried before the customer exists: refused again, still open.
     await missing.getByRole("button", { name: "Retry", exact: true }).click();
     await page.getByText("Rejected again").waitFor();
     await missing.getByText("1", { exact: true }).waitFor();
 
-    await createCustomer(deps, userContext(user), {
+    await createCustomer(web.deps, userContext(user, REQUEST_ID), {
       legal_name: "Borealis Foods LLC",
       external_id: "BOREALIS-WMS",
       currency: "USD",
@@ -232,7 +178,7 @@ describe("usage in the web app", () => {
 
   it("defines a meter, with the API's validation error shown on its field", async () => {
     await page.getByRole("link", { name: "Meters" }).click();
-    await arrive(/\/usage\/meters$/);
+    await arrive(page, /\/usage\/meters$/);
     await page.getByText("No meters here yet.").waitFor();
     await page.getByRole("button", { name: "New meter" }).click();
     const modal = page.getByRole("dialog");
@@ -250,10 +196,10 @@ describe("usage in the web app", () => {
     await modal.getByRole("button", { name: "Create meter" }).click();
     const valueProperty = modal.getByLabel("Value property");
     await expect.poll(() => valueProperty.getAttribute("aria-invalid")).toBe("true");
-    await shoot("meter-form-error");
+    await shoot(page, "meter-form-error");
     await valueProperty.fill("units");
     await modal.getByRole("button", { name: "Create meter" }).click();
-    await arrive(/\/usage\/meters\/mtr_/);
+    await arrive(page, /\/usage\/meters\/mtr_/);
     const definition = page.getByTestId("meter-definition");
     await definition.getByText("carrier = UPS").waitFor();
     await definition.getByText("service_level").waitFor();
@@ -261,11 +207,11 @@ describe("usage in the web app", () => {
     await page.goto(`${page.url()}?customer=${seeded.northwind}`);
     await page.getByTestId("usage-chart").getByText("Units shipped").waitFor();
     await page.getByTestId("usage-table").getByText("this period so far").waitFor();
-    await shoot("meter", { guide: true });
+    await shoot(page, "meter", { guide: true });
   });
 
   it("shows the meter's usage this period and before on the customer's page", async () => {
-    await page.goto(`${baseUrl}/customers/${seeded.northwind}?tab=usage`);
+    await page.goto(`${web.baseUrl}/customers/${seeded.northwind}?tab=usage`);
     const thisPeriod = page.getByTestId("usage-this-period");
     const row = thisPeriod.locator("tbody tr").filter({ hasText: "Units shipped" });
     // This month: ground 3 + 4 + 1 (the corrected event) = 8, 2day 12.5; total 20.5
@@ -280,14 +226,14 @@ describe("usage in the web app", () => {
     await history.locator("tbody tr").filter({ hasText: "this period so far" }).getByText("20.5").waitFor();
     const totals = await history.locator("tbody tr td:last-child").allTextContents();
     expect(totals.slice(0, 3)).toEqual(["20.5", "10", "6"]);
-    await shoot("customer-usage", { guide: true });
+    await shoot(page, "customer-usage", { guide: true });
   });
 
   it("edits a draft of the default rate card, reads the diff and sends it for approval", async () => {
     await page.getByRole("link", { name: "Rate cards" }).click();
-    await arrive(/\/rate-cards$/);
+    await arrive(page, /\/rate-cards$/);
     await page.getByRole("row").filter({ hasText: "3PL default USD" }).getByText("3PL default USD").click();
-    await arrive(/\/rate-cards\/rc_/);
+    await arrive(page, /\/rate-cards\/rc_/);
     await page.getByTestId("rates-in-force").locator('tr[data-code="pick_first_unit"]').getByText("2.75").waitFor();
 
     await page.getByRole("tab", { name: "Draft" }).click();
@@ -309,7 +255,7 @@ describe("usage in the web app", () => {
     await editor.getByRole("button", { name: "Save draft" }).click();
     await page.getByText("Draft saved").waitFor();
     await page.evaluate(() => window.scrollTo(0, 0));
-    await shoot("rate-card-draft", { guide: true, fullPage: false });
+    await shoot(page, "rate-card-draft", { guide: true, fullPage: false });
 
     await editor.getByRole("link", { name: "See the changes" }).click();
     const diff = page.getByTestId("rate-card-diff");
@@ -321,18 +267,18 @@ describe("usage in the web app", () => {
       "1500.00",
     );
     expect(await diff.locator('tr[data-diff="added"][data-code="pallet_wrap"]').textContent()).toContain("3.50");
-    await shoot("rate-card-diff", { guide: true });
+    await shoot(page, "rate-card-diff", { guide: true });
 
     await page.getByRole("tab", { name: "Draft" }).click();
     await page.getByRole("button", { name: "Send for approval" }).click();
-    await arrive(/tab=history/);
+    await arrive(page, /tab=history/);
     await page.getByTestId("pending-approval").getByRole("link", { name: "Open approvals" }).click();
-    await arrive(/\/approvals/);
+    await arrive(page, /\/approvals/);
     const approval = page.getByRole("row").filter({ hasText: "rate_card.approve_version" });
     await approval.getByText(/version 2 \(1 added, 1 changed, 1 removed\)/).waitFor();
-    await shoot("rate-card-approval");
+    await shoot(page, "rate-card-approval");
     await approval.getByRole("link", { name: "Review the changes" }).click();
-    await arrive(/\/rate-cards\/rc_.*tab=diff/);
+    await arrive(page, /\/rate-cards\/rc_.*tab=diff/);
     await page
       .getByTestId("rate-card-diff")
       .getByText(/Version 1 → version 2/)
@@ -347,7 +293,7 @@ describe("usage in the web app", () => {
     await page.getByRole("option", { name: /Northwind Logistics LLC/ }).click();
     await modal.getByLabel("Name").fill("Northwind rates");
     await modal.getByRole("button", { name: "Create card" }).click();
-    await arrive(/\/rate-cards\/rc_.*tab=draft/);
+    await arrive(page, /\/rate-cards\/rc_.*tab=draft/);
     const editor = page.getByTestId("draft-editor");
     await editor.getByText("Version 1").waitFor();
     await editor.getByRole("button", { name: "Add a rate" }).click();

@@ -242,7 +242,7 @@ const subscriptionRoute = createRoute({
 const usageEventsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/usage/events",
-  validateSearch: searchOf("tab", "customer", "type", "from", "to", "status", "code", ...CURSOR),
+  validateSearch: searchOf("tab", "customer", "type", "from", "to", "rating_status", "status", "code", ...CURSOR),
   component: EventsPage,
 });
 

@@ -17,6 +17,23 @@ export interface UsageEvent {
   properties: Record<string, unknown>;
   received_at: string;
   source: string;
+  rating_status: RatingStatus;
+  rating: EventRating;
+}
+
+export const RATING_STATUSES = ["rated", "unrated", "no_charge", "pending"] as const;
+export type RatingStatus = (typeof RATING_STATUSES)[number];
+
+/** The event's charges in the latest rating, or why the script could not rate it. */
+export interface EventRating {
+  charges: number;
+  amount: string | null;
+  currency: string | null;
+  error: { code: string; message: string; script_line: number | null; script_version: string } | null;
+}
+
+export function isRatingStatus(value: string | undefined): value is RatingStatus {
+  return RATING_STATUSES.some((status) => status === value);
 }
 
 export interface EventPage {
@@ -246,4 +263,72 @@ export function formatQuantity(quantity: string): string {
   const [whole = "0", fraction] = quantity.split(".");
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
+/** A charge behind an invoice line, with the event that caused it (null: a period charge such as a minimum). */
+export interface ExplainedCharge {
+  id: string;
+  code: string;
+  description: string | null;
+  quantity: string;
+  unit_price: string;
+  amount: string;
+  dimensions: Record<string, string>;
+  event: {
+    id: string;
+    transaction_id: string;
+    type: string;
+    timestamp: string;
+    properties: Record<string, unknown>;
+  } | null;
+  script_version: string;
+  rate_card_versions: string[];
+}
+
+/** GET /v1/invoice_lines/{id}/explain: why a line says what it says. */
+export interface LineExplanation {
+  object: "invoice_line_explanation";
+  kind: "rated_usage" | "metered" | "other";
+  line: {
+    id: string;
+    description: string;
+    quantity: string;
+    unit_amount: string;
+    amount: string;
+    currency: string;
+    period_start: string | null;
+    period_end: string | null;
+    source_id: string | null;
+  };
+  charges?: { data: ExplainedCharge[]; has_more: boolean };
+  charge_groups?: {
+    code: string;
+    dimensions: Record<string, string>;
+    unit_price: string;
+    charges: number;
+    quantity: string;
+    amount: string;
+  }[];
+  script_versions?: {
+    id: string;
+    script: string;
+    script_name: string;
+    number: number;
+    effective_from: string | null;
+  }[];
+  rate_cards?: {
+    id: string;
+    number: number;
+    effective_from: string | null;
+    rate_card: string;
+    rate_card_name: string;
+    kind: "default" | "customer";
+  }[];
+  arithmetic?: { charges: number; sum_of_charges: string; line_amount: string; matches: boolean };
+  note?: string;
+}
+
+/** A usage line carries source id `usage:<code and dimensions>`: its charges explain it. */
+export function isUsageLine(line: { source: { id: string | null } }): boolean {
+  return line.source.id?.startsWith("usage:") ?? false;
 }

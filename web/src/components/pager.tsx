@@ -1,4 +1,5 @@
 import { Button, Group, Text } from "@mantine/core";
+import type { ReactNode } from "react";
 
 export interface Cursor {
   starting_after?: string;
@@ -50,6 +51,48 @@ export function Pager(props: {
           onClick={() => last !== undefined && props.onPage({ starting_after: last })}
         >
           Next →
+        </Button>
+      </Group>
+    </Group>
+  );
+}
+
+/**
+ * Paging for lists the API pages forward only (events, an explanation's
+ * charges): `cursors` are the pages passed, kept to walk back; `next` is the
+ * API's cursor for the page after this one, null on the last.
+ */
+export function ForwardPager(props: {
+  summary: ReactNode;
+  cursors: readonly string[];
+  next: string | null | undefined;
+  onCursors: (cursors: string[]) => void;
+  labels: [string, string];
+}) {
+  const next = props.next;
+  return (
+    <Group justify="space-between" mt="xs">
+      <Text size="xs" c="dimmed" component="div">
+        {props.summary}
+      </Text>
+      <Group gap="xs">
+        <Button
+          size="xs"
+          variant="default"
+          disabled={props.cursors.length === 0}
+          onClick={() => props.onCursors(props.cursors.slice(0, -1))}
+        >
+          {props.labels[0]}
+        </Button>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={next === null || next === undefined}
+          onClick={() => {
+            if (next !== null && next !== undefined) props.onCursors([...props.cursors, next]);
+          }}
+        >
+          {props.labels[1]}
         </Button>
       </Group>
     </Group>

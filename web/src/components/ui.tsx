@@ -109,6 +109,18 @@ export function Id(props: { value: string | null | undefined }) {
   );
 }
 
+/** A small upper-case label over a value or a block: the fields of a drawer, the sections of a panel. */
+export function Labeled(props: { label: string; gap?: number; children: ReactNode }) {
+  return (
+    <Stack gap={props.gap ?? 2}>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
+        {props.label}
+      </Text>
+      {props.children}
+    </Stack>
+  );
+}
+
 /** One table row spanning every column: loading, empty, or failed. */
 export function MessageRow(props: { columns: number; children: ReactNode }) {
   return (

@@ -2,10 +2,10 @@ import { Badge, Button, Group, Modal, Paper, Select, Stack, Switch, Table, Text,
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { type ApiKey, api, type List, ROLES } from "../api.js";
 import { Pager } from "../components/pager.js";
-import { SecretReveal } from "../components/secret.js";
+import { SecretOnceModal } from "../components/secret.js";
 import { ErrorAlert, fieldError, MessageRow, PageHeader } from "../components/ui.js";
 import { formatInstant, humanize } from "../format.js";
 
@@ -124,60 +124,47 @@ function CreateKeyModal(props: { opened: boolean; onClose: () => void }) {
     setRole("developer");
     props.onClose();
   };
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate();
-  };
-  const created = create.data;
   return (
-    <Modal opened={props.opened} onClose={close} title={created ? "Key created" : "Create an API key"} size="lg">
-      {created === undefined ? (
-        <form onSubmit={submit} noValidate>
-          <Stack gap="sm">
-            <ErrorAlert error={create.error} title="The key was not created" />
-            <TextInput
-              label="Name"
-              description="What uses the key, so you can tell keys apart later: “Warehouse sync (prod)”."
-              value={name}
-              onChange={(event) => setName(event.currentTarget.value)}
-              error={fieldError(create.error, "name")}
-              data-autofocus
-            />
-            <Select
-              label="Role"
-              description="The key can do what this role may do. It cannot be more powerful than your own role."
-              data={ROLES.map((value) => ({ value, label: humanize(value) }))}
-              value={role}
-              onChange={setRole}
-              allowDeselect={false}
-              error={fieldError(create.error, "role")}
-            />
-            <Group justify="flex-end" mt="sm">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                Create key
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      ) : (
-        <Stack gap="sm">
-          <Text size="sm">
-            <b>{created.name}</b> ({humanize(created.role)}) is ready. Use it as{" "}
-            <Text span className="mono">
-              Authorization: Bearer &lt;secret&gt;
-            </Text>
-            .
+    <SecretOnceModal
+      opened={props.opened}
+      onClose={close}
+      title="Create an API key"
+      createdTitle="Key created"
+      created={create.data}
+      error={create.error}
+      errorTitle="The key was not created"
+      submitLabel="Create key"
+      submitting={create.isPending}
+      onSubmit={() => create.mutate()}
+      what="key's secret"
+      intro={(created) => (
+        <>
+          <b>{created.name}</b> ({humanize(created.role)}) is ready. Use it as{" "}
+          <Text span className="mono">
+            Authorization: Bearer &lt;secret&gt;
           </Text>
-          <SecretReveal secret={created.secret} what="key's secret" />
-          <Group justify="flex-end">
-            <Button onClick={close}>I have copied it</Button>
-          </Group>
-        </Stack>
+          .
+        </>
       )}
-    </Modal>
+    >
+      <TextInput
+        label="Name"
+        description="What uses the key, so you can tell keys apart later: “Warehouse sync (prod)”."
+        value={name}
+        onChange={(event) => setName(event.currentTarget.value)}
+        error={fieldError(create.error, "name")}
+        data-autofocus
+      />
+      <Select
+        label="Role"
+        description="The key can do what this role may do. It cannot be more powerful than your own role."
+        data={ROLES.map((value) => ({ value, label: humanize(value) }))}
+        value={role}
+        onChange={setRole}
+        allowDeselect={false}
+        error={fieldError(create.error, "role")}
+      />
+    </SecretOnceModal>
   );
 }
 

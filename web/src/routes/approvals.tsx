@@ -1,18 +1,25 @@
-import { Button, Group, Modal, Paper, SegmentedControl, Stack, Table, Text, Textarea } from "@mantine/core";
+import { Button, Group, Modal, Stack, Table, Text, Textarea } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { type Approval, api, type List } from "../api.js";
 import { AppLink } from "../components/billing-ui.js";
-import { Pager } from "../components/pager.js";
-import { ErrorAlert, fieldError, MessageRow, PageHeader, StatusBadge } from "../components/ui.js";
+import { FilteredTable, SegmentFilter } from "../components/filtered-table.js";
+import { ErrorAlert, fieldError, StatusBadge } from "../components/ui.js";
 import { formatInstant } from "../format.js";
 
 const route = getRouteApi("/signed-in/approvals");
 const PAGE_SIZE = 25;
 
 type Decision = "approve" | "reject";
+
+const STATUSES = [
+  { value: "pending", label: "Pending" },
+  { value: "approved", label: "Approved" },
+  { value: "rejected", label: "Rejected" },
+  { value: "all", label: "All" },
+];
 
 export function ApprovalsPage() {
   const search = route.useSearch();
@@ -30,126 +37,94 @@ export function ApprovalsPage() {
         limit: PAGE_SIZE,
       }),
   });
-  const rows = approvals.data?.data ?? [];
+  return (
+    <FilteredTable
+      title="Approvals"
+      description="Actions that need a second person. Whoever requested an action cannot approve it."
+      filters={
+        <SegmentFilter
+          value={status}
+          options={STATUSES}
+          onChange={(value) => void navigate({ search: value === "pending" ? {} : { status: value } })}
+        />
+      }
+      query={approvals}
+      errorTitle="The approvals could not be loaded"
+      columns={["Requested", "Action", "Summary", "Requested by", "Status", "Decision", ""]}
+      empty={status === "pending" ? "Nothing waits for a decision." : "No approvals."}
+      cells={(approval) => (
+        <ApprovalCells approval={approval} onDecide={(decision) => setDeciding({ approval, decision })} />
+      )}
+      pager={{
+        cursor,
+        noun: ["approval", "approvals"],
+        onPage: (next) => void navigate({ search: { ...(search.status ? { status: search.status } : {}), ...next } }),
+      }}
+    >
+      <DecisionModal deciding={deciding} onClose={() => setDeciding(null)} />
+    </FilteredTable>
+  );
+}
 
+function ApprovalCells(props: { approval: Approval; onDecide: (decision: Decision) => void }) {
+  const approval = props.approval;
   return (
     <>
-      <PageHeader
-        title="Approvals"
-        description="Actions that need a second person. Whoever requested an action cannot approve it."
-      />
-      <SegmentedControl
-        mb="md"
-        size="sm"
-        value={status}
-        onChange={(value) => void navigate({ search: value === "pending" ? {} : { status: value } })}
-        data={[
-          { value: "pending", label: "Pending" },
-          { value: "approved", label: "Approved" },
-          { value: "rejected", label: "Rejected" },
-          { value: "all", label: "All" },
-        ]}
-      />
-      <ErrorAlert error={approvals.error} title="The approvals could not be loaded" />
-      <Paper withBorder radius="sm">
-        <Table striped highlightOnHover>
-          <Table.Thead className="table-head">
-            <Table.Tr>
-              <Table.Th>Requested</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Summary</Table.Th>
-              <Table.Th>Requested by</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Decision</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {approvals.isPending ? <MessageRow columns={7}>Loading…</MessageRow> : null}
-            {approvals.data !== undefined && rows.length === 0 ? (
-              <MessageRow columns={7}>
-                {status === "pending" ? "Nothing waits for a decision." : "No approvals."}
-              </MessageRow>
-            ) : null}
-            {rows.map((approval) => (
-              <Table.Tr key={approval.id}>
-                <Table.Td>
-                  <Text size="sm">{formatInstant(approval.created_at)}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" className="mono">
-                    {approval.action}
-                  </Text>
-                  <Text size="xs" c="dimmed" className="mono">
-                    {approval.object_id}
-                  </Text>
-                  {approval.object_type === "rate_card" ? (
-                    <AppLink to={`/rate-cards/${encodeURIComponent(approval.object_id)}?tab=diff`} size="xs">
-                      Review the changes
-                    </AppLink>
-                  ) : null}
-                </Table.Td>
-                <Table.Td maw={320}>
-                  <Text size="sm">{approval.summary}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{approval.requested_by_name ?? approval.requested_by}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <StatusBadge status={approval.status} />
-                </Table.Td>
-                <Table.Td maw={260}>
-                  {approval.decided_at === null ? (
-                    <Text size="sm" c="dimmed">
-                      —
-                    </Text>
-                  ) : (
-                    <>
-                      <Text size="sm">
-                        {approval.decided_by_name ?? approval.decided_by} · {formatInstant(approval.decided_at)}
-                      </Text>
-                      {approval.comment === null ? null : (
-                        <Text size="xs" c="dimmed" lineClamp={2}>
-                          “{approval.comment}”
-                        </Text>
-                      )}
-                    </>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {approval.status === "pending" ? (
-                    <Group gap={4} wrap="nowrap" justify="flex-end">
-                      <Button
-                        size="compact-xs"
-                        color="teal"
-                        onClick={() => setDeciding({ approval, decision: "approve" })}
-                      >
-                        Approve
-                      </Button>
-                      <Button
-                        size="compact-xs"
-                        variant="light"
-                        color="red"
-                        onClick={() => setDeciding({ approval, decision: "reject" })}
-                      >
-                        Reject
-                      </Button>
-                    </Group>
-                  ) : null}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Paper>
-      <Pager
-        cursor={cursor}
-        rows={rows}
-        hasMore={approvals.data?.has_more ?? false}
-        noun={["approval", "approvals"]}
-        onPage={(next) => void navigate({ search: { ...(search.status ? { status: search.status } : {}), ...next } })}
-      />
-      <DecisionModal deciding={deciding} onClose={() => setDeciding(null)} />
+      <Table.Td>
+        <Text size="sm">{formatInstant(approval.created_at)}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" className="mono">
+          {approval.action}
+        </Text>
+        <Text size="xs" c="dimmed" className="mono">
+          {approval.object_id}
+        </Text>
+        {approval.object_type === "rate_card" ? (
+          <AppLink to={`/rate-cards/${encodeURIComponent(approval.object_id)}?tab=diff`} size="xs">
+            Review the changes
+          </AppLink>
+        ) : null}
+      </Table.Td>
+      <Table.Td maw={320}>
+        <Text size="sm">{approval.summary}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{approval.requested_by_name ?? approval.requested_by}</Text>
+      </Table.Td>
+      <Table.Td>
+        <StatusBadge status={approval.status} />
+      </Table.Td>
+      <Table.Td maw={260}>
+        {approval.decided_at === null ? (
+          <Text size="sm" c="dimmed">
+            —
+          </Text>
+        ) : (
+          <>
+            <Text size="sm">
+              {approval.decided_by_name ?? approval.decided_by} · {formatInstant(approval.decided_at)}
+            </Text>
+            {approval.comment === null ? null : (
+              <Text size="xs" c="dimmed" lineClamp={2}>
+                “{approval.comment}”
+              </Text>
+            )}
+          </>
+        )}
+      </Table.Td>
+      <Table.Td>
+        {approval.status === "pending" ? (
+          <Group gap={4} wrap="nowrap" justify="flex-end">
+            <Button size="compact-xs" color="teal" onClick={() => props.onDecide("approve")}>
+              Approve
+            </Button>
+            <Button size="compact-xs" variant="light" color="red" onClick={() => props.onDecide("reject")}>
+              Reject
+            </Button>
+          </Group>
+        ) : null}
+      </Table.Td>
     </>
   );
 }

@@ -1,10 +1,10 @@
-import { Alert, Button, Group, List as ListItems, Paper, Table, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Group, List as ListItems, Table, Text, TextInput } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { type AuditEvent, type AuditVerification, api, type List } from "../api.js";
-import { Pager } from "../components/pager.js";
-import { ErrorAlert, MessageRow, PageHeader } from "../components/ui.js";
+import { FilteredTable, FilterForm } from "../components/filtered-table.js";
+import { ErrorAlert } from "../components/ui.js";
 import { formatInstant, humanize } from "../format.js";
 import { AuditDrawer } from "./audit-drawer.js";
 
@@ -28,84 +28,67 @@ export function AuditLogPage() {
     queryKey: ["audit_events", query],
     queryFn: () => api.get<List<AuditEvent>>("/v1/audit_events", { ...query, limit: PAGE_SIZE }),
   });
-  const rows = events.data?.data ?? [];
-  const opened = rows.find((row) => row.id === openEvent);
-
+  const opened = events.data?.data.find((row) => row.id === openEvent);
   return (
-    <>
-      <PageHeader
-        title="Audit log"
-        description="Who changed what, when, and why. Each row is chained to the one before it by a hash, so an edit or a deletion shows."
-      />
-      <ChainBanner />
-      <AuditFilters />
-      <ErrorAlert error={events.error} title="The audit log could not be loaded" />
-      <Paper withBorder radius="sm">
-        <Table striped highlightOnHover>
-          <Table.Thead className="table-head">
-            <Table.Tr>
-              <Table.Th w={80}>Seq</Table.Th>
-              <Table.Th w={190}>Time</Table.Th>
-              <Table.Th>Actor</Table.Th>
-              <Table.Th>Action</Table.Th>
-              <Table.Th>Object</Table.Th>
-              <Table.Th>Reason</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {events.isPending ? <MessageRow columns={6}>Loading…</MessageRow> : null}
-            {events.data !== undefined && rows.length === 0 ? (
-              <MessageRow columns={6}>No audit events match these filters.</MessageRow>
-            ) : null}
-            {rows.map((event) => (
-              <Table.Tr
-                key={event.id}
-                className="clickable-row"
-                onClick={() => void navigate({ search: (prev) => ({ ...prev, event: event.id }) })}
-              >
-                <Table.Td className="mono">{event.seq}</Table.Td>
-                <Table.Td>
-                  <Text size="sm">{formatInstant(event.occurred_at)}</Text>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{event.actor_name ?? event.actor_id}</Text>
-                  <Text size="xs" c="dimmed">
-                    {humanize(event.actor_type)}
-                  </Text>
-                </Table.Td>
-                <Table.Td className="mono">{event.action}</Table.Td>
-                <Table.Td>
-                  <Text size="sm">{humanize(event.object_type)}</Text>
-                  <Text size="xs" c="dimmed" className="mono">
-                    {event.object_id}
-                  </Text>
-                </Table.Td>
-                <Table.Td maw={260}>
-                  <Text size="sm" truncate c={event.reason === null ? "dimmed" : undefined}>
-                    {event.reason ?? "—"}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Paper>
-      <Pager
-        cursor={query}
-        rows={rows}
-        hasMore={events.data?.has_more ?? false}
-        noun={["event", "events"]}
-        onPage={(cursor) =>
+    <FilteredTable
+      title="Audit log"
+      description="Who changed what, when, and why. Each row is chained to the one before it by a hash, so an edit or a deletion shows."
+      filters={
+        <>
+          <ChainBanner />
+          <AuditFilters />
+        </>
+      }
+      query={events}
+      errorTitle="The audit log could not be loaded"
+      columns={[{ label: "Seq", width: 80 }, { label: "Time", width: 190 }, "Actor", "Action", "Object", "Reason"]}
+      empty="No audit events match these filters."
+      onRowClick={(event) => void navigate({ search: (prev) => ({ ...prev, event: event.id }) })}
+      cells={(event) => <AuditEventCells event={event} />}
+      pager={{
+        cursor: query,
+        noun: ["event", "events"],
+        onPage: (cursor) =>
           void navigate({
             search: (prev) => ({ ...prev, starting_after: undefined, ending_before: undefined, ...cursor }),
-          })
-        }
-      />
+          }),
+      }}
+    >
       <AuditDrawer
         eventId={openEvent}
         known={opened}
         onClose={() => void navigate({ search: (prev) => ({ ...prev, event: undefined }) })}
       />
+    </FilteredTable>
+  );
+}
+
+function AuditEventCells(props: { event: AuditEvent }) {
+  const event = props.event;
+  return (
+    <>
+      <Table.Td className="mono">{event.seq}</Table.Td>
+      <Table.Td>
+        <Text size="sm">{formatInstant(event.occurred_at)}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{event.actor_name ?? event.actor_id}</Text>
+        <Text size="xs" c="dimmed">
+          {humanize(event.actor_type)}
+        </Text>
+      </Table.Td>
+      <Table.Td className="mono">{event.action}</Table.Td>
+      <Table.Td>
+        <Text size="sm">{humanize(event.object_type)}</Text>
+        <Text size="xs" c="dimmed" className="mono">
+          {event.object_id}
+        </Text>
+      </Table.Td>
+      <Table.Td maw={260}>
+        <Text size="sm" truncate c={event.reason === null ? "dimmed" : undefined}>
+          {event.reason ?? "—"}
+        </Text>
+      </Table.Td>
     </>
   );
 }
@@ -166,8 +149,7 @@ function AuditFilters() {
     object_type: search.object_type ?? "",
     object_id: search.object_id ?? "",
   });
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
+  const apply = () => {
     const next: Partial<Record<FilterKey, string>> = {};
     for (const { key } of FILTERS) if (filters[key].trim() !== "") next[key] = filters[key].trim();
     void navigate({ search: next });
@@ -177,23 +159,17 @@ function AuditFilters() {
     void navigate({ search: {} });
   };
   return (
-    <form onSubmit={apply}>
-      <Group gap="sm" mb="md" align="flex-end">
-        {FILTERS.map((filter) => (
-          <TextInput
-            key={filter.key}
-            label={filter.label}
-            placeholder={filter.placeholder}
-            w={190}
-            value={filters[filter.key]}
-            onChange={(event) => setFilters({ ...filters, [filter.key]: event.currentTarget.value })}
-          />
-        ))}
-        <Button type="submit">Apply</Button>
-        <Button variant="subtle" color="gray" onClick={clear}>
-          Clear
-        </Button>
-      </Group>
-    </form>
+    <FilterForm onApply={apply} onClear={clear}>
+      {FILTERS.map((filter) => (
+        <TextInput
+          key={filter.key}
+          label={filter.label}
+          placeholder={filter.placeholder}
+          w={190}
+          value={filters[filter.key]}
+          onChange={(event) => setFilters({ ...filters, [filter.key]: event.currentTarget.value })}
+        />
+      ))}
+    </FilterForm>
   );
 }

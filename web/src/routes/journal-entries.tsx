@@ -1,11 +1,11 @@
-import { Button, Group, Paper, Select, Table, Text, TextInput } from "@mantine/core";
+import { Select, Table, Text, TextInput } from "@mantine/core";
 import { DatePickerInput } from "@mantine/dates";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, type JournalEntry, type LedgerAccount, type List } from "../api.js";
-import { Pager } from "../components/pager.js";
-import { Amount, ErrorAlert, MessageRow, PageHeader } from "../components/ui.js";
+import { FilteredTable, FilterForm } from "../components/filtered-table.js";
+import { Amount } from "../components/ui.js";
 import { formatInstant, humanize, sumAmounts } from "../format.js";
 import { EntryDrawer, EntryStatus } from "./entry-drawer.js";
 
@@ -43,98 +43,82 @@ export function JournalEntriesPage() {
     queryKey: ["journal_entries", query],
     queryFn: () => api.get<List<JournalEntry>>("/v1/ledger/entries", { ...query, limit: PAGE_SIZE }),
   });
-  const rows = entries.data?.data ?? [];
-
   return (
-    <>
-      <PageHeader
-        title="Journal entries"
-        description="Every posting to the ledger, newest first. Entries never change; a mistake is corrected by a reversal."
-      />
-      <EntryFilters />
-      <ErrorAlert error={entries.error} title="The journal could not be loaded" />
-      <Paper withBorder radius="sm">
-        <Table striped highlightOnHover>
-          <Table.Thead className="table-head">
-            <Table.Tr>
-              <Table.Th w={110}>Date</Table.Th>
-              <Table.Th>Memo</Table.Th>
-              <Table.Th>Source</Table.Th>
-              <Table.Th>Accounts</Table.Th>
-              <Table.Th ta="right">Amount</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Posted</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {entries.isPending ? <MessageRow columns={7}>Loading…</MessageRow> : null}
-            {entries.data !== undefined && rows.length === 0 ? (
-              <MessageRow columns={7}>No journal entries match these filters.</MessageRow>
-            ) : null}
-            {rows.map((entry) => {
-              const total = entryTotal(entry);
-              return (
-                <Table.Tr
-                  key={entry.id}
-                  className="clickable-row"
-                  onClick={() => void navigate({ search: (prev) => ({ ...prev, entry: entry.id }) })}
-                >
-                  <Table.Td className="mono">{entry.effective_date}</Table.Td>
-                  <Table.Td maw={320}>
-                    <Text size="sm" truncate>
-                      {entry.memo === "" ? (
-                        <Text span c="dimmed">
-                          (no memo)
-                        </Text>
-                      ) : (
-                        entry.memo
-                      )}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{humanize(entry.source_type)}</Text>
-                    <Text size="xs" c="dimmed" className="mono">
-                      {entry.source_id}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs" className="mono">
-                      {[...new Set(entry.lines.map((line) => line.account_code))].join(", ")}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    {total === null ? null : <Amount value={total.amount} currency={total.currency} />}
-                  </Table.Td>
-                  <Table.Td>
-                    <EntryStatus entry={entry} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="xs" c="dimmed">
-                      {formatInstant(entry.posted_at)}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Paper>
-      <Pager
-        cursor={query}
-        rows={rows}
-        hasMore={entries.data?.has_more ?? false}
-        noun={["entry", "entries"]}
-        onPage={(cursor) =>
+    <FilteredTable
+      title="Journal entries"
+      description="Every posting to the ledger, newest first. Entries never change; a mistake is corrected by a reversal."
+      filters={<EntryFilters />}
+      query={entries}
+      errorTitle="The journal could not be loaded"
+      columns={[
+        { label: "Date", width: 110 },
+        "Memo",
+        "Source",
+        "Accounts",
+        { label: "Amount", align: "right" },
+        "Status",
+        "Posted",
+      ]}
+      empty="No journal entries match these filters."
+      onRowClick={(entry) => void navigate({ search: (prev) => ({ ...prev, entry: entry.id }) })}
+      cells={(entry) => <EntryCells entry={entry} />}
+      pager={{
+        cursor: query,
+        noun: ["entry", "entries"],
+        onPage: (cursor) =>
           void navigate({
             search: (prev) => ({ ...prev, starting_after: undefined, ending_before: undefined, ...cursor }),
-          })
-        }
-      />
+          }),
+      }}
+    >
       <EntryDrawer
         entryId={openEntry}
         onOpen={(id) => void navigate({ search: (prev) => ({ ...prev, entry: id }) })}
         onClose={() => void navigate({ search: (prev) => ({ ...prev, entry: undefined }) })}
       />
+    </FilteredTable>
+  );
+}
+
+function EntryCells(props: { entry: JournalEntry }) {
+  const entry = props.entry;
+  const total = entryTotal(entry);
+  return (
+    <>
+      <Table.Td className="mono">{entry.effective_date}</Table.Td>
+      <Table.Td maw={320}>
+        <Text size="sm" truncate>
+          {entry.memo === "" ? (
+            <Text span c="dimmed">
+              (no memo)
+            </Text>
+          ) : (
+            entry.memo
+          )}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{humanize(entry.source_type)}</Text>
+        <Text size="xs" c="dimmed" className="mono">
+          {entry.source_id}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="xs" className="mono">
+          {[...new Set(entry.lines.map((line) => line.account_code))].join(", ")}
+        </Text>
+      </Table.Td>
+      <Table.Td ta="right">
+        {total === null ? null : <Amount value={total.amount} currency={total.currency} />}
+      </Table.Td>
+      <Table.Td>
+        <EntryStatus entry={entry} />
+      </Table.Td>
+      <Table.Td>
+        <Text size="xs" c="dimmed">
+          {formatInstant(entry.posted_at)}
+        </Text>
+      </Table.Td>
     </>
   );
 }
@@ -157,8 +141,7 @@ function EntryFilters() {
     options.push({ value: filters.account, label: filters.account });
   }
 
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
+  const apply = () => {
     void navigate({
       search: {
         account: filters.account ?? undefined,
@@ -175,48 +158,42 @@ function EntryFilters() {
   };
 
   return (
-    <form onSubmit={apply}>
-      <Group gap="sm" mb="md" align="flex-end">
-        <Select
-          label="Account"
-          placeholder="Any account"
-          searchable
-          clearable
-          w={300}
-          data={options}
-          value={filters.account}
-          onChange={(value) => setFilters({ ...filters, account: value })}
-        />
-        <TextInput
-          label="Source type"
-          placeholder="invoice, manual…"
-          w={170}
-          value={filters.source_type}
-          onChange={(event) => setFilters({ ...filters, source_type: event.currentTarget.value })}
-        />
-        <TextInput
-          label="Source id"
-          placeholder="inv_…"
-          w={200}
-          value={filters.source_id}
-          onChange={(event) => setFilters({ ...filters, source_id: event.currentTarget.value })}
-        />
-        <DatePickerInput
-          type="range"
-          label="Effective dates"
-          placeholder="Any date"
-          valueFormat="YYYY-MM-DD"
-          allowSingleDateInRange
-          clearable
-          w={240}
-          value={filters.range}
-          onChange={(range) => setFilters({ ...filters, range })}
-        />
-        <Button type="submit">Apply</Button>
-        <Button variant="subtle" color="gray" onClick={clear}>
-          Clear
-        </Button>
-      </Group>
-    </form>
+    <FilterForm onApply={apply} onClear={clear}>
+      <Select
+        label="Account"
+        placeholder="Any account"
+        searchable
+        clearable
+        w={300}
+        data={options}
+        value={filters.account}
+        onChange={(value) => setFilters({ ...filters, account: value })}
+      />
+      <TextInput
+        label="Source type"
+        placeholder="invoice, manual…"
+        w={170}
+        value={filters.source_type}
+        onChange={(event) => setFilters({ ...filters, source_type: event.currentTarget.value })}
+      />
+      <TextInput
+        label="Source id"
+        placeholder="inv_…"
+        w={200}
+        value={filters.source_id}
+        onChange={(event) => setFilters({ ...filters, source_id: event.currentTarget.value })}
+      />
+      <DatePickerInput
+        type="range"
+        label="Effective dates"
+        placeholder="Any date"
+        valueFormat="YYYY-MM-DD"
+        allowSingleDateInRange
+        clearable
+        w={240}
+        value={filters.range}
+        onChange={(range) => setFilters({ ...filters, range })}
+      />
+    </FilterForm>
   );
 }

@@ -1,9 +1,9 @@
-import { Badge, Button, Group, Modal, Paper, Stack, Table, TagsInput, Text, TextInput } from "@mantine/core";
+import { Badge, Button, Group, Paper, Table, TagsInput, Text, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { api, type List, type WebhookEndpoint } from "../api.js";
-import { SecretReveal } from "../components/secret.js";
+import { SecretOnceModal } from "../components/secret.js";
 import { ErrorAlert, fieldError, MessageRow, PageHeader, StatusBadge } from "../components/ui.js";
 import { formatInstant } from "../format.js";
 import { DeliveriesDrawer } from "./webhook-deliveries.js";
@@ -109,70 +109,52 @@ function CreateEndpointModal(props: { opened: boolean; onClose: () => void }) {
     setDescription("");
     props.onClose();
   };
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    create.mutate();
-  };
-  const created = create.data;
   return (
-    <Modal
+    <SecretOnceModal
       opened={props.opened}
       onClose={close}
-      title={created ? "Endpoint added" : "Add a webhook endpoint"}
-      size="lg"
-    >
-      {created === undefined ? (
-        <form onSubmit={submit} noValidate>
-          <Stack gap="sm">
-            <ErrorAlert error={create.error} title="The endpoint was not added" />
-            <TextInput
-              label="URL"
-              placeholder="https://example.com/webhooks/accrue"
-              value={url}
-              onChange={(event) => setUrl(event.currentTarget.value)}
-              error={fieldError(create.error, "url")}
-              data-autofocus
-            />
-            <TagsInput
-              label="Events"
-              description="Event types to send; “*” sends every event. Press Enter after each."
-              data={EVENT_SUGGESTIONS}
-              value={events}
-              onChange={setEvents}
-              error={fieldError(create.error, "enabled_events")}
-            />
-            <TextInput
-              label="Description"
-              placeholder="What receives these events"
-              value={description}
-              onChange={(event) => setDescription(event.currentTarget.value)}
-              error={fieldError(create.error, "description")}
-            />
-            <Group justify="flex-end" mt="sm">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                Add endpoint
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      ) : (
-        <Stack gap="sm">
-          <Text size="sm">
-            Events will be posted to{" "}
-            <Text span className="mono">
-              {created.url}
-            </Text>
-            . Verify each request's <span className="mono">Accrue-Signature</span> header with this signing secret.
+      title="Add a webhook endpoint"
+      createdTitle="Endpoint added"
+      created={create.data}
+      error={create.error}
+      errorTitle="The endpoint was not added"
+      submitLabel="Add endpoint"
+      submitting={create.isPending}
+      onSubmit={() => create.mutate()}
+      what="signing secret"
+      intro={(created) => (
+        <>
+          Events will be posted to{" "}
+          <Text span className="mono">
+            {created.url}
           </Text>
-          <SecretReveal secret={created.secret} what="signing secret" />
-          <Group justify="flex-end">
-            <Button onClick={close}>I have copied it</Button>
-          </Group>
-        </Stack>
+          . Verify each request's <span className="mono">Accrue-Signature</span> header with this signing secret.
+        </>
       )}
-    </Modal>
+    >
+      <TextInput
+        label="URL"
+        placeholder="https://example.com/webhooks/accrue"
+        value={url}
+        onChange={(event) => setUrl(event.currentTarget.value)}
+        error={fieldError(create.error, "url")}
+        data-autofocus
+      />
+      <TagsInput
+        label="Events"
+        description="Event types to send; “*” sends every event. Press Enter after each."
+        data={EVENT_SUGGESTIONS}
+        value={events}
+        onChange={setEvents}
+        error={fieldError(create.error, "enabled_events")}
+      />
+      <TextInput
+        label="Description"
+        placeholder="What receives these events"
+        value={description}
+        onChange={(event) => setDescription(event.currentTarget.value)}
+        error={fieldError(create.error, "description")}
+      />
+    </SecretOnceModal>
   );
 }

@@ -25,9 +25,11 @@ import { type ApprovalRequested, type Invoice, type InvoiceLine, utcInstant, utc
 import { AppLink, BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
 import { Amount, ErrorAlert, fieldError, Id, MessageRow, PageHeader } from "../../components/ui.js";
 import { formatAmount, formatInstant, humanize, isZero } from "../../format.js";
+import { isUsageLine } from "../../usage.js";
 import { ReviewPanel, useInvoiceReview } from "../review/review-panel.js";
 import { CreditNoteDialog } from "./credit-note-dialog.js";
 import { InvoiceCreditNotes } from "./invoice-credit-notes.js";
+import { LineExplainDrawer } from "./line-explain-drawer.js";
 
 const route = getRouteApi("/signed-in/invoices/$id");
 
@@ -61,6 +63,7 @@ function InvoiceView(props: { invoice: Invoice }) {
   const draft = invoice.status === "draft";
   const [dialog, setDialog] = useState<Dialog>(null);
   const [editing, setEditing] = useState<InvoiceLine | null>(null);
+  const [explaining, setExplaining] = useState<InvoiceLine | null>(null);
   const [approval, setApproval] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const review = useInvoiceReview(invoice.id, draft);
@@ -162,6 +165,7 @@ function InvoiceView(props: { invoice: Invoice }) {
                 setEditing(line);
                 setDialog("line");
               }}
+              onExplain={setExplaining}
               onChanged={refresh}
             />
             {creditable || invoice.status === "void" ? <InvoiceCreditNotes invoiceId={invoice.id} /> : null}
@@ -192,6 +196,7 @@ function InvoiceView(props: { invoice: Invoice }) {
         onDone={refresh}
       />
       <CreditNoteDialog invoice={invoice} opened={dialog === "credit"} onClose={() => setDialog(null)} />
+      <LineExplainDrawer line={explaining} currency={invoice.currency} onClose={() => setExplaining(null)} />
     </>
   );
 }
@@ -287,6 +292,7 @@ function periodText(period: InvoiceLine["period"]): string | null {
 function LinesTable(props: {
   invoice: Invoice;
   onEdit: (line: InvoiceLine) => void;
+  onExplain: (line: InvoiceLine) => void;
   onChanged: (invoice?: Invoice) => Promise<void>;
 }) {
   const invoice = props.invoice;
@@ -335,6 +341,11 @@ function LinesTable(props: {
                   {humanize(line.source.type)}
                   {line.source.id === null ? "" : ` · ${line.source.id}`}
                 </Text>
+                {isUsageLine(line) ? (
+                  <Button size="compact-xs" variant="light" mt={4} onClick={() => props.onExplain(line)}>
+                    Explain
+                  </Button>
+                ) : null}
               </Table.Td>
               <Table.Td ta="right" className="mono">
                 {line.quantity}

@@ -1,10 +1,10 @@
-import { Badge, Button, Checkbox, Group, Modal, Paper, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
+import { Badge, Button, Checkbox, Group, Modal, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, useNavigate } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, type List } from "../../api.js";
-import { Pager } from "../../components/pager.js";
-import { ErrorAlert, fieldError, MessageRow, PageHeader } from "../../components/ui.js";
+import { FilteredTable } from "../../components/filtered-table.js";
+import { ErrorAlert, fieldError } from "../../components/ui.js";
 import { formatInstant } from "../../format.js";
 import { publishedVersion, type Script, VERSION_LABELS } from "../../scripts.js";
 import { useScript } from "./version-page.js";
@@ -13,94 +13,69 @@ import { useScript } from "./version-page.js";
 
 const route = getRouteApi("/signed-in/scripts");
 const PAGE_SIZE = 25;
-const COLUMNS = 5;
 
 export function ScriptsPage() {
   const search = route.useSearch();
   const navigate = route.useNavigate();
-  const [creating, setCreating] = useState(false);
   const cursor = { starting_after: search.starting_after, ending_before: search.ending_before };
   const scripts = useQuery({
     queryKey: ["scripts", cursor],
     queryFn: () => api.get<List<Script>>("/v1/scripts", { ...cursor, limit: PAGE_SIZE }),
   });
-  const rows = scripts.data?.data ?? [];
+  return (
+    <FilteredTable
+      title="Charge scripts"
+      description="Lua scripts that turn usage events into charges with each customer's rate card. Each change is a new version, tested against its cases and published with a second person's approval."
+      create={{ label: "New script", dialog: (close) => <NewScriptModal onClose={close} /> }}
+      query={scripts}
+      errorTitle="The scripts could not be loaded"
+      tableTestId="scripts-table"
+      columns={["Script", "Rates", "Published version", "Being prepared", "Changed"]}
+      empty="No charge scripts yet."
+      onRowClick={(script) => void navigate({ to: "/scripts/$id", params: { id: script.id }, search: {} })}
+      rowAttributes={(script) => ({ "data-script": script.name })}
+      cells={(script) => <ScriptCells script={script} />}
+      pager={{ cursor, noun: ["script", "scripts"], onPage: (next) => void navigate({ search: next }) }}
+    />
+  );
+}
+
+function ScriptCells(props: { script: Script }) {
+  const script = props.script;
   return (
     <>
-      <PageHeader
-        title="Charge scripts"
-        description="Lua scripts that turn usage events into charges with each customer's rate card. Each change is a new version, tested against its cases and published with a second person's approval."
-        actions={<Button onClick={() => setCreating(true)}>New script</Button>}
-      />
-      <ErrorAlert error={scripts.error} title="The scripts could not be loaded" />
-      <Paper withBorder radius="sm">
-        <Table striped highlightOnHover data-testid="scripts-table">
-          <Table.Thead className="table-head">
-            <Table.Tr>
-              <Table.Th>Script</Table.Th>
-              <Table.Th>Rates</Table.Th>
-              <Table.Th>Published version</Table.Th>
-              <Table.Th>Being prepared</Table.Th>
-              <Table.Th>Changed</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {scripts.isPending ? <MessageRow columns={COLUMNS}>Loading…</MessageRow> : null}
-            {scripts.data !== undefined && rows.length === 0 ? (
-              <MessageRow columns={COLUMNS}>No charge scripts yet.</MessageRow>
-            ) : null}
-            {rows.map((script) => (
-              <Table.Tr
-                key={script.id}
-                className="clickable-row"
-                data-script={script.name}
-                onClick={() => void navigate({ to: "/scripts/$id", params: { id: script.id }, search: {} })}
-              >
-                <Table.Td>
-                  <Text size="sm" fw={500}>
-                    {script.name}
-                  </Text>
-                  {script.description === null ? null : (
-                    <Text size="xs" c="dimmed" lineClamp={1}>
-                      {script.description}
-                    </Text>
-                  )}
-                </Table.Td>
-                <Table.Td>
-                  {script.is_default ? (
-                    <Group gap={6} wrap="nowrap">
-                      <Badge size="sm" variant="light" color="indigo">
-                        Default
-                      </Badge>
-                      <Text size="xs" c="dimmed">
-                        customers without a script of their own
-                      </Text>
-                    </Group>
-                  ) : (
-                    <Text size="sm" c="dimmed">
-                      Assigned customers
-                    </Text>
-                  )}
-                </Table.Td>
-                <VersionCells id={script.id} />
-                <Table.Td>
-                  <Text size="xs" c="dimmed">
-                    {formatInstant(script.updated_at)}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Paper>
-      <Pager
-        cursor={cursor}
-        rows={rows}
-        hasMore={scripts.data?.has_more ?? false}
-        noun={["script", "scripts"]}
-        onPage={(next) => void navigate({ search: next })}
-      />
-      {creating ? <NewScriptModal onClose={() => setCreating(false)} /> : null}
+      <Table.Td>
+        <Text size="sm" fw={500}>
+          {script.name}
+        </Text>
+        {script.description === null ? null : (
+          <Text size="xs" c="dimmed" lineClamp={1}>
+            {script.description}
+          </Text>
+        )}
+      </Table.Td>
+      <Table.Td>
+        {script.is_default ? (
+          <Group gap={6} wrap="nowrap">
+            <Badge size="sm" variant="light" color="indigo">
+              Default
+            </Badge>
+            <Text size="xs" c="dimmed">
+              customers without a script of their own
+            </Text>
+          </Group>
+        ) : (
+          <Text size="sm" c="dimmed">
+            Assigned customers
+          </Text>
+        )}
+      </Table.Td>
+      <VersionCells id={script.id} />
+      <Table.Td>
+        <Text size="xs" c="dimmed">
+          {formatInstant(script.updated_at)}
+        </Text>
+      </Table.Td>
     </>
   );
 }

@@ -1,38 +1,28 @@
-import {
-  Badge,
-  Button,
-  Code,
-  Drawer,
-  Group,
-  Paper,
-  SimpleGrid,
-  Stack,
-  Table,
-  Tabs,
-  Text,
-  TextInput,
-} from "@mantine/core";
+import { Badge, Code, Drawer, Paper, Select, SimpleGrid, Stack, Table, Tabs, Text, TextInput } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { type FormEvent, type ReactNode, useState } from "react";
+import { useState } from "react";
 import { api } from "../../api.js";
 import { utcInstant, utcLocal } from "../../billing.js";
 import { CustomerLink } from "../../components/billing-ui.js";
-import { ErrorAlert, Id, MessageRow, PageHeader } from "../../components/ui.js";
+import { FilterForm } from "../../components/filtered-table.js";
+import { ForwardPager } from "../../components/pager.js";
+import { ErrorAlert, Id, Labeled, MessageRow, PageHeader } from "../../components/ui.js";
 import { formatInstant } from "../../format.js";
-import type { EventPage, UsageEvent } from "../../usage.js";
+import { type EventPage, isRatingStatus, RATING_STATUSES, type UsageEvent } from "../../usage.js";
+import { RATING_STATUS_LABELS, RatingCell, RatingDetail } from "./rating-status.js";
 import { RejectionsPanel } from "./rejections-panel.js";
 
 /**
  * The events explorer: what customers' systems sent, newest first by the
- * time it happened, filtered by customer, type and time; and the events that
- * were refused, to fix and retry. Rating status joins the table once events
- * are rated; until then only what is stored is shown.
+ * time it happened, filtered by customer, type, time and rating status, with
+ * each event's charges or the charge script's error; and the events that
+ * were refused, to fix and retry.
  */
 
 const route = getRouteApi("/signed-in/usage/events");
 const PAGE_SIZE = 50;
-const COLUMNS = 6;
+const COLUMNS = 7;
 
 export function EventsPage() {
   const search = route.useSearch();
@@ -69,7 +59,10 @@ interface Filters {
   type: string;
   from: string;
   to: string;
+  rating_status: string;
 }
+
+const STATUS_OPTIONS = RATING_STATUSES.map((status) => ({ value: status, label: RATING_STATUS_LABELS[status] }));
 
 function EventsPanel() {
   const search = route.useSearch();
@@ -79,12 +72,19 @@ function EventsPanel() {
     type: search.type ?? "",
     from: search.from === undefined ? "" : utcLocal(search.from),
     to: search.to === undefined ? "" : utcLocal(search.to),
+    rating_status: search.rating_status ?? "",
   });
   // The API pages forward only (older events); the cursors already passed are kept to walk back.
   const [cursors, setCursors] = useState<string[]>([]);
   const [open, setOpen] = useState<UsageEvent | null>(null);
   const cursor = cursors.at(-1);
-  const query = { customer: search.customer, type: search.type, from: search.from, to: search.to };
+  const query = {
+    customer: search.customer,
+    type: search.type,
+    from: search.from,
+    to: search.to,
+    rating_status: search.rating_status,
+  };
   const events = useQuery({
     queryKey: ["usage_events", query, cursor],
     queryFn: () => api.get<EventPage>("/v1/events", { ...query, cursor, limit: PAGE_SIZE }),
@@ -92,8 +92,7 @@ function EventsPanel() {
   const rows = events.data?.data ?? [];
   const set = (key: keyof Filters) => (event: { currentTarget: { value: string } }) =>
     setDraft({ ...draft, [key]: event.currentTarget.value });
-  const apply = (event: FormEvent) => {
-    event.preventDefault();
+  const apply = () => {
     setCursors([]);
     void navigate({
       search: {
@@ -101,35 +100,39 @@ function EventsPanel() {
         type: draft.type.trim() || undefined,
         from: utcInstant(draft.from) ?? undefined,
         to: utcInstant(draft.to) ?? undefined,
+        rating_status: isRatingStatus(draft.rating_status) ? draft.rating_status : undefined,
       },
     });
   };
   const clear = () => {
-    setDraft({ customer: "", type: "", from: "", to: "" });
+    setDraft({ customer: "", type: "", from: "", to: "", rating_status: "" });
     setCursors([]);
     void navigate({ search: {} });
   };
 
   return (
     <>
-      <form onSubmit={apply}>
-        <Group gap="sm" mb="md" align="flex-end">
-          <TextInput
-            label="Customer"
-            placeholder="cus_… or external id"
-            w={220}
-            value={draft.customer}
-            onChange={set("customer")}
-          />
-          <TextInput label="Type" placeholder="order.shipped" w={180} value={draft.type} onChange={set("type")} />
-          <TextInput type="datetime-local" label="From (UTC)" value={draft.from} onChange={set("from")} />
-          <TextInput type="datetime-local" label="Before (UTC)" value={draft.to} onChange={set("to")} />
-          <Button type="submit">Apply</Button>
-          <Button variant="subtle" color="gray" onClick={clear}>
-            Clear
-          </Button>
-        </Group>
-      </form>
+      <FilterForm onApply={apply} onClear={clear}>
+        <TextInput
+          label="Customer"
+          placeholder="cus_… or external id"
+          w={200}
+          value={draft.customer}
+          onChange={set("customer")}
+        />
+        <TextInput label="Type" placeholder="order.shipped" w={160} value={draft.type} onChange={set("type")} />
+        <TextInput type="datetime-local" label="From (UTC)" value={draft.from} onChange={set("from")} />
+        <TextInput type="datetime-local" label="Before (UTC)" value={draft.to} onChange={set("to")} />
+        <Select
+          label="Rating status"
+          placeholder="Any"
+          w={140}
+          data={STATUS_OPTIONS}
+          value={draft.rating_status === "" ? null : draft.rating_status}
+          onChange={(value) => setDraft({ ...draft, rating_status: value ?? "" })}
+          clearable
+        />
+      </FilterForm>
       <ErrorAlert error={events.error} title="The events could not be loaded" />
       <Paper withBorder radius="sm">
         <Table striped highlightOnHover data-testid="events-table">
@@ -141,12 +144,17 @@ function EventsPanel() {
               <Table.Th>Transaction id</Table.Th>
               <Table.Th>Properties</Table.Th>
               <Table.Th>Source</Table.Th>
+              <Table.Th>Rating</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {events.isPending ? <MessageRow columns={COLUMNS}>Loading…</MessageRow> : null}
             {events.data !== undefined && rows.length === 0 ? (
-              <MessageRow columns={COLUMNS}>No events match these filters.</MessageRow>
+              <MessageRow columns={COLUMNS}>
+                {events.data.next_cursor === null
+                  ? "No events match these filters."
+                  : "None with this rating status among the events read so far: Older → reads further back."}
+              </MessageRow>
             ) : null}
             {rows.map((event) => (
               <Table.Tr
@@ -164,7 +172,7 @@ function EventsPanel() {
                   <CustomerLink id={event.customer} />
                 </Table.Td>
                 <Table.Td className="mono">{event.transaction_id}</Table.Td>
-                <Table.Td maw={360}>
+                <Table.Td maw={300}>
                   <Text size="xs" className="mono" lineClamp={1} c="dimmed">
                     {JSON.stringify(event.properties)}
                   </Text>
@@ -174,37 +182,21 @@ function EventsPanel() {
                     {event.source}
                   </Badge>
                 </Table.Td>
+                <Table.Td>
+                  <RatingCell event={event} />
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
         </Table>
       </Paper>
-      <Group justify="space-between" mt="xs">
-        <Text size="xs" c="dimmed">
-          {rows.length === 0 ? "" : `${rows.length} events on this page, newest first`}
-        </Text>
-        <Group gap="xs">
-          <Button
-            size="xs"
-            variant="default"
-            disabled={cursors.length === 0}
-            onClick={() => setCursors(cursors.slice(0, -1))}
-          >
-            ← Newer
-          </Button>
-          <Button
-            size="xs"
-            variant="default"
-            disabled={events.data?.next_cursor == null}
-            onClick={() => {
-              const next = events.data?.next_cursor;
-              if (next !== null && next !== undefined) setCursors([...cursors, next]);
-            }}
-          >
-            Older →
-          </Button>
-        </Group>
-      </Group>
+      <ForwardPager
+        summary={rows.length === 0 ? "" : `${rows.length} events on this page, newest first`}
+        cursors={cursors}
+        next={events.data?.next_cursor}
+        onCursors={setCursors}
+        labels={["← Newer", "Older →"]}
+      />
       <EventDrawer event={open} onClose={() => setOpen(null)} />
     </>
   );
@@ -223,48 +215,35 @@ function EventDrawer(props: { event: UsageEvent | null; onClose: () => void }) {
       {event === null ? null : (
         <Stack gap="md" data-testid="event-drawer">
           <SimpleGrid cols={2} spacing="xs">
-            <Field label="Event">
+            <Labeled label="Event">
               <Id value={event.id} />
-            </Field>
-            <Field label="Transaction id">
+            </Labeled>
+            <Labeled label="Transaction id">
               <Text size="sm" className="mono">
                 {event.transaction_id}
               </Text>
-            </Field>
-            <Field label="Customer">
+            </Labeled>
+            <Labeled label="Customer">
               <CustomerLink id={event.customer} />
-            </Field>
-            <Field label="Source">
+            </Labeled>
+            <Labeled label="Source">
               <Text size="sm">{event.source}</Text>
-            </Field>
-            <Field label="Happened">
+            </Labeled>
+            <Labeled label="Happened">
               <Text size="sm">{formatInstant(event.timestamp)}</Text>
-            </Field>
-            <Field label="Received">
+            </Labeled>
+            <Labeled label="Received">
               <Text size="sm">{formatInstant(event.received_at)}</Text>
-            </Field>
+            </Labeled>
           </SimpleGrid>
-          <Stack gap={4}>
-            <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-              Properties
-            </Text>
+          <RatingDetail event={event} />
+          <Labeled label="Properties" gap={4}>
             <Code block data-testid="event-properties">
               {JSON.stringify(event.properties, null, 2)}
             </Code>
-          </Stack>
+          </Labeled>
         </Stack>
       )}
     </Drawer>
-  );
-}
-
-function Field(props: { label: string; children: ReactNode }) {
-  return (
-    <Stack gap={2}>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
-        {props.label}
-      </Text>
-      {props.children}
-    </Stack>
   );
 }

@@ -1,0 +1,57 @@
+-- Two ingestions making the same month's partition at once: the second
+-- waited on the advisory lock while the first created the table, but its
+-- catalog lookup after the lock could still miss the table just committed
+-- (an advisory lock is not a relation lock, so the session's catalog cache
+-- was not refreshed), and its batch failed with "relation already exists"
+-- (a 500 to the sender). Concurrent first batches of a month show it (the
+-- ingestion benchmark did). A partition that exists by the time it is
+-- created is the outcome wanted, so that error now means done; the same for
+-- the meter values' partitions.
+
+create or replace function usage_ensure_partition(month_start timestamptz) returns text
+language plpgsql as $$
+declare
+  first_instant timestamptz := date_trunc('month', month_start at time zone 'UTC') at time zone 'UTC';
+  next_instant timestamptz := first_instant + interval '1 month';
+  partition_name text := 'usage_events_' || to_char(first_instant at time zone 'UTC', 'YYYY_MM');
+begin
+  if to_regclass(partition_name) is null then
+    perform pg_advisory_xact_lock(hashtext('usage_ensure_partition'));
+    if to_regclass(partition_name) is null then
+      begin
+        execute format(
+          'create table %I partition of usage_events for values from (%L) to (%L)',
+          partition_name, first_instant, next_instant
+        );
+      exception when duplicate_table then
+        null;
+      end;
+    end if;
+  end if;
+  return partition_name;
+end
+$$;
+
+create or replace function usage_meter_values_ensure_partition(month_start timestamptz) returns text
+language plpgsql as $$
+declare
+  first_instant timestamptz := date_trunc('month', month_start at time zone 'UTC') at time zone 'UTC';
+  next_instant timestamptz := first_instant + interval '1 month';
+  partition_name text := 'usage_meter_values_' || to_char(first_instant at time zone 'UTC', 'YYYY_MM');
+begin
+  if to_regclass(partition_name) is null then
+    perform pg_advisory_xact_lock(hashtext('usage_meter_values_ensure_partition'));
+    if to_regclass(partition_name) is null then
+      begin
+        execute format(
+          'create table %I partition of usage_meter_values for values from (%L) to (%L)',
+          partition_name, first_instant, next_instant
+        );
+      exception when duplicate_table then
+        null;
+      end;
+    end if;
+  end if;
+  return partition_name;
+end
+$$;

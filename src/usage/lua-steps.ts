@@ -1,0 +1,166 @@
+import { LuaLexError, type Token, tokenize } from "./lua-lexer.js";
+
+/**
+ * The step budget of a charge script: the script counts its own steps.
+ *
+ * Work without end needs a loop, a call or a jump back, so the host adds a
+ * step at each: the start of every loop body (while, numeric and generic
+ * for, repeat), the start of every function body, and after every goto
+ * label. A step takes one from a counter the prelude refills before each
+ * call of charge or finalize; below zero it raises the limit error, and
+ * again at every later step, so a script that catches it with pcall only
+ * meets it again (lua-prelude.ts).
+ *
+ * Everything is inserted on the line it belongs to, so every error message
+ * still names the script's own line. The counter and the function that
+ * raises the error are locals of the chunk, named with a prefix scripts may
+ * not use, set from the prelude in the text put before the script's first
+ * line.
+ *
+ * A label at the end of its block gets no step after it: Lua lets a goto
+ * jump forward over local declarations only to such a label, and a
+ * statement after it would break that. A jump to it leaves the block at
+ * once, so it cannot make a loop without passing another step: to come
+ * back, control must enter the block again from outside (a loop body or
+ * function body, which count) or jump to an earlier label (which counts,
+ * or is itself at the end of an outer block: the same again, one block
+ * further out).
+ */
+
+/** Names scripts may not use: the counter and the limit function are locals with this prefix. */
+export const RESERVED_NAME_PREFIX = "__accrue";
+
+/** The global the prelude offers once, for the script's first line to take its counter from. */
+export const STEP_GLOBAL = "__accrue_take";
+
+const COUNTER = "__accrue_steps";
+const OVER = "__accrue_over";
+
+/** One step; no line break, no local outside its own block, starts with a keyword (never read as a call). */
+export const STEP = `do local s = ${COUNTER} - 1 ${COUNTER} = s if s < 0 then ${OVER}() end end`;
+
+/** Before the first line: the counter and the limit function, from the prelude; the setter refills the counter. */
+export const STEP_PREFIX = `local ${COUNTER}, ${OVER}; ${COUNTER}, ${OVER} = ${STEP_GLOBAL}(function(n) ${COUNTER} = n end);`;
+
+export class ScriptSourceError extends Error {
+  readonly line: number;
+  constructor(message: string, line: number) {
+    super(`script:${line}: ${message}`);
+    this.line = line;
+  }
+}
+
+type Open = "function" | "loop head" | "loop" | "block" | "if" | "repeat";
+
+/** Tokens Lua reads as the end of a block for a label (block_follow without until in lparser.c). */
+const BLOCK_END = new Set(["else", "elseif", "end"]);
+
+const isLabelAt = (tokens: readonly Token[], i: number) =>
+  tokens[i]?.text === "::" && tokens[i]?.kind === "symbol" && tokens[i + 1]?.kind === "name";
+
+/** Whether the label starting at tokens[i] is the last statement of its block, as Lua decides it. */
+function labelEndsBlock(tokens: readonly Token[], i: number): boolean {
+  let at = i + 3;
+  for (;;) {
+    const token = tokens[at] as Token;
+    if (token.kind === "symbol" && token.text === ";") at += 1;
+    else if (isLabelAt(tokens, at)) at += 3;
+    else return token.kind === "eof" || (token.kind === "keyword" && BLOCK_END.has(token.text));
+  }
+}
+
+/** Offsets after which a step goes, in order. The source must be one Lua compiles (checked before). */
+export function stepOffsets(tokens: readonly Token[]): number[] {
+  const offsets: number[] = [];
+  const open: Open[] = [];
+  const close = (token: Token, expected: readonly Open[]) => {
+    const top = open.pop();
+    if (top === undefined || !expected.includes(top)) {
+      throw new ScriptSourceError(`'${token.text}' does not close a block here`, token.line);
+    }
+  };
+  for (const token of tokens) {
+    if (token.kind === "name" && token.text.startsWith(RESERVED_NAME_PREFIX)) {
+      throw new ScriptSourceError(`names starting with ${RESERVED_NAME_PREFIX} are reserved`, token.line);
+    }
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as Token;
+    if (token.kind === "symbol" && token.text === "::") {
+      const closing = tokens[i + 2];
+      if (tokens[i + 1]?.kind !== "name" || closing?.text !== "::") {
+        throw new ScriptSourceError("a label is written ::name::", token.line);
+      }
+      if (!labelEndsBlock(tokens, i)) offsets.push(closing.end);
+      i += 2;
+      continue;
+    }
+    if (token.kind !== "keyword") continue;
+    switch (token.text) {
+      case "function": {
+        // The parameter list holds only names, commas and "...": the body starts after the first ")".
+        let at = i + 1;
+        while (tokens[at] !== undefined && tokens[at]?.text !== ")" && tokens[at]?.kind !== "eof") at += 1;
+        const paren = tokens[at];
+        if (paren?.text !== ")") throw new ScriptSourceError("a function without its parameter list", token.line);
+        offsets.push(paren.end);
+        open.push("function");
+        i = at;
+        break;
+      }
+      case "while":
+      case "for":
+        open.push("loop head");
+        break;
+      case "do":
+        if (open[open.length - 1] === "loop head") {
+          open[open.length - 1] = "loop";
+          offsets.push(token.end);
+        } else {
+          open.push("block");
+        }
+        break;
+      case "repeat":
+        open.push("repeat");
+        offsets.push(token.end);
+        break;
+      case "if":
+        open.push("if");
+        break;
+      case "until":
+        close(token, ["repeat"]);
+        break;
+      case "end":
+        close(token, ["function", "loop", "block", "if"]);
+        break;
+      default:
+        break;
+    }
+  }
+  if (open.length > 0) throw new ScriptSourceError(`an unclosed ${open[open.length - 1]}`, 1);
+  return offsets;
+}
+
+/**
+ * The script with its steps: the prefix before the first line, a step after
+ * each offset, every line where it was. Fails with the line on a source the
+ * lexer cannot read or that uses a reserved name.
+ */
+export function countSteps(source: string): string {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(source);
+  } catch (error) {
+    if (error instanceof LuaLexError) throw new ScriptSourceError(error.message, error.line);
+    throw error;
+  }
+  const offsets = stepOffsets(tokens);
+  const parts = [STEP_PREFIX];
+  let from = 0;
+  for (const offset of offsets) {
+    parts.push(source.slice(from, offset), " ", STEP, " ");
+    from = offset;
+  }
+  parts.push(source.slice(from));
+  return parts.join("");
+}
