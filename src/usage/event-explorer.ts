@@ -201,6 +201,7 @@ export async function listEvents(deps: Deps, query: EventQuery): Promise<EventPa
     case "rated":
     case "no_charge":
     case "pending":
+    case "not_scripted":
       return scanForStatus(deps, filters, query.rating_status, after, query.limit);
     default: {
       const unknown: never = query.rating_status;

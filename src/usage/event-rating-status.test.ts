@@ -172,4 +172,32 @@ describe("rating status in the events explorer", () => {
     expect(second.body.data.map((event: { transaction_id: string }) => event.transaction_id)).toEqual(["bulk-late"]);
     expect(second.body.has_more).toBe(false);
   });
+
+  it("shows events of a customer no script rates as meters-only, never pending", async () => {
+    // The 3PL script stops being the default: wms-bulk has no assignment, so nothing will rate its new events.
+    const updated = await app.inject({
+      method: "POST",
+      url: `/v1/scripts/${script.id}`,
+      headers: admin,
+      payload: { is_default: false },
+    });
+    expect(updated.statusCode).toBe(200);
+    deps.clock.set("2026-10-26T00:00:00Z");
+    await send([{ ...received("bulk-after", "2026-10-25T12:00:00Z", 2), customer: "wms-bulk" }]);
+
+    const page = await get("/v1/events?customer=wms-bulk&limit=3");
+    expect(
+      page.body.data.map((event: { transaction_id: string; rating_status: string }) => [
+        event.transaction_id,
+        event.rating_status,
+      ]),
+    ).toEqual([
+      ["bulk-after", "not_scripted"],
+      // Charges from when the default script rated the customer stay rated.
+      ["bulk-5199", "rated"],
+      ["bulk-5198", "rated"],
+    ]);
+    const filtered = await get("/v1/events?customer=wms-bulk&rating_status=not_scripted&limit=10");
+    expect(filtered.body.data.map((event: { transaction_id: string }) => event.transaction_id)).toContain("bulk-after");
+  });
 });

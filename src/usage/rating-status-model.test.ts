@@ -13,6 +13,7 @@ const facts = (overrides: Partial<RatingFacts>): RatingFacts => ({
   currency: null,
   error: null,
   covered: false,
+  scripted: true,
   ...overrides,
 });
 
@@ -28,6 +29,14 @@ describe("ratingStatusOf", () => {
     ],
     ["a rating after it arrived left nothing", facts({ covered: true }), "no_charge"],
     ["no rating since it arrived", facts({}), "pending"],
+    // Billed by meters alone: no script will ever rate it, so it is not waiting.
+    ["no charge script rates the customer", facts({ scripted: false }), "not_scripted"],
+    // Charges from when a script still rated the customer stay what they were.
+    [
+      "charges from a script since unassigned",
+      facts({ charges: 1, amount: "2.75", currency: "USD", scripted: false }),
+      "rated",
+    ],
   ])("%s → %s", (_case, input, status) => {
     expect(ratingStatusOf(input)).toBe(status);
   });

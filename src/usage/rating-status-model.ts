@@ -1,4 +1,5 @@
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { Decimal } from "../kernel/money.js";
+import { exactAmountText } from "./rating-model.js";
 
 /**
  * An event's rating status, as the events explorer shows it. The latest
@@ -6,22 +7,26 @@ import { Decimal, formatAmountForApi } from "../kernel/money.js";
  * (even when an earlier rating's charges are already on a finalized
  * invoice, the script no longer rates it); its charges make it rated; a
  * rating of the period made after the event arrived that left neither means
- * the script emitted nothing for it. Anything else is waiting for a rating:
+ * the script emitted nothing for it. An event of a customer no charge
+ * script rates (no assignment, no default script) is counted by meters
+ * only and never waits for a script. Anything else is waiting for a rating:
  * billing, a re-rating or a late-event rating will reach it.
  */
 
-export const RATING_STATUSES = ["rated", "unrated", "pending", "no_charge"] as const;
+export const RATING_STATUSES = ["rated", "unrated", "pending", "no_charge", "not_scripted"] as const;
 export type RatingStatus = (typeof RATING_STATUSES)[number];
 
 /** What is stored about one event's rating. */
 export interface RatingFacts {
   charges: number;
-  /** The sum of the event's charges (each rounded at its line), null without charges. */
+  /** The exact sum of the event's charges (its invoice line rounds), null without charges. */
   amount: string | null;
   currency: string | null;
   error: { code: string; message: string; script_line: number | null; script_version_id: string } | null;
   /** A rating of the event's period ran at or after the event was received. */
   covered: boolean;
+  /** A charge script rates the customer: one assigned to it, or a default script (the event is its period's usage). */
+  scripted: boolean;
 }
 
 export interface EventRating {
@@ -34,14 +39,15 @@ export interface EventRating {
 export function ratingStatusOf(facts: RatingFacts): RatingStatus {
   if (facts.error !== null) return "unrated";
   if (facts.charges > 0) return "rated";
-  return facts.covered ? "no_charge" : "pending";
+  if (facts.covered) return "no_charge";
+  return facts.scripted ? "pending" : "not_scripted";
 }
 
 export function eventRatingOf(facts: RatingFacts): EventRating {
   const amount =
     facts.amount === null || facts.currency === null
       ? null
-      : formatAmountForApi(new Decimal(facts.amount), facts.currency);
+      : exactAmountText(new Decimal(facts.amount), facts.currency);
   return {
     charges: facts.charges,
     amount,
@@ -59,4 +65,11 @@ export function eventRatingOf(facts: RatingFacts): EventRating {
 }
 
 /** Facts for an event nothing is stored about. */
-export const NOTHING_STORED: RatingFacts = { charges: 0, amount: null, currency: null, error: null, covered: false };
+export const NOTHING_STORED: RatingFacts = {
+  charges: 0,
+  amount: null,
+  currency: null,
+  error: null,
+  covered: false,
+  scripted: true,
+};

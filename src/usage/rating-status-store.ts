@@ -26,6 +26,7 @@ interface FactsRow {
   script_line: number | null;
   script_version_id: string | null;
   covered: boolean;
+  scripted: boolean;
 }
 
 export async function ratingFactsOf(db: Executor, events: readonly EventKey[]): Promise<Map<string, RatingFacts>> {
@@ -38,7 +39,9 @@ export async function ratingFactsOf(db: Executor, events: readonly EventKey[]): 
              select 1 from usage_rating_runs u
               where u.customer_id = p.customer_id and u.period_start <= p.ts and p.ts < u.period_end
                 and u.created_at >= p.received_at
-           ) as covered
+           ) as covered,
+           exists (select 1 from usage_script_assignments a where a.customer_id = p.customer_id)
+             or exists (select 1 from usage_scripts s where s.is_default) as scripted
       from unnest(${events.map((e) => e.id)}::uuid[], ${events.map((e) => e.customer_id)}::text[],
                   ${events.map((e) => e.ts)}::timestamptz[], ${events.map((e) => e.received_at)}::timestamptz[])
            as p(id, customer_id, ts, received_at)
@@ -66,6 +69,7 @@ export async function ratingFactsOf(db: Executor, events: readonly EventKey[]): 
               script_version_id: row.script_version_id ?? "",
             },
       covered: row.covered,
+      scripted: row.scripted,
     });
   }
   return found;

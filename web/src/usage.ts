@@ -21,7 +21,7 @@ export interface UsageEvent {
   rating: EventRating;
 }
 
-export const RATING_STATUSES = ["rated", "unrated", "no_charge", "pending"] as const;
+export const RATING_STATUSES = ["rated", "unrated", "no_charge", "pending", "not_scripted"] as const;
 export type RatingStatus = (typeof RATING_STATUSES)[number];
 
 /** The event's charges in the latest rating, or why the script could not rate it. */
@@ -324,7 +324,14 @@ export interface LineExplanation {
     rate_card_name: string;
     kind: "default" | "customer";
   }[];
-  arithmetic?: { charges: number; sum_of_charges: string; line_amount: string; matches: boolean };
+  /** sum_of_charges is exact; the line rounds it once (sum_of_charges_rounded) and matches compares that. */
+  arithmetic?: {
+    charges: number;
+    sum_of_charges: string;
+    sum_of_charges_rounded: string;
+    line_amount: string;
+    matches: boolean;
+  };
   note?: string;
 }
 

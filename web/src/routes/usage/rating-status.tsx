@@ -10,9 +10,16 @@ export const RATING_STATUS_LABELS: Record<RatingStatus, string> = {
   unrated: "Unrated",
   no_charge: "No charge",
   pending: "Pending",
+  not_scripted: "Meters only",
 };
 
-const COLORS: Record<RatingStatus, string> = { rated: "teal", unrated: "red", no_charge: "gray", pending: "yellow" };
+const COLORS: Record<RatingStatus, string> = {
+  rated: "teal",
+  unrated: "red",
+  no_charge: "gray",
+  pending: "yellow",
+  not_scripted: "gray",
+};
 
 export function RatingStatusBadge(props: { status: RatingStatus }) {
   return (
@@ -66,6 +73,8 @@ const EXPLANATIONS: Record<RatingStatus, string> = {
   no_charge: "Rated after it arrived; the charge script emitted nothing for it.",
   pending:
     "Accepted, not rated yet: the next billing run, a re-rating of its period or a late-event rating will rate it.",
+  not_scripted:
+    "No charge script rates this customer (none is assigned and there is no default script): the event counts only in meters.",
 };
 
 /** The drawer's section: what the rating made of the event, with the error in full. */
