@@ -29,7 +29,7 @@ import {
   isMissingPartition,
   readUsageSettings,
 } from "./event-store.js";
-import { queueLateRatings } from "./late-rating-jobs.js";
+import { queueLateRatingsIn } from "./late-rating-jobs.js";
 import { projectEventsToMeters } from "./meter-projection.js";
 
 /**
@@ -125,6 +125,9 @@ export async function ingestItems(
             : await insertEvents(tx, columnsOf(unique, ids), new Date(now_ms), options.source);
         const storedEvents = settle(unique, ids, notStored, items, results, outcome);
         if (storedEvents.length > 0) await projectEventsToMeters(tx, storedEvents);
+        // Events landing in periods already rated queue a job that re-rates the draft or books an
+        // adjustment, committed with the events themselves.
+        await queueLateRatingsIn(tx, deps, ctx, storedEvents);
         await countDuplicates(tx, outcome.duplicate_keys.values());
         outcome.counts = countResults(results);
         if (options.store_rejections ?? options.source !== "api") {
@@ -144,8 +147,6 @@ export async function ingestItems(
     await ensurePartitions(deps.db, months);
     await store();
   }
-  // Events landing in periods already rated queue a job that re-rates the draft or books an adjustment.
-  await queueLateRatings(deps, ctx, outcome.accepted_events);
   return outcome;
 }
 

@@ -6,6 +6,7 @@ import { finalizeInvoice, listInvoices, runBilling } from "../invoicing/index.js
 import { type JobRunner, listJobs, retryJob, startJobs } from "../jobs/index.js";
 import { eventually } from "../jobs/test-support.js";
 import { TestClock } from "../kernel/clock.js";
+import { ingestEvents } from "./ingest-service.js";
 import { LATE_RATING_QUEUE, usageLateRatingQueues } from "./late-rating-jobs.js";
 import { analyst, ratingBook } from "./rating-choice-test-support.js";
 
@@ -130,5 +131,40 @@ describe("late events as a durable job", () => {
       select description from invoice_items where customer_id = ${client}`.execute(db);
     // Receiving (56 + 2,000) × 1.25 = 2,570.00, above the minimum: 2,570.00 − 1,500.00 invoiced = 1,070.00.
     expect(items.rows).toEqual([{ description: "Usage adjustment for 2026-10-01 to 2026-11-01: +1070.00" }]);
+  });
+
+  it("commits a late batch and the re-rating it owes together, or neither", async () => {
+    // Queueing the re-rating fails (a trigger stands in for a failure there): the batch is not stored
+    // either, so the sender's retry is accepted and queued, not answered "duplicate" with no job.
+    await sql`create function refuse_late_rating() returns trigger language plpgsql as $$
+      begin raise exception 'queueing failed'; end $$`.execute(db);
+    await sql`create trigger refuse_late_rating before insert or update on usage_late_ratings
+      for each row execute function refuse_late_rating()`.execute(db);
+    const batch = [
+      {
+        transaction_id: "wms-retried",
+        customer: client,
+        type: "inbound.received",
+        timestamp: "2026-10-31T13:00:00Z",
+        properties: { warehouse: "RNO1", cartons: 1, pallets: 0 },
+      },
+    ];
+    const queuedBefore = (await jobs("created")).length;
+    await expect(ingestEvents(deps, analyst, batch, { source: "batch" })).rejects.toThrow("queueing failed");
+    const stored = async () =>
+      (
+        await sql<{ n: number }>`
+          select count(*)::int as n from usage_events where customer_id = ${client}
+            and transaction_id = 'wms-retried'`.execute(db)
+      ).rows[0]?.n;
+    expect(await stored()).toBe(0);
+    expect(await jobs("created")).toHaveLength(queuedBefore);
+
+    await sql`drop trigger refuse_late_rating on usage_late_ratings`.execute(db);
+    const retried = await ingestEvents(deps, analyst, batch, { source: "batch" });
+    expect(retried.results.map((result) => result.status)).toEqual(["accepted"]);
+    expect(await stored()).toBe(1);
+    expect(await jobs("created")).toHaveLength(queuedBefore + 1);
+    expect(await owed(client)).toEqual([{ requests: "1" }]);
   });
 });

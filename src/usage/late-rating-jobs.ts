@@ -1,6 +1,6 @@
 import { customerDeps } from "../customers/index.js";
 import { type RequestContext, systemContext } from "../kernel/actor.js";
-import { inTransaction } from "../kernel/db.js";
+import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
@@ -37,10 +37,14 @@ const keyOf = (period: PeriodKey) =>
 const order = (a: PeriodKey, b: PeriodKey) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0);
 
 /**
- * Called by ingestion with a stored batch's accepted events: records the
- * rated periods they fall in and queues their jobs. Returns the periods.
+ * Called by ingestion with a stored batch's events: records the rated
+ * periods they fall in and queues their jobs, in the transaction that
+ * stores the batch, so the events and the re-rating they owe commit together
+ * (a crash between two commits would leave events no job rates). Returns
+ * the periods.
  */
-export async function queueLateRatings(
+export async function queueLateRatingsIn(
+  tx: Tx,
   deps: Deps,
   ctx: RequestContext,
   events: readonly { customer_id: string; ts: Date }[],
@@ -48,21 +52,19 @@ export async function queueLateRatings(
   if (events.length === 0) return [];
   const distinct = new Map<string, { customer_id: string; ts: Date }>();
   for (const event of events) distinct.set(`${event.customer_id}@${event.ts.getTime()}`, event);
-  const periods = (await ratedPeriodsAt(deps.db, [...distinct.values()])).sort(order);
+  const periods = (await ratedPeriodsAt(tx, [...distinct.values()])).sort(order);
   if (periods.length === 0) return [];
-  await inTransaction(deps.db, async (tx) => {
-    await recordLateRatings(tx, periods, new Date(deps.clock.now().epochMilliseconds));
-    const queue = jobQueueOn(tx);
-    for (const period of periods) {
-      const data: LateRatingJobData = {
-        customer: period.customer_id,
-        period_start: period.period_start.toISOString(),
-        period_end: period.period_end.toISOString(),
-        request_id: ctx.request_id,
-      };
-      await queue.send(LATE_RATING_QUEUE, data, { singletonKey: keyOf(period) });
-    }
-  });
+  await recordLateRatings(tx, periods, new Date(deps.clock.now().epochMilliseconds));
+  const queue = jobQueueOn(tx);
+  for (const period of periods) {
+    const data: LateRatingJobData = {
+      customer: period.customer_id,
+      period_start: period.period_start.toISOString(),
+      period_end: period.period_end.toISOString(),
+      request_id: ctx.request_id,
+    };
+    await queue.send(LATE_RATING_QUEUE, data, { singletonKey: keyOf(period) });
+  }
   return periods;
 }
 
