@@ -185,6 +185,10 @@ function runnerOver(boss: PgBoss, queues: string[], timers: NodeJS.Timeout[], st
       stopping ??= (async () => {
         for (const timer of timers) clearInterval(timer);
         await boss.stop({ graceful: true, wait: true, close: true, timeout: stopTimeoutMs });
+        // The pool has been told to end, but a connection may still be closing when the caller
+        // stops the database next; its "terminating connection" error then says nothing new.
+        boss.removeAllListeners("error");
+        boss.on("error", () => {});
       })();
       return stopping;
     },
