@@ -3,6 +3,7 @@ import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
 import { TestClock } from "../kernel/clock.js";
+import { Decimal } from "../kernel/money.js";
 import { trialBalance } from "../ledger/index.js";
 import { explainInvoiceLine, listRejections, usageReconciliation } from "../usage/index.js";
 import { databaseIsEmpty, seedDemo } from "./seed.js";
@@ -142,7 +143,7 @@ describe("the warehouse business line (3PL)", () => {
     }
   });
 
-  it("explains every usage line of a finalized invoice as charges that sum to the line", async () => {
+  it("explains every usage line of a finalized invoice as charges whose exact sum rounds to the line", async () => {
     const [invoice] = await usageInvoices();
     const lines = await query<{ id: string; amount: string }>(
       `select id, amount::text from invoice_lines where invoice_id = '${invoice?.id}' and source_id like 'usage:%'`,
@@ -152,7 +153,9 @@ describe("the warehouse business line (3PL)", () => {
       const explained = await explainInvoiceLine(deps, line.id, { limit: 1 });
       if (explained.kind !== "rated_usage") throw new Error(`line ${line.id} explained as ${explained.kind}`);
       expect(explained.arithmetic.matches).toBe(true);
-      expect(Number(explained.arithmetic.sum_of_charges)).toBe(Number(line.amount));
+      // The charges are exact; the line is their sum rounded once, so the two are within half a cent.
+      expect(explained.arithmetic.sum_of_charges_rounded).toBe(new Decimal(line.amount).toFixed(2));
+      expect(new Decimal(explained.arithmetic.sum_of_charges).minus(line.amount).abs().lte("0.005")).toBe(true);
     }
   });
 

@@ -44,14 +44,32 @@ describe("BacktestTally", () => {
     expect(rows.map((row) => row.position)).toEqual([1, 2]);
   });
 
-  it("gives finalize one charge per code with the side's sums", () => {
+  it("gives finalize one charge per code and dimensions with the side's exact sums", () => {
     const tally = new BacktestTally();
     tally.add("before", acme, charge("pick_line", "2", "0.60", { warehouse: "east" }));
     tally.add("before", acme, charge("pick_line", "1", "0.30", { warehouse: "west" }));
+    tally.add("before", acme, charge("markup", "6.3", "0.504"));
+    tally.add("before", acme, charge("markup", "6.3", "0.504"));
     tally.add("after", acme, charge("order_fee", "1", "1.00"));
-    expect(tally.periodCharges("before", acme.id).map((c) => [c.code, c.quantity, c.amount])).toEqual([
-      ["pick_line", "3", "0.9"], // 2 + 1 lines across warehouses; 0.60 + 0.30
-      ["order_fee", "0", "0"], // charged only after
+    expect(tally.periodCharges("before", acme.id).map((c) => [c.code, c.dimensions, c.quantity, c.amount])).toEqual([
+      ["pick_line", { warehouse: "east" }, "2", "0.6"], // one line per warehouse, as the invoice has them
+      ["pick_line", { warehouse: "west" }, "1", "0.3"],
+      ["markup", {}, "12.6", "1.008"], // 0.504 + 0.504, exact: finalize rounds each line (1.01)
+      ["order_fee", {}, "0", "0"], // charged only after
+    ]);
+  });
+
+  it("rounds each row once, as its invoice line, and subtracts the rounded amounts", () => {
+    const tally = new BacktestTally();
+    // Before: three shipments at 6.30 × 8 % = 0.504 each; after, marked up on 6.3125, 6.3125 and 6.325.
+    for (let i = 0; i < 3; i++) tally.add("before", acme, charge("markup", "6.3", "0.504"));
+    for (const amount of ["0.505", "0.505", "0.506"]) tally.add("after", acme, charge("markup", "6.3", amount));
+    // A half cent on each side: 0.005 + 0.005 + 0.005 = 0.015 → 0.02, not 3 × 0.01.
+    for (let i = 0; i < 3; i++) tally.add("before", acme, charge("tiny", "1", "0.005"));
+    for (let i = 0; i < 3; i++) tally.add("after", acme, charge("tiny", "1", "0.005"));
+    expect(tally.rows().map((row) => [row.code, row.before.amount, row.after.amount, row.difference.amount])).toEqual([
+      ["markup", "1.51", "1.52", "0.01"], // 1.512 → 1.51; 1.516 → 1.52; 1.52 − 1.51 (not 1.516 − 1.512 = 0.004 → 0.00)
+      ["tiny", "0.02", "0.02", "0.00"], // 0.015 → 0.02 on both sides
     ]);
   });
 });

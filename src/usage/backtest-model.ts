@@ -1,11 +1,13 @@
-import { currencyMinorUnits, Decimal } from "../kernel/money.js";
+import { currencyMinorUnits, Decimal, roundToMinor } from "../kernel/money.js";
 import type { ScriptCharge } from "./lua-types.js";
 
 /**
  * A backtest as plain data: two ratings of the same events ("before": the
  * versions in force at each event's timestamp; "after": the version under
  * test) summed per customer, charge code and dimensions, and the events one
- * side could not rate. No I/O here.
+ * side could not rate. A row is an invoice line: its exact charges summed and
+ * rounded once, as the invoice would bill it, and the difference is between
+ * those rounded amounts. No I/O here.
  */
 
 export type BacktestSide = "before" | "after";
@@ -108,7 +110,7 @@ function cellKey(customerId: string, charge: Charge): string {
 const quantityText = (value: Decimal) => value.toFixed();
 const amountText = (value: Decimal, currency: string) => value.toFixed(currencyMinorUnits(currency));
 
-/** Sums of both ratings per customer, code and dimensions; amounts are the charges' rounded amounts added up. */
+/** Sums of both ratings per customer, code and dimensions: the exact charge amounts added up, rounded by rows(). */
 export class BacktestTally {
   private readonly cells = new Map<string, Cell>();
 
@@ -131,27 +133,24 @@ export class BacktestTally {
   }
 
   /**
-   * One side's period so far for a customer, one charge per code: what
-   * finalize reads as period.totals and measures a minimum against.
+   * One side's period so far for a customer, one charge per code and
+   * dimensions with the exact sum: what finalize reads as period.totals
+   * (each line rounded) and measures a minimum against.
    */
   periodCharges(side: BacktestSide, customerId: string): ScriptCharge[] {
-    const byCode = new Map<string, { quantity: Decimal; amount: Decimal }>();
+    const charges: ScriptCharge[] = [];
     for (const cell of this.cells.values()) {
       if (cell.customer.id !== customerId) continue;
-      const sum = byCode.get(cell.code) ?? { quantity: new Decimal(0), amount: new Decimal(0) };
-      byCode.set(cell.code, {
-        quantity: sum.quantity.plus(cell.quantity[side]),
-        amount: sum.amount.plus(cell.amount[side]),
+      charges.push({
+        code: cell.code,
+        description: null,
+        dimensions: cell.dimensions,
+        quantity: quantityText(cell.quantity[side]),
+        unit_price: "0",
+        amount: cell.amount[side].toFixed(),
       });
     }
-    return [...byCode].map(([code, sum]) => ({
-      code,
-      description: null,
-      dimensions: {},
-      quantity: quantityText(sum.quantity),
-      unit_price: "0",
-      amount: sum.amount.toFixed(),
-    }));
+    return charges;
   }
 
   /** Every row, ordered by customer, code and dimensions, numbered from 1. */
@@ -164,6 +163,8 @@ export class BacktestTally {
     );
     return cells.map((cell, index) => {
       const currency = cell.customer.currency;
+      const before = roundToMinor(cell.amount.before, currency);
+      const after = roundToMinor(cell.amount.after, currency);
       return {
         position: index + 1,
         customer: cell.customer.id,
@@ -171,11 +172,11 @@ export class BacktestTally {
         currency,
         code: cell.code,
         dimensions: cell.dimensions,
-        before: { quantity: quantityText(cell.quantity.before), amount: amountText(cell.amount.before, currency) },
-        after: { quantity: quantityText(cell.quantity.after), amount: amountText(cell.amount.after, currency) },
+        before: { quantity: quantityText(cell.quantity.before), amount: amountText(before, currency) },
+        after: { quantity: quantityText(cell.quantity.after), amount: amountText(after, currency) },
         difference: {
           quantity: quantityText(cell.quantity.after.minus(cell.quantity.before)),
-          amount: amountText(cell.amount.after.minus(cell.amount.before), currency),
+          amount: amountText(after.minus(before), currency),
         },
       };
     });

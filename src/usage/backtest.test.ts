@@ -149,7 +149,7 @@ describe("backtesting a charge-script version", () => {
     const rows = run.body.rows.data.map((row: Row) => [
       row.customer === acme.id ? "acme" : "globex",
       row.code,
-      row.dimensions["warehouse"] ?? "",
+      row.dimensions.warehouse ?? "",
       row.before.quantity,
       row.before.amount,
       row.after.quantity,
@@ -280,7 +280,7 @@ describe("backtesting a charge-script version", () => {
     expect(run.status, JSON.stringify(run.body)).toBe(200);
     const rows = run.body.rows.data.map((row: Row) => [
       row.code,
-      row.dimensions["warehouse"] ?? "",
+      row.dimensions.warehouse ?? "",
       row.before.quantity,
       row.before.amount,
       row.after.quantity,

@@ -204,18 +204,20 @@ export async function openCharges(db: Executor, period: PeriodKey): Promise<Stor
     .execute() as Promise<StoredCharge[]>;
 }
 
-/** What the period's invoices already carry: charges on lines and adjustments on items. */
-export async function billedFigures(db: Executor, period: PeriodKey) {
-  const row = await db
+/**
+ * What the period's invoices already carry, one exact sum per invoice line
+ * (charges on it) or invoice item (an earlier adjustment): the caller
+ * rounds each as the invoice did.
+ */
+export async function billedSums(db: Executor, period: PeriodKey): Promise<string[]> {
+  const rows = await db
     .selectFrom("usage_charges")
-    .select([
-      sql<string>`coalesce(sum(amount), 0)`.as("amount"),
-      sql<string>`count(*) filter (where invoice_line_id is not null)`.as("on_lines"),
-    ])
+    .select(sql<string>`sum(amount)`.as("amount"))
     .where(inPeriod(period))
     .where((eb) => eb.or([eb("invoice_line_id", "is not", null), eb("invoice_item_id", "is not", null)]))
-    .executeTakeFirstOrThrow();
-  return { amount: String(row.amount), on_lines: Number(row.on_lines) };
+    .groupBy(["invoice_line_id", "invoice_item_id"])
+    .execute();
+  return rows.map((row: { amount: string }) => String(row.amount));
 }
 
 /** The invoice lines the period's charges are on. */

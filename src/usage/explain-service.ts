@@ -4,20 +4,21 @@ import { priceFacts, rateCardVersionSummaries } from "../catalog/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { isId } from "../kernel/ids.js";
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
 import type { StoredCharge } from "./charge-store.js";
 import { eventApiId } from "./event-ids.js";
 import { findMeterRowByCode } from "./meter-store.js";
 import { meterQuantities } from "./meter-usage.js";
-import { USAGE_SOURCE_PREFIX } from "./rating-model.js";
+import { exactAmountText, USAGE_SOURCE_PREFIX } from "./rating-model.js";
 import { type UsageInvoiceLine, usageInvoicing } from "./rating-port.js";
 
 /**
  * Why an invoice line says what it says. A script-rated usage line (or a
  * usage adjustment) lists its charges, page by page, each with the event
  * that caused it, the script version and the rate card versions used, and
- * checks the arithmetic: the line's amount is the sum of its charges'
- * rounded amounts. A meter-based line names its meter, the aggregation and
+ * checks the arithmetic: charge amounts are exact (quantity × unit price),
+ * and the line's amount is their exact sum rounded once to the currency's
+ * minor unit. A meter-based line names its meter, the aggregation and
  * the quantity measured over the line's period.
  */
 
@@ -90,6 +91,7 @@ async function chargesOf(
   const shown = rows.slice(0, page.limit);
   const events = await eventsOf(deps, line.customer_id, shown);
   const sum = new Decimal(totals.amount);
+  const rounded = roundToMinor(sum, line.currency);
   const lineAmount = new Decimal(line.amount);
   return {
     charges: {
@@ -99,7 +101,7 @@ async function chargesOf(
         description: charge.description,
         quantity: new Decimal(charge.quantity).toString(),
         unit_price: new Decimal(charge.unit_price).toString(),
-        amount: formatAmountForApi(new Decimal(charge.amount), charge.currency),
+        amount: exactAmountText(new Decimal(charge.amount), charge.currency),
         dimensions: charge.dimensions,
         event: charge.event_id === null ? null : (events.get(charge.event_id) ?? null),
         script_version: charge.script_version_id,
@@ -113,9 +115,12 @@ async function chargesOf(
     ...(await rateCards(deps, filter)),
     arithmetic: {
       charges: Number(totals.count),
-      sum_of_charges: formatAmountForApi(sum, line.currency),
+      /** Exact, every digit the charges have. */
+      sum_of_charges: exactAmountText(sum, line.currency),
+      /** The exact sum rounded once, half away from zero, as the invoice line rounds it. */
+      sum_of_charges_rounded: formatAmountForApi(rounded, line.currency),
       line_amount: formatAmountForApi(lineAmount, line.currency),
-      matches: sum.eq(lineAmount),
+      matches: rounded.eq(lineAmount),
     },
   };
 }
@@ -191,8 +196,9 @@ async function rateCards(deps: Deps, filter: { column: string; value: string }) 
 
 /**
  * All the line's charges summed by code, dimensions and unit price, in the
- * order the script first emitted each: the groups add up to the line, so an
- * analyst can tick it without paging through every charge.
+ * order the script first emitted each, with exact amounts: the groups add
+ * up to the exact sum that the line rounds, so an analyst can tick it
+ * without paging through every charge.
  */
 async function chargeGroups(deps: Deps, filter: { column: string; value: string }, currency: string) {
   const rows = (await deps.db
@@ -222,7 +228,7 @@ async function chargeGroups(deps: Deps, filter: { column: string; value: string 
     unit_price: new Decimal(row.unit_price).toString(),
     charges: Number(row.charges),
     quantity: new Decimal(row.quantity).toString(),
-    amount: formatAmountForApi(new Decimal(row.amount), currency),
+    amount: exactAmountText(new Decimal(row.amount), currency),
   }));
 }
 

@@ -1,6 +1,6 @@
 import { customerDeps } from "../customers/index.js";
 import { type RequestContext, systemContext } from "../kernel/actor.js";
-import { inTransaction, type Tx } from "../kernel/db.js";
+import type { Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";

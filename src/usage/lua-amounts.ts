@@ -1,18 +1,19 @@
-import { Decimal, roundToMinor } from "../kernel/money.js";
+import { Decimal } from "../kernel/money.js";
 
 /**
  * Quantities and unit prices come out of Lua as binary floats (or as decimal
  * strings when a script chose to return text). Each is read through its
  * shortest decimal form, the one JavaScript's String(number) prints and
  * which parses back to the same float: 0.1 is "0.1", not
- * 0.1000000000000000055511151231257827. Every amount is then quantity ×
- * unit price, computed exactly in decimal and rounded once, half away from
- * zero, to the currency's minor unit.
+ * 0.1000000000000000055511151231257827. A charge's amount is then quantity ×
+ * unit price, exact in decimal and not rounded: the invoice line rounds the
+ * sum of its charges once (rating-model.ts), so 0.504 of markup on each of
+ * three shipments bills 1.51, not 3 × 0.50.
  *
  * Rating makes millions of these a second, so the common case (both factors
  * have at most 15 significant digits and the product fits in 2^53) is done
  * with integers scaled by a power of ten, which is exact; anything larger
- * goes through decimal.js. Both paths give the same digits (lua-amounts.test.ts
+ * goes through decimal.js, with the precision to hold every digit. Both paths give the same digits (lua-amounts.test.ts
  * compares them).
  */
 
@@ -24,7 +25,6 @@ export interface DecimalText {
   scale: number;
 }
 
-const SAFE = Number.MAX_SAFE_INTEGER;
 const CACHE_MAX = 200_000;
 const fromNumbers = new Map<number, DecimalText>();
 
@@ -60,71 +60,63 @@ export function decimalOfText(text: string): DecimalText | null {
   return scaled(new Decimal(text).toString());
 }
 
-const POWERS = Array.from({ length: 16 }, (_, i) => 10 ** i);
-
-function formatUnits(units: number, digits: number): string {
-  const negative = units < 0;
-  const text = String(Math.abs(units)).padStart(digits + 1, "0");
+/** Canonical text of units × 10^-scale: no exponent, no trailing zeros after the point. */
+function formatUnits(units: number, scale: number): string {
+  let magnitude = Math.abs(units);
+  let digits = scale;
+  while (digits > 0 && magnitude % 10 === 0) {
+    magnitude /= 10;
+    digits--;
+  }
+  const text = String(magnitude).padStart(digits + 1, "0");
   const body = digits === 0 ? text : `${text.slice(0, text.length - digits)}.${text.slice(text.length - digits)}`;
-  return negative && units !== 0 ? `-${body}` : body;
+  return units < 0 ? `-${body}` : body;
 }
 
-/** Integer path: exact while every intermediate stays below 2^53. */
-function fastAmount(q: DecimalText, p: DecimalText, digits: number): string | null {
+/** Integer path: exact while the product stays below 2^53. */
+function fastAmount(q: DecimalText, p: DecimalText): string | null {
   if (q.units === null || p.units === null) return null;
   const product = q.units * p.units;
-  if (!Number.isSafeInteger(product) || Math.abs(product) > SAFE / 16) return null;
-  const scale = q.scale + p.scale;
-  if (scale <= digits) {
-    const up = POWERS[digits - scale];
-    if (up === undefined || !Number.isSafeInteger(product * up)) return null;
-    return formatUnits(product * up, digits);
-  }
-  const divisor = POWERS[scale - digits];
-  if (divisor === undefined) return null;
-  const magnitude = Math.abs(product);
-  let whole = Math.floor(magnitude / divisor);
-  let rest = magnitude - whole * divisor;
-  if (rest < 0) {
-    whole -= 1;
-    rest += divisor;
-  }
-  if (2 * rest >= divisor) whole += 1; // half away from zero
-  return formatUnits(product < 0 ? -whole : whole, digits);
-}
-
-function computeAmount(q: DecimalText, p: DecimalText, currency: string, digits: number): string {
-  const fast = fastAmount(q, p, digits);
-  if (fast !== null) return fast;
-  return roundToMinor(new Decimal(q.text).times(p.text), currency).toFixed(digits);
+  if (!Number.isSafeInteger(product)) return null;
+  return product === 0 ? "0" : formatUnits(product, q.scale + p.scale);
 }
 
 /**
- * Amounts already worked out, by minor-unit digits, quantity and unit price
- * (the cached DecimalText objects of decimalOfNumber, so a lookup is two
- * identity hashes). Rating repeats the same pairs (1 × the first-unit pick
- * rate, 3 lines × the line rate) far more often than it meets new ones, and
+ * Wide enough for the product of two 60-character decimals (decimalOfText's
+ * limit) without rounding: the kernel's precision covers two accepted
+ * amounts, a script may return longer text.
+ */
+const Exact = Decimal.clone({ precision: 130 });
+
+function computeAmount(q: DecimalText, p: DecimalText): string {
+  const fast = fastAmount(q, p);
+  if (fast !== null) return fast;
+  const product = new Exact(q.text).times(p.text);
+  // toFixed() without digits never rounds and never writes an exponent.
+  return product.isZero() ? "0" : product.toFixed();
+}
+
+/**
+ * Amounts already worked out, by quantity and unit price (the cached
+ * DecimalText objects of decimalOfNumber, so a lookup is two identity
+ * hashes). Rating repeats the same pairs (1 × the first-unit pick rate,
+ * 3 lines × the line rate) far more often than it meets new ones, and
  * formatting an amount cost more than the lookup. Cleared when full.
  */
 const AMOUNTS_MAX = 200_000;
 let amountCount = 0;
-const amounts = new Map<number, Map<DecimalText, Map<DecimalText, string>>>();
+const amounts = new Map<DecimalText, Map<DecimalText, string>>();
 
-/** quantity × unit price, rounded once to the currency's minor unit, as canonical text. */
-export function lineAmount(q: DecimalText, p: DecimalText, currency: string, digits: number): string {
-  let byQuantity = amounts.get(digits);
-  if (byQuantity === undefined) {
-    byQuantity = new Map();
-    amounts.set(digits, byQuantity);
-  }
-  let byPrice = byQuantity.get(q);
+/** quantity × unit price, exact (never rounded), as canonical decimal text: "0.504", "-3", "15.0544". */
+export function chargeAmount(q: DecimalText, p: DecimalText): string {
+  let byPrice = amounts.get(q);
   if (byPrice === undefined) {
     byPrice = new Map();
-    byQuantity.set(q, byPrice);
+    amounts.set(q, byPrice);
   }
   let amount = byPrice.get(p);
   if (amount === undefined) {
-    amount = computeAmount(q, p, currency, digits);
+    amount = computeAmount(q, p);
     if (amountCount >= AMOUNTS_MAX) {
       amounts.clear();
       amountCount = 0;

@@ -1,5 +1,5 @@
 import { Decimal, roundToMinor } from "../kernel/money.js";
-import { type DecimalText, decimalOfNumber, decimalOfText, lineAmount } from "./lua-amounts.js";
+import { chargeAmount, type DecimalText, decimalOfNumber, decimalOfText } from "./lua-amounts.js";
 import { classifyError } from "./lua-errors.js";
 import type { LuaStack } from "./lua-marshal.js";
 import { CHARGE_FIELDS, CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE } from "./lua-prelude.js";
@@ -11,14 +11,14 @@ import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEve
  * packed charge records, their string list, the per-event errors and the
  * charge count) and turns each record into a charge with decimal text:
  * quantity and unit price through their shortest decimal form, the amount
- * computed on the host and rounded once.
+ * their exact product, computed on the host (the invoice line rounds).
  */
 
 interface ReadOptions {
   events: readonly RatingEvent[];
   currency: string;
   digits: number;
-  /** For finalize: the period's rated total, against which a minimum top-up is measured. */
+  /** For finalize: the period's total as invoiced (each line rounded), against which a minimum top-up is measured. */
   period_total?: Decimal;
 }
 
@@ -73,7 +73,8 @@ function minimumTopUp(
   digits: number,
 ): RatedCharge & FinalizeCharge {
   const minimumAmount = roundToMinor(new Decimal(charge.quantity).times(charge.unit_price), currency);
-  // Both figures are already whole minor units, so the difference needs no rounding.
+  // The minimum is rounded like any line and the period total is a sum of rounded lines, so the
+  // top-up is whole minor units: its own line bills it as it is, and the invoice reaches the minimum.
   const amount = Decimal.max(0, minimumAmount.minus(periodTotal)).toFixed(digits);
   return {
     ...charge,
@@ -134,7 +135,7 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
       dimensions: reader.dims(Math.floor(labels / CHARGE_ID_BASE) % CHARGE_ID_BASE),
       quantity: quantity.text,
       unit_price: unitPrice.text,
-      amount: lineAmount(quantity, unitPrice, options.currency, options.digits),
+      amount: chargeAmount(quantity, unitPrice),
     };
     const minimum = (Math.floor(labels / CHARGE_ID_BASE / CHARGE_ID_BASE) & CHARGE_FLAG_MINIMUM) !== 0;
     if (minimum && options.period_total !== undefined) {

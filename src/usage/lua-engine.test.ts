@@ -135,8 +135,8 @@ describe("the sandbox", () => {
       unit: "0.5",
     });
     expect(result.charges.map((c) => [c.transaction_id, c.amount])).toEqual([
-      ["e1", "1.00"], // 2 × 0.50
-      ["e3", "1.50"], // 3 × 0.50
+      ["e1", "1"], // 2 × 0.50 = 1.00
+      ["e3", "1.5"], // 3 × 0.50 = 1.50
     ]);
     expect(result.unrated).toEqual([
       {
@@ -227,9 +227,10 @@ describe("charges", () => {
       end`;
     const result = await rateWith(source, [event("e1", { cost: 19.99 })], { pct: "7.5" });
     expect(result.charges.map((c) => [c.code, c.quantity, c.unit_price, c.amount])).toEqual([
-      ["float", "0.30000000000000004", "3", "0.90"], // the float 0.1 + 0.2 really is 0.30000000000000004; × 3 = 0.9000…12 → 0.90
-      ["text", "0.3", "0.000000000042", "0.00"], // 0.3 × 0.000000000042 = 0.0000000000126 → 0.00
-      ["pct", "19.99", "0.075", "1.50"], // 19.99 × 0.075 = 1.49925 → 1.50
+      // the float 0.1 + 0.2 really is 0.30000000000000004; × 3, exact (its line rounds it to 0.90)
+      ["float", "0.30000000000000004", "3", "0.90000000000000012"],
+      ["text", "0.3", "0.000000000042", "0.0000000000126"], // 0.3 × 0.000000000042, every digit kept
+      ["pct", "19.99", "0.075", "1.49925"], // 19.99 × 0.075 = 1.49925 (its line: 1.50)
     ]);
   });
 
@@ -245,7 +246,7 @@ describe("charges", () => {
     const events = [1, 2, 3, 4, 5].map((n) => event(`e${n}`, { n }));
     const result = await rateWith(source, events);
     expect(result.charges).toEqual([
-      expect.objectContaining({ transaction_id: "e1", code: "one", amount: "2.00", dimensions: { a: "1", b: "y" } }),
+      expect.objectContaining({ transaction_id: "e1", code: "one", amount: "2", dimensions: { a: "1", b: "y" } }),
     ]);
     expect(result.unrated.map((u) => [u.transaction_id, u.code])).toEqual([
       ["e3", "script_invalid_charge"],

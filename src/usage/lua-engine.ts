@@ -1,6 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import { DomainError } from "../kernel/errors.js";
-import { currencyMinorUnits, Decimal } from "../kernel/money.js";
+import { currencyMinorUnits } from "../kernel/money.js";
 import { decimalOfNumber, decimalOfText } from "./lua-amounts.js";
 import { BatchEncoder, decoderSource, encodeStrings, pushBytes, type Shape } from "./lua-batch.js";
 import { readCharges } from "./lua-charges.js";
@@ -18,6 +18,7 @@ import type {
   RatingResult,
   ScriptCharge,
 } from "./lua-types.js";
+import { LineTotals, lineKey } from "./rating-model.js";
 
 /**
  * A compiled charge script: `charge(event, rates, ctx)` for every event and
@@ -266,7 +267,7 @@ export class ChargeScript {
   finalize(charges: readonly ScriptCharge[], rates: LoadedRates, context: RatingContext): FinalizeResult {
     if (!this.hasFinalize) return { charges: [], error: null };
     const digits = currencyMinorUnits(context.currency);
-    const totals = periodTotals(charges);
+    const totals = periodTotals(charges, context.currency, digits);
     const stack = this.stack;
     const base = stack.top();
     try {
@@ -308,19 +309,19 @@ export class ChargeScript {
   }
 }
 
-function periodTotals(charges: readonly ScriptCharge[]) {
+/**
+ * The period as an invoice would bill it so far: each line (code and
+ * dimensions) rounded once, then summed, overall and per code. A minimum
+ * top-up measured against this total brings the invoice to the minimum.
+ */
+function periodTotals(charges: readonly ScriptCharge[], currency: string, digits: number) {
+  const lines = new LineTotals(currency);
+  for (const charge of charges) lines.add(lineKey(charge.code, charge.dimensions), charge);
   const byCode: Record<string, { quantity: number; amount: string }> = {};
-  const sums = new Map<string, { quantity: Decimal; amount: Decimal }>();
-  let total = new Decimal(0);
-  for (const charge of charges) {
-    const sum = sums.get(charge.code) ?? { quantity: new Decimal(0), amount: new Decimal(0) };
-    sum.quantity = sum.quantity.plus(charge.quantity);
-    sum.amount = sum.amount.plus(charge.amount);
-    sums.set(charge.code, sum);
-    total = total.plus(charge.amount);
+  for (const [code, sum] of lines.byCode()) {
+    byCode[code] = { quantity: sum.quantity.toNumber(), amount: sum.amount.toFixed(digits) };
   }
-  for (const [code, sum] of sums) byCode[code] = { quantity: sum.quantity.toNumber(), amount: sum.amount.toString() };
-  return { byCode, total };
+  return { byCode, total: lines.total() };
 }
 
 function syntaxError(message: string): DomainError {

@@ -40,8 +40,8 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
     name: "receiving: cartons and pallets",
     event: event("inbound.received", { warehouse: "RNO1", sku: "SKU-1", cartons: 12, pallets: 2, units: 480 }),
     charges: [
-      ["receiving_carton", "12", "1.25", "15.00"], // 12 cartons × 1.25
-      ["receiving_pallet", "2", "9.5", "19.00"], // 2 pallets × 9.50
+      ["receiving_carton", "12", "1.25", "15"], // 12 cartons × 1.25 = 15.00
+      ["receiving_pallet", "2", "9.5", "19"], // 2 pallets × 9.50 = 19.00
     ],
   },
   {
@@ -69,7 +69,7 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
       bins: 0,
       cubic_feet: 180,
     }),
-    charges: [["storage", "3", "1.1", "3.30", { storage_type: "frozen" }]], // 3 × 1.10
+    charges: [["storage", "3", "1.1", "3.3", { storage_type: "frozen" }]], // 3 × 1.10 = 3.30
   },
   {
     name: "order: pick and pack, packaging, shipping and markup",
@@ -86,11 +86,11 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
     }),
     charges: [
       ["pick_first_unit", "1", "2.75", "2.75"], // the first unit
-      ["pick_additional_unit", "6", "0.45", "2.70"], // (7 − 1) × 0.45
-      ["pick_line", "3", "0.3", "0.90"], // 3 lines × 0.30
+      ["pick_additional_unit", "6", "0.45", "2.7"], // (7 − 1) × 0.45 = 2.70
+      ["pick_line", "3", "0.3", "0.9"], // 3 lines × 0.30 = 0.90
       ["packaging", "1", "1.35", "1.35", { packaging: "medium_box" }],
       ["shipping", "1", "12.37", "12.37", { carrier: "UPS", service_level: "ground" }], // passed through
-      ["shipping_markup", "12.37", "0.08", "0.99"], // 12.37 × 8 / 100 = 0.9896 → 0.99
+      ["shipping_markup", "12.37", "0.08", "0.9896"], // 12.37 × 8 / 100 = 0.9896, exact: the line rounds
     ],
   },
   {
@@ -108,14 +108,14 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
     }),
     charges: [
       ["pick_first_unit", "1", "2.75", "2.75"],
-      ["pick_line", "1", "0.3", "0.30"], // no additional-unit line for a single unit
+      ["pick_line", "1", "0.3", "0.3"], // no additional-unit line for a single unit
       ["packaging", "1", "0.35", "0.35", { packaging: "poly_mailer" }],
       ["shipping", "1", "4.55", "4.55", { carrier: "USPS", service_level: "2day" }],
-      ["shipping_markup", "4.55", "0.08", "0.36"], // 4.55 × 0.08 = 0.364 → 0.36
+      ["shipping_markup", "4.55", "0.08", "0.364"], // 4.55 × 0.08 = 0.364
     ],
   },
   {
-    name: "order: the markup rounds half up",
+    name: "order: half cents stay in the charge",
     event: event("order.shipped", {
       warehouse: "ATL2",
       order_id: "SO-3",
@@ -130,10 +130,10 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
     charges: [
       ["pick_first_unit", "1", "2.75", "2.75"],
       ["pick_additional_unit", "1", "0.45", "0.45"], // (2 − 1) × 0.45
-      ["pick_line", "2", "0.3", "0.60"], // 2 × 0.30
-      ["packaging", "1", "2.1", "2.10", { packaging: "large_box" }],
-      ["shipping", "1", "10.0625", "10.06", { carrier: "FedEx", service_level: "overnight" }], // 10.0625 → 10.06
-      ["shipping_markup", "10.0625", "0.08", "0.81"], // 10.0625 × 0.08 = 0.805 → 0.81 (half up)
+      ["pick_line", "2", "0.3", "0.6"], // 2 × 0.30 = 0.60
+      ["packaging", "1", "2.1", "2.1", { packaging: "large_box" }],
+      ["shipping", "1", "10.0625", "10.0625", { carrier: "FedEx", service_level: "overnight" }], // passed through, unrounded
+      ["shipping_markup", "10.0625", "0.08", "0.805"], // 10.0625 × 0.08 = 0.805: the line rounds it, half up
     ],
   },
   {
@@ -144,7 +144,7 @@ const cases: { name: string; event: RatingEvent; charges: Row[] }[] = [
   {
     name: "value-added services per minute",
     event: event("vas.performed", { warehouse: "RNO1", service: "kitting", units: 40, minutes: 45 }),
-    charges: [["vas", "45", "0.8", "36.00", { service: "kitting" }]], // 45 × 0.80
+    charges: [["vas", "45", "0.8", "36", { service: "kitting" }]], // 45 × 0.80 = 36.00
   },
   {
     name: "special projects by the hour",
@@ -174,9 +174,12 @@ describe("the reference 3PL script", () => {
   it("tops the month up to the minimum, and not past it", () => {
     const month = cases.map((row, index) => ({ ...row.event, transaction_id: `e${index}` }));
     const rated = script.rate(month, rates, context);
-    // 15.00 + 19.00 + 3.75 + 31.45 + 3.30 + 21.06 (SO-1: 2.75 + 2.70 + 0.90 + 1.35 + 12.37 + 0.99)
-    // + 8.31 (SO-2: 2.75 + 0.30 + 0.35 + 4.55 + 0.36) + 16.77 (SO-3: 2.75 + 0.45 + 0.60 + 2.10 + 10.06 + 0.81)
-    // + 5.25 + 36.00 + 261.25 = 421.14
+    // The total as invoiced: each line (code and dimensions) rounded once.
+    // receiving_carton 15 + 3.75 = 18.75; receiving_pallet 19.00; storage chilled 31.45, frozen 3.30;
+    // pick_first_unit 3 × 2.75 = 8.25; pick_additional_unit 2.70 + 0.45 = 3.15; pick_line 0.90 + 0.30 + 0.60 = 1.80;
+    // packaging 1.35, 0.35, 2.10; shipping 12.37, 4.55, 10.0625 → 10.06;
+    // shipping_markup 0.9896 + 0.364 + 0.805 = 2.1586 → 2.16; returns 5.25; vas 36.00; project_hours 261.25
+    // = 18.75 + 19.00 + 31.45 + 3.30 + 8.25 + 3.15 + 1.80 + 3.80 + 26.98 + 2.16 + 5.25 + 36.00 + 261.25 = 421.14
     const finalized = script.finalize(rated.charges, rates, context);
     expect(finalized.error).toBeNull();
     expect(finalized.charges).toEqual([

@@ -28,7 +28,7 @@ export interface ScriptCharge {
   /** Canonical decimal text. */
   quantity: string;
   unit_price: string;
-  /** quantity × unit_price rounded once to the currency's minor unit. */
+  /** quantity × unit_price, exact: the invoice line rounds the sum of its charges once. */
   amount: string;
 }
 
@@ -53,7 +53,7 @@ export interface RatingResult {
 }
 
 export interface FinalizeCharge extends ScriptCharge {
-  /** A minimum top-up: amount is max(0, minimum − period total). */
+  /** A minimum top-up: amount is max(0, minimum − period total), the total as its lines are invoiced (each rounded). */
   minimum: { minimum_amount: string; period_total: string } | null;
 }
 

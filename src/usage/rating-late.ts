@@ -74,9 +74,11 @@ function dateIn(date: Date, timeZone: string): string {
 
 /**
  * Rates a finalized period again and bills the difference from what its
- * invoices carry. The new events' charges are kept, tied to the pending
+ * invoices carry, both as invoice lines: each line's exact charges summed
+ * and rounded once. The new events' charges are kept, tied to the pending
  * item, so the adjustment line explains itself; whatever else moved (a
- * minimum top-up shrinking) is one residual charge `usage_adjustment`.
+ * minimum top-up shrinking, a line's rounding) is one residual charge
+ * `usage_adjustment`.
  */
 async function adjustFinalizedPeriod(
   deps: Deps,
@@ -88,7 +90,7 @@ async function adjustFinalizedPeriod(
   const rating = await ratePeriod(deps, { customer, script_id: scriptId, period });
   return inTransaction(deps.db, async (tx) => {
     await lockPeriod(tx, period);
-    const difference = adjustmentOf(rating.amount, await billedAmount(tx, period));
+    const difference = adjustmentOf(rating.amount, await billedAmount(tx, period, customer.currency));
     if (difference.isZero()) return null;
     const span = `${dateIn(period.period_start, customer.time_zone)} to ${dateIn(period.period_end, customer.time_zone)}`;
     const item = await usageInvoicing().addPendingItem({ ...deps, db: tx }, ctx, {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { Decimal } from "../kernel/money.js";
-import { type ChargeFigures, lineKey, ratingSpans, signedAmount, usageLineFigures } from "./rating-model.js";
+import { chargeAmount, decimalOfText } from "./lua-amounts.js";
+import {
+  type ChargeFigures,
+  exactAmountText,
+  LineTotals,
+  lineKey,
+  ratedAmount,
+  ratingSpans,
+  signedAmount,
+  usageLineFigures,
+} from "./rating-model.js";
 
 const charge = (
   code: string,
@@ -9,6 +19,14 @@ const charge = (
   amount: string,
   dimensions: Record<string, string> = {},
 ): ChargeFigures => ({ code, description: null, dimensions, quantity, unit_price, amount });
+
+/** quantity × unit price as rating computes it (lua-amounts.ts), from decimal text. */
+function amountOf(quantity: string, price: string): string {
+  const q = decimalOfText(quantity);
+  const p = decimalOfText(price);
+  if (q === null || p === null) throw new Error(`${quantity} × ${price} is not decimal text`);
+  return chargeAmount(q, p);
+}
 
 describe("lineKey", () => {
   it.each([
@@ -23,13 +41,13 @@ describe("lineKey", () => {
 });
 
 describe("usageLineFigures", () => {
-  it("sums each code and dimensions into one line, amount = sum of rounded charges", () => {
+  it("sums each code and dimensions into one line, amount = the exact sum rounded once", () => {
     const lines = usageLineFigures(
       [
         charge("storage", "37", "0.85", "31.45", { storage_type: "chilled" }),
-        charge("receiving_carton", "12", "1.25", "15.00"),
-        charge("storage", "40", "0.85", "34.00", { storage_type: "chilled" }),
-        charge("storage", "3", "1.10", "3.30", { storage_type: "frozen" }),
+        charge("receiving_carton", "12", "1.25", "15"),
+        charge("storage", "40", "0.85", "34", { storage_type: "chilled" }),
+        charge("storage", "3", "1.10", "3.3", { storage_type: "frozen" }),
       ],
       "USD",
     );
@@ -40,21 +58,121 @@ describe("usageLineFigures", () => {
     ]);
   });
 
-  it("keeps the sum of rounded charges, not the rounded product, and hides a mixed unit price", () => {
+  it("rounds the exact sum of the charges, not each charge, and hides a mixed unit price", () => {
     const lines = usageLineFigures(
       [
-        charge("sms", "1", "0.333", "0.33"), // 0.333 rounds to 0.33
-        charge("sms", "1", "0.333", "0.33"),
-        charge("sms", "1", "0.333", "0.33"),
+        charge("sms", "1", "0.333", "0.333"),
+        charge("sms", "1", "0.333", "0.333"),
+        charge("sms", "1", "0.333", "0.333"),
         charge("shipping", "1", "7.12", "7.12"),
-        charge("shipping", "1", "9.80", "9.80"),
+        charge("shipping", "1", "9.80", "9.8"),
       ],
       "USD",
     );
-    expect(lines.map((line) => [line.code, line.quantity, line.unit_price, line.amount])).toEqual([
-      ["sms", "3", "0.333", "0.99"], // 0.33 × 3 charges, not round(3 × 0.333) = 1.00
-      ["shipping", "2", null, "16.92"], // 7.12 + 9.80; two unit prices, none shown
+    expect(lines.map((line) => [line.code, line.quantity, line.unit_price, line.charges_amount, line.amount])).toEqual([
+      ["sms", "3", "0.333", "0.999", "1.00"], // 3 × 0.333 = 0.999 → 1.00, not 3 × round(0.333) = 0.99
+      ["shipping", "2", null, "16.92", "16.92"], // 7.12 + 9.80; two unit prices, none shown
     ]);
+  });
+
+  // One row per case where rounding each charge and rounding the line differ.
+  it.each([
+    {
+      name: "three half cents",
+      charges: [
+        ["1", "0.005"],
+        ["1", "0.005"],
+        ["1", "0.005"],
+      ],
+      per_charge: "0.03", // 0.01 + 0.01 + 0.01
+      line: "0.02", // 0.015 → 0.02, half away from zero
+    },
+    {
+      name: "a 3PL month's shipping markup over 188.18 of shipping at 8 %",
+      // 12 shipments: 9 × 15.12 + 16.28 + 13.95 + 21.87 = 136.08 + 52.10 = 188.18
+      charges: [
+        ...Array.from({ length: 9 }, () => ["15.12", "0.08"]), // 1.2096 → 1.21 each
+        ["16.28", "0.08"], // 1.3024 → 1.30
+        ["13.95", "0.08"], // 1.116 → 1.12
+        ["21.87", "0.08"], // 1.7496 → 1.75
+      ],
+      per_charge: "15.06", // 9 × 1.21 + 1.30 + 1.12 + 1.75 = 10.89 + 4.17
+      line: "15.05", // 188.18 × 0.08 = 15.0544 → 15.05
+    },
+    {
+      name: "credits mirror charges",
+      charges: [
+        ["-1", "0.005"],
+        ["-1", "0.005"],
+        ["-1", "0.005"],
+      ],
+      per_charge: "-0.03",
+      line: "-0.02", // −0.015 → −0.02
+    },
+    {
+      name: "a third of a cent a message",
+      charges: Array.from({ length: 7 }, () => ["1", "0.0042"]),
+      per_charge: "0.00", // each 0.0042 → 0.00
+      line: "0.03", // 7 × 0.0042 = 0.0294 → 0.03
+    },
+  ])("$name: line $line, not $per_charge", ({ charges, per_charge, line }) => {
+    const figures = charges.map(([quantity, price]) => {
+      const amount = amountOf(quantity as string, price as string);
+      return charge("markup", quantity as string, price as string, amount);
+    });
+    const perCharge = figures.reduce((sum, c) => sum.plus(new Decimal(c.amount).toDecimalPlaces(2)), new Decimal(0));
+    expect(perCharge.toFixed(2)).toBe(per_charge);
+    const [only] = usageLineFigures(figures, "USD");
+    expect(only?.amount).toBe(line);
+    expect(ratedAmount(figures, "USD").toFixed(2)).toBe(line);
+  });
+
+  it("bills quantity × unit price rounded when every charge has one unit price", () => {
+    // 12 shipments' markup as above: quantity 188.18 at 0.08.
+    const shipments = [...Array.from({ length: 9 }, () => "15.12"), "16.28", "13.95", "21.87"];
+    const figures = shipments.map((cost) => charge("shipping_markup", cost, "0.08", amountOf(cost, "0.08")));
+    const [line] = usageLineFigures(figures, "USD");
+    expect([line?.quantity, line?.unit_price, line?.charges_amount, line?.amount]).toEqual([
+      "188.18",
+      "0.08",
+      "15.0544",
+      "15.05",
+    ]);
+    expect(
+      new Decimal(line?.quantity ?? "")
+        .times(line?.unit_price ?? "")
+        .toDecimalPlaces(2)
+        .toFixed(2),
+    ).toBe(line?.amount);
+  });
+});
+
+describe("LineTotals", () => {
+  it("rounds each line once, then adds the lines, overall and per code", () => {
+    const totals = new LineTotals("USD");
+    totals.add("markup", { code: "markup", quantity: "6.3", amount: "0.504" });
+    totals.add("markup", { code: "markup", quantity: "6.3", amount: "0.504" });
+    totals.add("storage|t=chilled", { code: "storage", quantity: "1", amount: "0.005" });
+    totals.add("storage|t=frozen", { code: "storage", quantity: "1", amount: "0.005" });
+    // markup 1.008 → 1.01; storage 0.005 → 0.01 on each of its two lines
+    expect(totals.total().toFixed(2)).toBe("1.03"); // 1.01 + 0.01 + 0.01 (not round(1.018) = 1.02)
+    expect([...totals.byCode()].map(([code, sum]) => [code, sum.quantity.toString(), sum.amount.toFixed(2)])).toEqual([
+      ["markup", "12.6", "1.01"],
+      ["storage", "2", "0.02"],
+    ]);
+  });
+});
+
+describe("exactAmountText", () => {
+  it.each([
+    ["1.5", "USD", "1.50"], // at least the minor unit
+    ["0.504", "USD", "0.504"], // and every digit it has
+    ["-0.0000000000126", "USD", "-0.0000000000126"],
+    ["100.5", "JPY", "100.5"],
+    ["3", "BHD", "3.000"],
+    ["-0", "USD", "0.00"],
+  ])("%s %s → %s", (amount, currency, text) => {
+    expect(exactAmountText(new Decimal(amount), currency)).toBe(text);
   });
 });
 

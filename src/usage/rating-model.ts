@@ -1,9 +1,14 @@
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { currencyMinorUnits, Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
 
 /**
  * Pure rules of script-rated usage: which invoice line a charge is summed
  * into, how a period's charges become lines, and where a period has to be
  * split because the script version or the rate card changed inside it.
+ *
+ * A charge's amount is exact (quantity × unit price, lua-amounts.ts); a line
+ * rounds the sum of its charges once, half away from zero, to the currency's
+ * minor unit. So 8 % markup on shipments of 6.30, 6.30 and 6.30 is one line
+ * of 18.90 × 0.08 = 1.512 → 1.51, not three charges of 0.50.
  */
 
 /** A stored charge as the line builder needs it. */
@@ -13,6 +18,7 @@ export interface ChargeFigures {
   dimensions: Record<string, string>;
   quantity: string;
   unit_price: string;
+  /** Exact: quantity × unit_price, never rounded. */
   amount: string;
 }
 
@@ -35,8 +41,10 @@ export interface UsageLineFigures {
   quantity: string;
   /** Shown only when every charge of the line has the same unit price. */
   unit_price: string | null;
-  /** The sum of the charges' rounded amounts: the line is exactly its charges. */
+  /** The exact sum of the charges, rounded once to the currency's minor unit. */
   amount: string;
+  /** The exact sum of the charges, before that rounding. */
+  charges_amount: string;
   charges: number;
 }
 
@@ -76,9 +84,76 @@ export function usageLineFigures(charges: readonly ChargeFigures[], currency: st
     dimensions: group.first.dimensions,
     quantity: group.quantity.toString(),
     unit_price: group.units.size === 1 ? ([...group.units][0] as string) : null,
-    amount: formatAmountForApi(group.amount, currency),
+    amount: formatAmountForApi(roundToMinor(group.amount, currency), currency),
+    charges_amount: exactAmountText(group.amount, currency),
     charges: group.count,
   }));
+}
+
+/**
+ * Sums exact charge amounts per invoice line and rounds each line once: the
+ * figure an invoice bills for them. Rating, re-rating and late adjustments
+ * all compare amounts in this form, so a difference is one of rounded lines.
+ */
+export class LineTotals {
+  private readonly lines = new Map<string, { code: string; quantity: Decimal; amount: Decimal }>();
+
+  constructor(private readonly currency: string) {}
+
+  add(line: string, charge: { code: string; quantity: string; amount: string }): void {
+    const found = this.lines.get(line);
+    if (found === undefined) {
+      this.lines.set(line, {
+        code: charge.code,
+        quantity: new Decimal(charge.quantity),
+        amount: new Decimal(charge.amount),
+      });
+      return;
+    }
+    found.quantity = found.quantity.plus(charge.quantity);
+    found.amount = found.amount.plus(charge.amount);
+  }
+
+  /** Σ over lines of round(Σ charges of the line). */
+  total(): Decimal {
+    let total = new Decimal(0);
+    for (const line of this.lines.values()) total = total.plus(roundToMinor(line.amount, this.currency));
+    return total;
+  }
+
+  /** Per charge code: its quantity and the sum of its lines' rounded amounts. */
+  byCode(): Map<string, { quantity: Decimal; amount: Decimal }> {
+    const codes = new Map<string, { quantity: Decimal; amount: Decimal }>();
+    for (const line of this.lines.values()) {
+      const sum = codes.get(line.code) ?? { quantity: new Decimal(0), amount: new Decimal(0) };
+      codes.set(line.code, {
+        quantity: sum.quantity.plus(line.quantity),
+        amount: sum.amount.plus(roundToMinor(line.amount, this.currency)),
+      });
+    }
+    return codes;
+  }
+}
+
+/** What the charges bill: Σ over their lines (code and dimensions) of the rounded line amount. */
+export function ratedAmount(
+  charges: readonly Pick<ChargeFigures, "code" | "dimensions" | "quantity" | "amount">[],
+  currency: string,
+): Decimal {
+  const totals = new LineTotals(currency);
+  for (const charge of charges) totals.add(lineKey(charge.code, charge.dimensions), charge);
+  return totals.total();
+}
+
+/**
+ * An exact amount for the API: at least the currency's minor-unit digits
+ * ("1.50"), and every further digit it has ("0.504"). Charge amounts and
+ * their sums are shown this way; line amounts go through formatAmountForApi.
+ */
+export function exactAmountText(amount: Decimal, currency: string): string {
+  const digits = currencyMinorUnits(currency);
+  const value = amount.isZero() ? new Decimal(0) : amount;
+  return value.decimalPlaces() > digits ? value.toFixed() : value.toFixed(digits);
 }
 
 /**

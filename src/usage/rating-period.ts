@@ -8,7 +8,7 @@ import { type ChargeRow, type ErrorRow, type EventRow, eventPage, type PeriodKey
 import { ChargeScript } from "./lua-engine.js";
 import type { Plain } from "./lua-marshal.js";
 import type { LoadedRates, RatingContext, RatingEvent, ScriptCharge } from "./lua-types.js";
-import { lineKey, ratingSpans } from "./rating-model.js";
+import { LineTotals, lineKey, ratingSpans } from "./rating-model.js";
 import { liveVersionRows, type VersionRow } from "./script-store.js";
 
 /**
@@ -28,6 +28,7 @@ export interface PeriodRating {
   errors: Omit<ErrorRow, "rating_run_id">[];
   events_rated: number;
   events_unrated: number;
+  /** What the charges bill: each invoice line's exact sum rounded once, then added up. */
   amount: Decimal;
 }
 
@@ -147,6 +148,7 @@ export async function ratePeriod(baseDeps: Deps, input: RatePeriodInput): Promis
       if (page.length < PAGE) break;
     }
     await rater.finalize();
+    result.amount = rater.lines.total();
   } finally {
     cache.close();
   }
@@ -157,6 +159,7 @@ export async function ratePeriod(baseDeps: Deps, input: RatePeriodInput): Promis
 class SpanRater {
   private spanIndex = 0;
   private readonly scriptCharges: ScriptCharge[] = [];
+  readonly lines: LineTotals;
 
   constructor(
     private readonly cache: ScriptCache,
@@ -164,7 +167,9 @@ class SpanRater {
     private readonly context: RatingContext,
     private readonly period: PeriodKey,
     private readonly result: PeriodRating,
-  ) {}
+  ) {
+    this.lines = new LineTotals(context.currency);
+  }
 
   async ratePage(page: readonly EventRow[]): Promise<void> {
     let start = 0;
@@ -236,7 +241,8 @@ class SpanRater {
   private pushCharge(span: Span, charge: ScriptCharge, row: EventRow | null): void {
     const rates = span.rates as ResolvedRates;
     this.scriptCharges.push(charge);
-    this.result.amount = this.result.amount.plus(charge.amount);
+    const line = lineKey(charge.code, charge.dimensions);
+    this.lines.add(line, charge);
     this.result.charges.push({
       customer_id: this.period.customer_id,
       period_start: this.period.period_start,
@@ -251,7 +257,7 @@ class SpanRater {
       amount: charge.amount,
       currency: this.context.currency,
       dimensions: charge.dimensions,
-      line_key: lineKey(charge.code, charge.dimensions),
+      line_key: line,
       script_version_id: (span.version as VersionRow).id,
       rate_card_version_ids: rates.version_ids,
     });

@@ -131,18 +131,19 @@ describe("rating a 3PL month", () => {
   it("explains a usage line down to its events, script version and rate card version", async () => {
     const [invoice] = await invoicesOf(clean);
     const storage = invoice?.lines[3];
-    const explained = (await explainInvoiceLine(deps, storage?.id as string, { limit: 1 })) as any;
-    expect(explained.kind).toBe("rated_usage");
+    const explained = await explainInvoiceLine(deps, storage?.id as string, { limit: 1 });
+    if (explained.kind !== "rated_usage") throw new Error(`a usage line explains as ${explained.kind}`);
     expect(explained.arithmetic).toEqual({
       charges: 2,
-      sum_of_charges: "65.45", // 31.45 + 34.00
+      sum_of_charges: "65.45", // 37 × 0.85 + 40 × 0.85 = 31.45 + 34.00, exact
+      sum_of_charges_rounded: "65.45", // already whole cents: the line's one rounding changes nothing
       line_amount: "65.45",
       matches: true,
     });
     expect(explained.charges.has_more).toBe(true);
     const [first] = explained.charges.data;
-    expect(first.event).toMatchObject({ type: "inventory.snapshot", transaction_id: expect.stringMatching(/^wms-/) });
-    expect(first.script_version).toBe(version.id);
+    expect(first?.event).toMatchObject({ type: "inventory.snapshot", transaction_id: expect.stringMatching(/^wms-/) });
+    expect(first?.script_version).toBe(version.id);
     expect(explained.script_versions).toEqual([expect.objectContaining({ id: version.id, number: 1 })]);
     // The default card's version and the client's own card (its 50.00 minimum).
     expect(explained.rate_card_versions).toHaveLength(2);
@@ -206,7 +207,8 @@ describe("rating a 3PL month", () => {
     // 2 cartons × 1.50 + 1 pallet × 9.50 = 12.50; November had no usage of its own.
     expect(figures(november)).toContainEqual(["Usage adjustment for 2026-10-01 to 2026-11-01: +12.50", "12.50"]);
     const line = november?.lines.find((l) => l.description.startsWith("Usage adjustment"));
-    const explained = (await explainInvoiceLine(deps, line?.id as string, { limit: 10 })) as any;
+    const explained = await explainInvoiceLine(deps, line?.id as string, { limit: 10 });
+    if (explained.kind !== "rated_usage") throw new Error(`an adjustment explains as ${explained.kind}`);
     expect(explained.arithmetic).toMatchObject({ charges: 2, sum_of_charges: "12.50", matches: true });
     const { data } = await usageReconciliation(deps, {
       customer: clean,
@@ -246,7 +248,8 @@ describe("an event the script cannot rate", () => {
       period_start: october.start,
       period_end: october.end,
     });
-    const report = data[0] as any;
+    const report = data[0];
+    if (report === undefined) throw new Error("no reconciliation for the customer");
     expect(report.events).toMatchObject({ received: 4, rated: 3, unrated: 1 });
     expect(report.balanced).toBe(false);
     expect(report.differences.unrated_events).toEqual([

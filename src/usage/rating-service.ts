@@ -7,9 +7,9 @@ import { type Executor, inTransaction, lockKey, type Tx } from "../kernel/db.js"
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
 import {
-  billedFigures,
+  billedSums,
   chargeLineIds,
   deleteReplaceableCharges,
   insertCharges,
@@ -194,7 +194,14 @@ async function rebuildDraft(
   return invoiceId;
 }
 
-/** What a period's invoices already bill: charges on invoice lines and earlier adjustments. */
-export async function billedAmount(tx: Tx, period: PeriodKey): Promise<Decimal> {
-  return new Decimal((await billedFigures(tx, period)).amount);
+/**
+ * What a period's invoices already bill: each invoice line's charges summed
+ * and rounded once, as the line was, plus earlier adjustments (whole minor
+ * units already).
+ */
+export async function billedAmount(tx: Tx, period: PeriodKey, currency: string): Promise<Decimal> {
+  return (await billedSums(tx, period)).reduce(
+    (total, sum) => total.plus(roundToMinor(new Decimal(sum), currency)),
+    new Decimal(0),
+  );
 }

@@ -4,8 +4,9 @@ import { getCustomer } from "../customers/index.js";
 import { toDate } from "../kernel/clock.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
-import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { Decimal, formatAmountForApi, roundToMinor } from "../kernel/money.js";
 import { eventApiId } from "./event-ids.js";
+import { exactAmountText } from "./rating-model.js";
 import { usageInvoicing } from "./rating-port.js";
 import { scriptForPeriod } from "./script-choice.js";
 
@@ -16,8 +17,12 @@ import { scriptForPeriod } from "./script-choice.js";
  *   rated amount    = invoiced (finalized) + on drafts + adjustments + not billed
  * and every difference listed: unrated events with their errors, events
  * received after the last rating, charges not on an invoice, and lines whose
- * amount is not the sum of their charges. Charges are counted for the
- * customer's rated periods inside [period_start, period_end).
+ * amount is not the sum of their charges. Charge amounts are exact; every
+ * amount here is counted as invoices count it: the charges of one invoice
+ * line (or, not invoiced yet, of the line they will make: period, code and
+ * dimensions) summed and rounded once, and an adjustment item's charges
+ * summed (whole minor units already). Charges are counted for the customer's
+ * rated periods inside [period_start, period_end).
  */
 
 const DIFFERENCES_MAX = 100;
@@ -77,7 +82,9 @@ async function unratedRows(deps: Deps, customer: string, range: Range) {
   }));
 }
 
+/** The customer's charges summed per invoice line, per adjustment item, and (not invoiced) per future line. */
 async function chargeGroups(deps: Deps, customer: string, range: Range) {
+  const open = sql`invoice_line_id is null and invoice_item_id is null`;
   return deps.db
     .selectFrom("usage_charges")
     .select([
@@ -87,7 +94,12 @@ async function chargeGroups(deps: Deps, customer: string, range: Range) {
       sql<string>`count(*)`.as("count"),
     ])
     .where(inRange(customer, range))
-    .groupBy(["invoice_line_id", sql`invoice_item_id is not null`])
+    .groupBy([
+      "invoice_line_id",
+      "invoice_item_id",
+      sql`case when ${open} then period_start end`,
+      sql`case when ${open} then line_key end`,
+    ])
     .execute() as Promise<{ invoice_line_id: string | null; adjustment: boolean; amount: string; count: string }[]>;
 }
 
@@ -115,7 +127,8 @@ export async function reconcileCustomer(deps: Deps, customer: string, range: Ran
   const mismatched: unknown[] = [];
   let openCount = 0;
   for (const group of groups) {
-    const amount = new Decimal(group.amount);
+    const exact = new Decimal(group.amount);
+    const amount = roundToMinor(exact, currency);
     sums.rated = sums.rated.plus(amount);
     if (group.adjustment) sums.adjustments = sums.adjustments.plus(amount);
     else if (group.invoice_line_id === null) {
@@ -130,7 +143,8 @@ export async function reconcileCustomer(deps: Deps, customer: string, range: Ran
           line: line.id,
           invoice: line.invoice_id,
           line_amount: line.amount,
-          sum_of_charges: amount.toString(),
+          sum_of_charges: exactAmountText(exact, currency),
+          sum_of_charges_rounded: money(amount),
         });
       }
     }

@@ -1,7 +1,8 @@
 import { assertNever, DomainError } from "../kernel/errors.js";
-import { Decimal } from "../kernel/money.js";
+import { currencyMinorUnits, Decimal, roundToMinor } from "../kernel/money.js";
 import type { Plain } from "./lua-marshal.js";
 import type { RatingContext, RatingEvent, ScriptCharge, UnratedEvent } from "./lua-types.js";
+import { exactAmountText } from "./rating-model.js";
 
 /**
  * Charge-script versions and their test cases, as plain data and pure
@@ -129,7 +130,25 @@ function sameDecimal(a: string, b: string): boolean {
   }
 }
 
-function chargeDifferences(index: number, actual: ActualCharge, expected: ExpectedCharge): string[] {
+/**
+ * A charge's amount is exact (12.37 × 0.08 = 0.9896). A case may state it
+ * exactly, or in the currency's minor unit as the charge alone would be
+ * invoiced (0.99): cases written before amounts were exact say it that way,
+ * and the cent is still checked. Any other figure is a difference.
+ */
+function sameAmount(actual: string, expected: string, currency: string): boolean {
+  if (sameDecimal(actual, expected)) return true;
+  try {
+    const want = new Decimal(expected);
+    return (
+      want.decimalPlaces() <= currencyMinorUnits(currency) && roundToMinor(new Decimal(actual), currency).equals(want)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function chargeDifferences(index: number, actual: ActualCharge, expected: ExpectedCharge, currency: string): string[] {
   const label = `charge ${index + 1} (${expected.code})`;
   const found: string[] = [];
   if (actual.code !== expected.code) found.push(`${label}: code ${actual.code}, expected ${expected.code}`);
@@ -137,8 +156,11 @@ function chargeDifferences(index: number, actual: ActualCharge, expected: Expect
     found.push(`${label}: from event ${actual.transaction_id ?? "finalize"}, expected ${expected.transaction_id}`);
   }
   for (const field of ["quantity", "unit_price", "amount"] as const) {
-    if (!sameDecimal(actual[field], expected[field])) {
-      found.push(`${label}: ${field} ${actual[field]}, expected ${expected[field]}`);
+    const same = field === "amount" ? sameAmount : sameDecimal;
+    if (!same(actual[field], expected[field], currency)) {
+      // An amount is exact ("15", "0.9896"): shown with at least the currency's minor digits.
+      const shown = field === "amount" ? exactAmountText(new Decimal(actual.amount), currency) : actual[field];
+      found.push(`${label}: ${field} ${shown}, expected ${expected[field]}`);
     }
   }
   if (expected.dimensions !== undefined) {
@@ -162,11 +184,12 @@ export function compareWithExpected(
     const want = expected[i];
     const got = charges[i];
     if (want === undefined && got !== undefined) {
-      differences.push(`charge ${i + 1} (${got.code}): not expected (quantity ${got.quantity}, amount ${got.amount})`);
+      const amount = exactAmountText(new Decimal(got.amount), caseContext(testCase).currency);
+      differences.push(`charge ${i + 1} (${got.code}): not expected (quantity ${got.quantity}, amount ${amount})`);
     } else if (want !== undefined && got === undefined) {
       differences.push(`charge ${i + 1} (${want.code}): expected, not charged`);
     } else if (want !== undefined && got !== undefined) {
-      differences.push(...chargeDifferences(i, got, want));
+      differences.push(...chargeDifferences(i, got, want, caseContext(testCase).currency));
     }
   }
   const wantUnrated = (testCase.expected.unrated ?? []).map((u) => `${u.transaction_id}:${u.code}`).sort();

@@ -307,11 +307,10 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
       // 31.90 + 18.44 = 50.34
       [`2 × Shipping, carrier charge passed through (FedEx, 2day), ${OCTOBER}`]: "50.34",
       [`1 × Shipping, carrier charge passed through (FedEx, overnight), ${OCTOBER}`]: "64.13",
-      // 8 % of each order's carrier charge, each rounded to the cent:
-      // 0.416→0.42, 0.676→0.68, 0.9896→0.99, 0.468→0.47, 2.552→2.55, 0.636→0.64,
-      // 0.416→0.42, 5.1304→5.13, 0.7248→0.72, 1.4752→1.48, 0.676→0.68, 0.8944→0.89 = 15.07
-      // (8 % of the 188.18 total would be 15.0544 → 15.05: charges round one by one)
-      [`188.18 × Shipping markup, ${OCTOBER}`]: "15.07",
+      // 8 % of each order's carrier charge, exact, then the line rounds once:
+      // 0.416 + 0.676 + 0.9896 + 0.468 + 2.552 + 0.636 + 0.416 + 5.1304 + 0.7248 + 1.4752 + 0.676 + 0.8944
+      // = 15.0544 = 188.18 × 0.08 → 15.05 (rounding each charge first would give 15.07)
+      [`188.18 × Shipping markup, ${OCTOBER}`]: "15.05",
       // (2 + 3) units × 1.75 = 3.50 + 5.25 = 8.75
       [`5 × Returns processing, per unit, ${OCTOBER}`]: "8.75",
       // 45 minutes × 0.80 = 36.00
@@ -324,9 +323,9 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
       [`1.25 × Special projects, per hour (engineer), ${OCTOBER}`]: "118.75",
     });
     // Usage: 717.20 + 158.10 + 295.00 + 66.50 + 33.00 + 19.80 + 8.10 + 1.05 + 3.40 + 4.05 + 4.20
-    //   + 16.25 + 57.46 + 50.34 + 64.13 + 15.07 + 8.75 + 36.00 + 19.50 + 137.50 + 118.75 = 1,834.15,
+    //   + 16.25 + 57.46 + 50.34 + 64.13 + 15.05 + 8.75 + 36.00 + 19.50 + 137.50 + 118.75 = 1,834.13,
     // above the 1,500.00 minimum: no top-up. No tax rate for the US.
-    expect(invoice).toMatchObject({ subtotal: "1934.15", tax: "0.00", total: "1934.15", amount_due: "1934.15" }); // 100.00 + 1,834.15
+    expect(invoice).toMatchObject({ subtotal: "1934.13", tax: "0.00", total: "1934.13", amount_due: "1934.13" }); // 100.00 + 1,834.13
   });
 
   it("Birchline, its own rates: every line and the total, with October 31 evening's order", async () => {
@@ -363,9 +362,8 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
       [`7 × Shipping, carrier charge passed through (UPS, ground), ${OCTOBER}`]: "64.96",
       [`2 × Shipping, carrier charge passed through (FedEx, 2day), ${OCTOBER}`]: "50.34",
       [`1 × Shipping, carrier charge passed through (FedEx, overnight), ${OCTOBER}`]: "64.13",
-      // 6 % (own rate) of each order, each rounded: 0.312→0.31, 0.507→0.51, 0.7422→0.74, 0.351→0.35,
-      // 1.914→1.91, 0.477→0.48, 0.312→0.31, 3.8478→3.85, 0.5436→0.54, 1.1064→1.11, 0.507→0.51,
-      // 0.6708→0.67, 0.45 = 11.74 (6 % of 195.68 would be 11.7408 → 11.74)
+      // 6 % (own rate) of each order, exact: 0.312 + 0.507 + 0.7422 + 0.351 + 1.914 + 0.477 + 0.312
+      // + 3.8478 + 0.5436 + 1.1064 + 0.507 + 0.6708 + 0.45 = 11.7408 = 195.68 × 0.06 → 11.74
       [`195.68 × Shipping markup, ${OCTOBER}`]: "11.74",
       [`5 × Returns processing, per unit, ${OCTOBER}`]: "8.75", // 5 × 1.75
       [`120 × Value-added services, per minute (labeling), ${OCTOBER}`]: "78.00", // 120 × 0.65
@@ -396,14 +394,15 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
       // 4.99 + 5.85 = 10.84; VAT 2.168 → 2.17
       [`2 × Shipping, carrier charge passed through (USPS, ground), ${OCTOBER}`]: ["10.84", "2.17"],
       [`1 × Shipping, carrier charge passed through (UPS, ground), ${OCTOBER}`]: ["8.45", "1.69"],
-      // 0.3992→0.40 + 0.676→0.68 + 0.468→0.47 = 1.55; VAT 0.31
-      [`19.29 × Shipping markup, ${OCTOBER}`]: ["1.55", "0.31"],
+      // 0.3992 + 0.676 + 0.468 = 1.5432 = 19.29 × 0.08 → 1.54 (each rounded first: 0.40 + 0.68 + 0.47 = 1.55);
+      // VAT 0.308 → 0.31
+      [`19.29 × Shipping markup, ${OCTOBER}`]: ["1.54", "0.31"],
       [`2 × Returns processing, per unit, ${OCTOBER}`]: ["3.00", "0.60"], // 2 × 1.50 (own rate)
-      // usage 85.25 + 12.50 + 9.50 + 8.25 + 1.35 + 1.20 + 0.70 + 0.85 + 10.84 + 8.45 + 1.55 + 3.00 = 143.44;
-      // top-up 400.00 − 143.44 = 256.56; VAT 51.312 → 51.31
-      [`1 × Monthly minimum, top-up, ${OCTOBER}`]: ["256.56", "51.31"],
+      // usage 85.25 + 12.50 + 9.50 + 8.25 + 1.35 + 1.20 + 0.70 + 0.85 + 10.84 + 8.45 + 1.54 + 3.00 = 143.43
+      // (finalize sees that total, each line rounded); top-up 400.00 − 143.43 = 256.57; VAT 51.314 → 51.31
+      [`1 × Monthly minimum, top-up, ${OCTOBER}`]: ["256.57", "51.31"],
     });
-    // Subtotal 100.00 + 143.44 + 256.56 = 500.00. VAT is the sum of the lines' rounded VAT:
+    // Subtotal 100.00 + 143.43 + 256.57 = 500.00. VAT is the sum of the lines' rounded VAT:
     // 20.00 + 17.05 + 2.50 + 1.90 + 1.65 + 0.27 + 0.24 + 0.14 + 0.17 + 2.17 + 1.69 + 0.31 + 0.60 + 51.31 = 100.00
     expect(invoice).toMatchObject({ subtotal: "500.00", tax: "100.00", total: "600.00", amount_due: "600.00" });
   });
@@ -420,30 +419,37 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
       ["1100:cobble", "600.00", "0.00"], // receivable: the invoice total, 500.00 + 100.00
       ["2100", "0.00", "100.00"], // VAT payable: the invoice's tax
       [expect.stringMatching(/^4000:prod_/), "0.00", "100.00"], // the account fee, to its product's revenue
-      ["4000", "0.00", "400.00"], // usage lines have no product: 143.44 + the 256.56 top-up
+      ["4000", "0.00", "400.00"], // usage lines have no product: 143.43 + the 256.57 top-up
     ]);
   });
 
-  it("explains a markup line as its charges, each rounded on its own", async () => {
+  it("explains a markup line as its exact charges, rounded once at the line", async () => {
     const invoice = await octoberInvoice(ashgrove);
     const markup = invoice.lines.find((line) => line.description.startsWith("188.18 × Shipping markup"));
     const explained = await explainInvoiceLine(deps, markup?.id as string, { limit: 20 });
     if (explained.kind !== "rated_usage") throw new Error(`a usage line explained as ${explained.kind}`);
-    expect(explained.arithmetic).toEqual({ charges: 12, sum_of_charges: "15.07", line_amount: "15.07", matches: true });
-    // In event order, 8 % of each order's carrier charge, rounded on its own.
+    expect(explained.arithmetic).toEqual({
+      charges: 12,
+      sum_of_charges: "15.0544", // the twelve below, added exactly = 188.18 × 0.08
+      sum_of_charges_rounded: "15.05",
+      line_amount: "15.05",
+      matches: true,
+    });
+    // In event order, 8 % of each order's carrier charge, exact:
+    // 5.20, 8.45, 12.37, 5.85, 31.90, 7.95, 5.20, 64.13, 9.06, 18.44, 8.45, 11.18 × 0.08
     expect(explained.charges.data.map((charge) => charge.amount)).toEqual([
-      "0.42",
-      "0.68",
-      "0.99",
-      "0.47",
-      "2.55",
-      "0.64",
-      "0.42",
-      "5.13",
-      "0.72",
-      "1.48",
-      "0.68",
-      "0.89",
+      "0.416",
+      "0.676",
+      "0.9896",
+      "0.468",
+      "2.552",
+      "0.636",
+      "0.416",
+      "5.1304",
+      "0.7248",
+      "1.4752",
+      "0.676",
+      "0.8944",
     ]);
   });
 
@@ -451,10 +457,10 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
     const expected = [
       // 31 × 2 snapshots + 3 receipts + 12 orders + 2 returns + 2 VAS + 2 projects = 83 (the November order is not October's);
       // the 3 receipts sent again are duplicates
-      [ashgrove, { received: 86, stored: 83, rated: 83, duplicates: 3 }, "1834.15"],
+      [ashgrove, { received: 86, stored: 83, rated: 83, duplicates: 3 }, "1834.13"],
       // 31 × 2 + 1 receipt + 13 orders + 2 returns + 1 VAS + 1 project = 80
       [birchline, { received: 80, stored: 80, rated: 80, duplicates: 0 }, "1340.87"],
-      // 31 + 1 + 3 + 1 = 36; 143.44 of usage + the 256.56 top-up = 400.00
+      // 31 + 1 + 3 + 1 = 36; 143.43 of usage + the 256.57 top-up = 400.00
       [cobble, { received: 36, stored: 36, rated: 36, duplicates: 0 }, "400.00"],
     ] as const;
     for (const [client, events, amount] of expected) {

@@ -170,9 +170,10 @@ describe("rated usage in the web app", () => {
     expect(await badgeOf("SO-1004")).toBe("unrated");
     expect(await badgeOf("RCV-2001")).toBe("no_charge");
     expect(await badgeOf("RCV-2002")).toBe("pending");
-    // SO-1002, one unit: pick 2.75 + line 0.30 + small box 0.85 + shipping 6.30 + markup 0.50 = 10.70
+    // SO-1002, one unit: pick 2.75 + line 0.30 + small box 0.85 + shipping 6.30 + markup 6.30 × 0.08 = 0.504
+    // = 10.704, exact: an event's charges are not rounded, its invoice lines are.
     expect(await table.locator("tbody tr").filter({ hasText: "SO-1002" }).textContent()).toContain(
-      "5 charges · $10.70",
+      "5 charges · $10.704",
     );
     await shoot(page, "usage-events-rating", { guide: true });
 
@@ -210,19 +211,20 @@ describe("rated usage in the web app", () => {
     const fee = lines.locator("tbody tr").filter({ hasText: "Warehouse account" });
     expect(await fee.getByRole("button", { name: "Explain" }).count()).toBe(0);
     const lineAmount = (await markup.locator("td").nth(4).textContent())?.trim();
-    // Three orders at 6.30 × 8 % = 0.504, each rounded to 0.50: 1.50 (not 18.90 × 8 % = 1.512).
-    expect(lineAmount).toBe("$1.50");
+    // Three orders at 6.30 × 8 % = 0.504 each, exact: 1.512 = 18.90 × 8 %, rounded once at the line to 1.51
+    // (rounding each charge first would have billed 3 × 0.50 = 1.50).
+    expect(lineAmount).toBe("$1.51");
 
     await markup.getByRole("button", { name: "Explain" }).click();
     const explanation = page.getByTestId("line-explanation");
     const arithmetic = explanation.getByTestId("explain-arithmetic");
     await arithmetic.getByText("The charges add up to the line").waitFor();
-    expect(await arithmetic.textContent()).toContain("3 charges sum to $1.50; the line is $1.50");
+    expect(await arithmetic.textContent()).toContain("3 charges sum to $1.512, rounded once $1.51; the line is $1.51");
     const total = explanation.getByTestId("explain-groups-total");
-    expect(await total.textContent()).toContain("= the line amount ✓");
-    expect(await total.locator("td").last().textContent()).toBe(lineAmount);
+    expect(await total.textContent()).toContain("rounded = the line amount ✓");
+    expect(await total.locator("td").last().textContent()).toBe("$1.512"); // the exact sum, which rounds to the line
     const groups = explanation.getByTestId("explain-groups").locator("tbody tr").filter({ hasText: "shipping_markup" });
-    expect(await groups.textContent()).toMatch(/shipping_markup.*3.*18\.9.*0\.08.*\$1\.50/);
+    expect(await groups.textContent()).toMatch(/shipping_markup.*3.*18\.9.*0\.08.*\$1\.512/);
 
     const charges = explanation.getByTestId("explain-charges").locator("tbody tr");
     await expect.poll(() => charges.count()).toBe(3);
@@ -230,7 +232,7 @@ describe("rated usage in the web app", () => {
     expect(transactions).toEqual(["SO-1001", "SO-1002", "SO-1003"]);
     expect(await charges.first().textContent()).toContain("order.shipped");
     expect(await explanation.getByTestId("explain-page-sum").textContent()).toBe(
-      "Charges 1–3 of 3: this page sums to $1.50",
+      "Charges 1–3 of 3: this page sums to $1.512",
     );
     const versions = explanation.getByTestId("explain-versions");
     await versions.getByRole("link", { name: "3PL warehouse version 1" }).waitFor();

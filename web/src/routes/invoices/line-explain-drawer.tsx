@@ -1,5 +1,6 @@
 import { Alert, Drawer, Paper, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { Decimal } from "decimal.js";
 import { useState } from "react";
 import { api } from "../../api.js";
 import type { InvoiceLine } from "../../billing.js";
@@ -14,6 +15,9 @@ import type { ExplainedCharge, LineExplanation } from "../../usage.js";
  * dimensions (adding up to the line), the script and rate card versions
  * that priced them, and every charge with the event behind it, page by
  * page, with each page's sum, so an analyst can tick the line to the cent.
+ * Charge amounts are exact (quantity × unit price); the line is their sum
+ * rounded once, half away from zero, so the checks round the exact sum the
+ * same way before comparing it to the line.
  */
 
 const PAGE_SIZE = 50;
@@ -107,7 +111,8 @@ function RatedUsage(props: {
         >
           <Text size="sm">
             {arithmetic.charges} {arithmetic.charges === 1 ? "charge sums" : "charges sum"} to{" "}
-            <Amount value={arithmetic.sum_of_charges} currency={currency} strong />; the line is{" "}
+            <Amount value={arithmetic.sum_of_charges} currency={currency} strong />, rounded once{" "}
+            <Amount value={arithmetic.sum_of_charges_rounded} currency={currency} strong />; the line is{" "}
             <Amount value={arithmetic.line_amount} currency={currency} strong />.
           </Text>
         </Alert>
@@ -150,9 +155,12 @@ function RatedUsage(props: {
                 <Table.Td colSpan={5}>
                   <Text size="sm" fw={600}>
                     Sum of the groups{" "}
-                    {arithmetic === undefined ? null : amountsEqual(groupsTotal, arithmetic.line_amount) ? (
+                    {arithmetic === undefined ? null : amountsEqual(
+                        roundedLike(groupsTotal, arithmetic.line_amount),
+                        arithmetic.line_amount,
+                      ) ? (
                       <Text span size="sm" c="teal.8">
-                        = the line amount ✓
+                        rounded = the line amount ✓
                       </Text>
                     ) : (
                       <Text span size="sm" c="red.8">
@@ -180,6 +188,12 @@ function RatedUsage(props: {
       />
     </>
   );
+}
+
+/** The exact amount rounded half away from zero to as many decimals as the line amount carries. */
+function roundedLike(amount: string, line: string): string {
+  const decimals = line.split(".")[1]?.length ?? 0;
+  return new Decimal(amount).toDecimalPlaces(decimals, Decimal.ROUND_HALF_UP).toFixed(decimals);
 }
 
 function Versions(props: { explanation: LineExplanation }) {
