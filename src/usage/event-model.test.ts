@@ -83,6 +83,12 @@ describe("parseTimestamp", () => {
     ["2025-02-29T00:00:00Z", null], // 2025 is not
     ["1900-02-29T00:00:00Z", null], // divisible by 100, not by 400
     ["2000-02-29T00:00:00Z", Date.UTC(2000, 1, 29)], // divisible by 400
+    // Years 0–99 are those years, not 1900–1999 (Date.UTC's reading). 0000-01-01 is 719,528 days
+    // before 1970: −62,167,219,200,000 ms. 0026-01-01 is 26 × 365 + 7 leap days (0, 4, …, 24) = 9,497 days
+    // later: −62,167,219,200,000 + 9,497 × 86,400,000 = −61,346,678,400,000.
+    ["0026-01-01T00:00:00Z", -61_346_678_400_000],
+    // Year 0 is divisible by 400, a leap year: 29 February is day 59, −62,167,219,200,000 + 59 × 86,400,000.
+    ["0000-02-29T00:00:00Z", -62_162_121_600_000],
     ["2026-13-01T00:00:00Z", null],
     ["2026-11-02T14:60:00Z", null],
     ["2026-11-02T14:05:00+24:00", null],
@@ -102,12 +108,16 @@ describe("parseTimestamp", () => {
     const second = Number(m[6] ?? 0);
     const millis = Number((m[7] ?? "").slice(0, 3).padEnd(3, "0"));
     const offset = m[8] === "Z" ? 0 : (m[9] === "-" ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11]));
-    const ms = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second, millis) - offset * 60_000;
+    // setUTCFullYear, unlike Date.UTC, takes years 0–99 as written.
+    const date = new Date(0);
+    date.setUTCFullYear(year as number, (month as number) - 1, day);
+    date.setUTCHours(hour as number, minute, second, millis);
+    const ms = date.getTime() - offset * 60_000;
     const valid =
       (month as number) >= 1 &&
       (month as number) <= 12 &&
       (day as number) >= 1 &&
-      new Date(Date.UTC(year as number, (month as number) - 1, day)).getUTCDate() === day &&
+      date.getUTCDate() === day &&
       (hour as number) <= 23 &&
       (minute as number) <= 59 &&
       second <= 59 &&

@@ -171,8 +171,15 @@ export function parseTimestamp(value: string): number | null {
   }
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  // Date.UTC reads years 0–99 as 1900–1999: such a year is taken 400 years (146,097 days exactly) later and brought back.
+  const early = year < 100;
+  const utc =
+    Date.UTC(early ? year + 400 : year, month - 1, day, hour, minute, second, millis) -
+    (early ? DAYS_IN_400_YEARS * 86_400_000 : 0);
+  return utc - offsetMinutes * 60_000;
 }
+
+const DAYS_IN_400_YEARS = 146_097;
 
 function checkProperties(value: unknown): EventProblem | { properties: Record<string, unknown>; json: string } {
   if (value === undefined) return { properties: {}, json: "{}" };

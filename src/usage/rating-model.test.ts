@@ -41,7 +41,7 @@ describe("lineKey", () => {
 });
 
 describe("usageLineFigures", () => {
-  it("sums each code and dimensions into one line, amount = the exact sum rounded once", () => {
+  it("sums each code and dimensions into one line, amount = the exact sum rounded once; a code's lines together", () => {
     const lines = usageLineFigures(
       [
         charge("storage", "37", "0.85", "31.45", { storage_type: "chilled" }),
@@ -52,9 +52,10 @@ describe("usageLineFigures", () => {
       "USD",
     );
     expect(lines.map((line) => [line.line_key, line.quantity, line.unit_price, line.amount, line.charges])).toEqual([
+      // Storage's first charge came first, so its two lines lead, by their dimensions.
       ["storage|storage_type=chilled", "77", "0.85", "65.45", 2], // 37 + 40; 31.45 + 34.00
-      ["receiving_carton", "12", "1.25", "15.00", 1], // 12 × 1.25
       ["storage|storage_type=frozen", "3", "1.1", "3.30", 1], // 3 × 1.10
+      ["receiving_carton", "12", "1.25", "15.00", 1], // 12 × 1.25
     ]);
   });
 

@@ -77,7 +77,18 @@ export function usageLineFigures(charges: readonly ChargeFigures[], currency: st
     group.count++;
     groups.set(key, group);
   }
-  return [...groups].map(([key, group]) => ({
+  // Lines of one code stay together (a carrier's shipping pass-through after another's), codes in the
+  // order their first charge came (the script's finalize charges, such as a minimum top-up, last),
+  // and a code's lines by their dimensions.
+  const codeOrder = new Map<string, number>();
+  for (const group of groups.values())
+    if (!codeOrder.has(group.first.code)) codeOrder.set(group.first.code, codeOrder.size);
+  const ordered = [...groups].sort(
+    ([keyA, a], [keyB, b]) =>
+      (codeOrder.get(a.first.code) ?? 0) - (codeOrder.get(b.first.code) ?? 0) ||
+      (keyA < keyB ? -1 : keyA > keyB ? 1 : 0),
+  );
+  return ordered.map(([key, group]) => ({
     line_key: key,
     code: group.first.code,
     label: labelOf(group.first),
