@@ -1,31 +1,19 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Temporal } from "temporal-polyfill";
-import { approve } from "../access/index.js";
-import { createPlan, createPrice, createProduct, ensureDefault3plRateCard } from "../catalog/index.js";
 import { createCustomer } from "../customers/index.js";
-import type { RequestContext } from "../kernel/actor.js";
 import type { Deps } from "../kernel/deps.js";
 import { createSubscription } from "../subscriptions/index.js";
 import { ingestEvents } from "./ingest-service.js";
-import { assignScript, requestPublish } from "./script-publishing.js";
-import { createScript, createVersion } from "./script-service.js";
+import { assignScript } from "./script-publishing.js";
+import { analyst, publishReference3pl, warehouseAccountPrice } from "./three-pl-test-support.js";
+
+export { analyst };
 
 /**
  * A small 3PL book for tests of who is rated, late-event jobs and charges
  * stored with drafts: the reference 3PL script (default or not) on the
- * default 3PL card (monthly minimum 1,500.00), and a monthly 100.00 account
- * fee billed in arrears from October 2026.
+ * default 3PL card (monthly minimum 1,500.00), and a monthly 100.00
+ * warehouse account fee billed in arrears from October 2026.
  */
-
-export const analyst: RequestContext = {
-  actor: { type: "user", id: "usr_analyst", role: "billing_analyst", display_name: "Bea Analyst" },
-  request_id: "req_rating_book",
-};
-const controller: RequestContext = {
-  actor: { type: "user", id: "usr_controller", role: "approver", display_name: "Chidi Okafor" },
-  request_id: "req_rating_book",
-};
 
 export const OCTOBER = {
   start: Temporal.Instant.from("2026-10-01T00:00:00Z"),
@@ -42,27 +30,11 @@ export interface RatingBook {
 }
 
 export async function ratingBook(deps: Deps, options: { is_default: boolean }): Promise<RatingBook> {
-  const source = readFileSync(path.join(import.meta.dirname, "reference", "3pl.lua"), "utf8");
-  await ensureDefault3plRateCard(deps, analyst);
-  const script = await createScript(deps, analyst, { name: "3PL", is_default: options.is_default });
-  const version = await createVersion(deps, analyst, script.id, { source });
-  const { approval } = await requestPublish(deps, analyst, script.id, version.id, {
+  const { script } = await publishReference3pl(deps, {
+    is_default: options.is_default,
     effective_from: "2026-01-01T00:00:00Z",
   });
-  await approve(deps, controller, approval.id);
-  const product = await createProduct(deps, analyst, { name: "Account" });
-  const plan = await createPlan(deps, analyst, {
-    name: "Monthly",
-    interval: { unit: "month", count: 1 },
-    currency: "USD",
-    billing_timing: "in_arrears",
-  });
-  const fee = await createPrice(deps, analyst, {
-    product: product.id,
-    plan: plan.id,
-    charge_model: { kind: "per_unit", unit_amount: "100.00" },
-    effective_from: Temporal.Instant.from("2020-01-01T00:00:00Z"),
-  });
+  const fee = await warehouseAccountPrice(deps);
   let sent = 0;
   return {
     script: script.id,

@@ -1,19 +1,13 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { testApp } from "../../test/support/app.js";
 import { freshDatabase } from "../../test/support/database.js";
-import { approve } from "../access/index.js";
-import { createPlan, createPrice, createProduct, ensureDefault3plRateCard } from "../catalog/index.js";
 import { createCustomer } from "../customers/index.js";
 import { listInvoices, runBilling } from "../invoicing/index.js";
-import type { RequestContext } from "../kernel/actor.js";
 import { TestClock } from "../kernel/clock.js";
 import { newId } from "../kernel/ids.js";
 import { createSubscription } from "../subscriptions/index.js";
-import { requestPublish } from "./script-publishing.js";
-import { createScript, createVersion } from "./script-service.js";
+import { analyst, publishReference3pl, warehouseAccountPrice } from "./three-pl-test-support.js";
 
 /** The HTTP side of rating: POST /v1/usage/rate, the explain view's data and the reconciliation report. */
 
@@ -22,45 +16,19 @@ const deps = { db, clock: new TestClock("2026-09-20T00:00:00Z") };
 const { app, keyFor, auth } = await testApp(deps);
 const analystKey = auth(await keyFor("billing_analyst"));
 const supportKey = auth(await keyFor("support_agent"));
-const analyst: RequestContext = {
-  actor: { type: "user", id: "usr_analyst", role: "billing_analyst", display_name: "Bea Analyst" },
-  request_id: "req_rating_routes",
-};
-const controller: RequestContext = {
-  actor: { type: "user", id: "usr_controller", role: "approver", display_name: "Chidi Okafor" },
-  request_id: "req_rating_routes",
-};
-
 async function call(method: "GET" | "POST", url: string, payload?: object, headers = analystKey) {
   const response = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
   return { status: response.statusCode, body: response.json() };
 }
 
-await ensureDefault3plRateCard(deps, analyst);
-const source = readFileSync(path.join(import.meta.dirname, "reference", "3pl.lua"), "utf8");
-const script = await createScript(deps, analyst, { name: "3PL", is_default: true });
-const version = await createVersion(deps, analyst, script.id, { source });
-const asked = await requestPublish(deps, analyst, script.id, version.id, { effective_from: "2026-01-01T00:00:00Z" });
-await approve(deps, controller, asked.approval.id);
+await publishReference3pl(deps, { is_default: true, effective_from: "2026-01-01T00:00:00Z" });
 const customer = await createCustomer(deps, analyst, {
   legal_name: "Northwind Cold Storage",
   external_id: "wms-northwind",
   currency: "USD",
   time_zone: "UTC",
 });
-const product = await createProduct(deps, analyst, { name: "Warehouse account" });
-const plan = await createPlan(deps, analyst, {
-  name: "3PL monthly",
-  interval: { unit: "month", count: 1 },
-  currency: "USD",
-  billing_timing: "in_arrears",
-});
-const fee = await createPrice(deps, analyst, {
-  product: product.id,
-  plan: plan.id,
-  charge_model: { kind: "per_unit", unit_amount: "100.00" },
-  effective_from: Temporal.Instant.from("2020-01-01T00:00:00Z"),
-});
+const fee = await warehouseAccountPrice(deps);
 await createSubscription(deps, analyst, {
   customer: customer.id,
   items: [{ price: fee.id }],

@@ -39,16 +39,16 @@ describe("which customers a charge script rates", () => {
     const run = await runBilling(deps, analyst, { as_of: deps.clock.now() });
     expect(run.invoices_created).toBe(3);
     // The SaaS customer: the account fee only, no usage lines, no rating run, no charges.
-    expect(await linesOf(saas)).toEqual([[expect.stringContaining("Account"), "100.00"]]);
+    expect(await linesOf(saas)).toEqual([[expect.stringContaining("Warehouse account"), "100.00"]]);
     expect(await runsOf(saas)).toBe("0");
     // Assigned, no events: the 3PL script's finalize tops the empty month up to the 1,500.00 minimum.
     expect(await linesOf(quiet)).toEqual([
-      [expect.stringContaining("Account"), "100.00"],
+      [expect.stringContaining("Warehouse account"), "100.00"],
       ["1 × Monthly minimum, top-up, 2026-10-01 to 2026-11-01", "1500.00"], // 1,500.00 − 0.00
     ]);
     // Unassigned with events: the default script rates it.
     expect(await linesOf(busy)).toEqual([
-      [expect.stringContaining("Account"), "100.00"],
+      [expect.stringContaining("Warehouse account"), "100.00"],
       ["12 × Receiving, per carton, 2026-10-01 to 2026-11-01", "15.00"], // 12 × 1.25
       ["2 × Receiving, per pallet, 2026-10-01 to 2026-11-01", "19.00"], // 2 × 9.50
       ["1 × Monthly minimum, top-up, 2026-10-01 to 2026-11-01", "1466.00"], // 1,500.00 − 34.00
