@@ -172,22 +172,10 @@ export async function deleteReplaceableCharges(tx: Tx, period: PeriodKey, draftL
   await tx.deleteFrom("usage_rating_errors").where(inPeriod(period)).execute();
 }
 
-export interface StoredCharge {
+/** A stored charge as rating and explain read it back: its id and what invoiced it, without its period. */
+export interface StoredCharge
+  extends Omit<ChargeRow, "customer_id" | "period_start" | "period_end" | "invoice_item_id"> {
   id: string;
-  event_id: string | null;
-  event_ts: Date | null;
-  transaction_id: string | null;
-  code: string;
-  description: string | null;
-  quantity: string;
-  unit_price: string;
-  amount: string;
-  currency: string;
-  dimensions: Record<string, string>;
-  line_key: string;
-  script_version_id: string;
-  rate_card_version_ids: string[];
-  rating_run_id: string;
   invoice_line_id: string | null;
   invoice_item_id: string | null;
 }
