@@ -116,7 +116,7 @@ export interface ActualCharge extends ScriptCharge {
 export interface TestCaseResult {
   name: string;
   passed: boolean;
-  /** One line per difference, for people: "charge 2 (pick_line): amount 0.60, expected 0.90". */
+  /** One line per difference, for people: "charge 2 (pick_line): amount: expected 0.90, got 0.60". */
   differences: string[];
   charges: ActualCharge[];
   unrated: Pick<UnratedEvent, "transaction_id" | "code" | "message" | "line">[];
@@ -131,21 +131,27 @@ function sameDecimal(a: string, b: string): boolean {
 }
 
 /**
- * A charge's amount is exact (12.37 × 0.08 = 0.9896). A case may state it
- * exactly, or in the currency's minor unit as the charge alone would be
- * invoiced (0.99): cases written before amounts were exact say it that way,
- * and the cent is still checked. Any other figure is a difference.
+ * A charge's quantity, unit price and amount are exact (12.37 × 0.08 =
+ * 0.9896), and a case states them exactly: "0.99" is not 0.9896. Only the
+ * invoice line rounds, so a case that accepted any figure within half a cent
+ * would also pass a script that charged 0.9949. The difference shows the
+ * exact figure to paste, and for an amount the cent it rounds to alone.
  */
-function sameAmount(actual: string, expected: string, currency: string): boolean {
-  if (sameDecimal(actual, expected)) return true;
-  try {
-    const want = new Decimal(expected);
-    return (
-      want.decimalPlaces() <= currencyMinorUnits(currency) && roundToMinor(new Decimal(actual), currency).equals(want)
-    );
-  } catch {
-    return false;
-  }
+export function fieldDifference(
+  field: "quantity" | "unit_price" | "amount",
+  actual: string,
+  expected: string,
+  currency: string,
+): string | null {
+  if (sameDecimal(actual, expected)) return null;
+  if (field !== "amount") return `${field}: expected ${expected}, got ${actual}`;
+  const exact = new Decimal(actual);
+  const shown = exactAmountText(exact, currency);
+  const rounded = roundToMinor(exact, currency);
+  const note = rounded.equals(exact)
+    ? ""
+    : ` (rounded on the invoice line: ${rounded.toFixed(currencyMinorUnits(currency))})`;
+  return `amount: expected ${expected}, got ${shown}${note}`;
 }
 
 function chargeDifferences(index: number, actual: ActualCharge, expected: ExpectedCharge, currency: string): string[] {
@@ -156,12 +162,8 @@ function chargeDifferences(index: number, actual: ActualCharge, expected: Expect
     found.push(`${label}: from event ${actual.transaction_id ?? "finalize"}, expected ${expected.transaction_id}`);
   }
   for (const field of ["quantity", "unit_price", "amount"] as const) {
-    const same = field === "amount" ? sameAmount : sameDecimal;
-    if (!same(actual[field], expected[field], currency)) {
-      // An amount is exact ("15", "0.9896"): shown with at least the currency's minor digits.
-      const shown = field === "amount" ? exactAmountText(new Decimal(actual.amount), currency) : actual[field];
-      found.push(`${label}: ${field} ${shown}, expected ${expected[field]}`);
-    }
+    const difference = fieldDifference(field, actual[field], expected[field], currency);
+    if (difference !== null) found.push(`${label}: ${difference}`);
   }
   if (expected.dimensions !== undefined) {
     const want = JSON.stringify(Object.entries(expected.dimensions).sort());

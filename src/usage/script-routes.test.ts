@@ -83,8 +83,8 @@ describe("charge script routes", () => {
       tests: { status: "failing", passed: 0, failed: 1 },
     });
     expect(draft.body.tests.results[0].differences).toEqual([
-      "charge 1 (receiving_carton): amount 15.00, expected 15.01",
-    ]); // 12 × 1.25 = 15, exact: 15.01 is neither it nor it rounded to the cent
+      "charge 1 (receiving_carton): amount: expected 15.01, got 15.00",
+    ]); // 12 × 1.25 = 15 exactly, so no rounding note: 15.01 is not it
     const blocked = await call("POST", `/v1/scripts/${scriptId}/versions/${firstVersion}/publish`, {});
     expect(blocked.status).toBe(409);
     expect(blocked.body.error.code).toBe("script_tests_failing");

@@ -7,7 +7,7 @@ describe("errorLineOf", () => {
   const cases: [string, number | null][] = [
     ["script:14: attempt to perform arithmetic on a nil value (field 'units')", 14],
     ["script_syntax_error: script:3: '}' expected near 'end'", 3], // a compile error as a test case reports it
-    ["charge 2 (pick_line): amount 0.60, expected 0.90", null],
+    ["charge 2 (pick_line): amount: expected 0.90, got 0.60", null],
     ["the script ran past its instruction budget", null],
   ];
   it.each(cases)("%s → %s", (message, line) => expect(errorLineOf(message)).toBe(line));

@@ -43,7 +43,7 @@ describe("accrue scripts test", () => {
     await writeFile(broken, JSON.stringify(wrong));
     const failing = await accrue("scripts", "test", "--file", script, "--cases", broken);
     expect(failing.code).toBe(1);
-    expect(failing.stdout).toContain("charge 1 (receiving_carton): amount 15.00, expected 15.01"); // 12 × 1.25
+    expect(failing.stdout).toContain("charge 1 (receiving_carton): amount: expected 15.01, got 15.00"); // 12 × 1.25 = 15 exactly
   }, 120_000);
 
   it("runs a stored script's newest version by name", async () => {

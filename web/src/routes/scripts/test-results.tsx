@@ -75,7 +75,8 @@ function ChargesTable(props: { expected: ExpectedCharge[]; actual: ActualCharge[
             got !== undefined &&
             want.code === got.code &&
             sameFigure(want.amount, got.amount) &&
-            sameFigure(want.quantity, got.quantity);
+            sameFigure(want.quantity, got.quantity) &&
+            sameFigure(want.unit_price, got.unit_price);
           return (
             <Table.Tr key={index} bg={same ? undefined : "red.0"}>
               <Table.Td>{index + 1}</Table.Td>
