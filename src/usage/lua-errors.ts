@@ -3,6 +3,7 @@ import { MEMORY_LIMIT_MESSAGE, STEP_LIMIT_MESSAGE } from "./lua-prelude.js";
 
 /** The driver marks a charge returned in a shape the host cannot bill with this byte. */
 const INVALID_CHARGE_MARK = "\u0001";
+const LIBRARY_LIMIT_PREFIX = `${STEP_LIMIT_MESSAGE}: `;
 
 export function errorLine(message: string): number | null {
   const match = /^script:(\d+):/.exec(message);
@@ -17,6 +18,15 @@ export function classifyError(raw: string): { code: ScriptEventErrorCode; messag
       code: "script_instruction_limit",
       message: "the script ran past its step budget (loop iterations and function calls)",
       line: null,
+    };
+  }
+  if (raw.startsWith(LIBRARY_LIMIT_PREFIX)) {
+    // A library function ran out: "script:LINE: string.rep of 1000000 copies".
+    const detail = raw.slice(LIBRARY_LIMIT_PREFIX.length);
+    return {
+      code: "script_instruction_limit",
+      message: `the script ran past its step budget in a library call: ${detail}`,
+      line: errorLine(detail),
     };
   }
   if (raw === MEMORY_LIMIT_MESSAGE) {

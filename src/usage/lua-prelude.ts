@@ -1,5 +1,6 @@
 import { RECORD_HEADER_FORMAT } from "./lua-batch.js";
 import { CHARGES_SOURCE } from "./lua-prelude-charges.js";
+import { LIBRARY_SOURCE } from "./lua-prelude-library.js";
 import { STEP_GLOBAL } from "./lua-steps.js";
 
 /**
@@ -25,7 +26,10 @@ export const CHARGE_FIELDS = 5;
 export const CHARGE_ID_BASE = 2 ** 21;
 export const CHARGE_FLAG_MINIMUM = 1;
 
-/** Raised when a call has taken all its steps; compared by identity of content in the driver. */
+/**
+ * Raised when a call has taken all its steps. A library function that ran out adds ": script:LINE: what it
+ * was asked" (lua-prelude-library.ts).
+ */
 export const STEP_LIMIT_MESSAGE = "accrue: step limit";
 export const MEMORY_LIMIT_MESSAGE = "not enough memory";
 
@@ -34,7 +38,7 @@ local steps_per_call = ...
 local G = _G
 local pcall, xpcall, error, type, tostring, next, select = pcall, xpcall, error, type, tostring, next, select
 local setmetatable, math_type, tointeger, floor, huge = setmetatable, math.type, math.tointeger, math.floor, math.huge
-local find = string.find
+local find, sub = string.find, string.sub
 local sort, concat = table.sort, table.concat
 local getinfo = debug.getinfo
 local unpack_bytes = string.unpack
@@ -54,17 +58,19 @@ local BASE <const>, BASE2 <const> = ${CHARGE_ID_BASE}, ${CHARGE_ID_BASE} * ${CHA
 
 -- The step budget (lua-steps.ts). The script's first line takes its
 -- counter from the global below, once: refill sets that counter before
--- every call. spent is set once a call has taken all its steps, so a script
--- that catches the limit error with pcall is still reported as over it.
+-- every call, spend takes steps from it for library work. spent holds the
+-- limit error once a call has taken all its steps, so a script that catches
+-- it with pcall is still reported as over it.
 local spent = false
 local function over_budget()
-  spent = true
+  spent = LIMIT
   error(LIMIT, 0)
 end
 local refill = function(_) end
-G["${STEP_GLOBAL}"] = function(setter)
+local spend = function(_) return 1 end
+G["${STEP_GLOBAL}"] = function(setter, spender)
   G["${STEP_GLOBAL}"] = nil
-  refill = setter
+  refill, spend = setter, spender
   return steps_per_call, over_budget
 end
 
@@ -79,7 +85,7 @@ G.string.dump = nil
 -- the budget is spent, leaving any protected call raises it again, so it
 -- reaches the driver however deeply the script nests pcall in loops.
 local function unless_over_budget(ok, ...)
-  if spent then error(LIMIT, 0) end
+  if spent then error(spent, 0) end
   return ok, ...
 end
 G.pcall = function(fn, ...) return unless_over_budget(pcall(fn, ...)) end
@@ -121,10 +127,10 @@ end
 -- no position; name the script line that called them.
 local function with_line(message)
   if type(message) ~= "string" then message = tostring(message) end
-  if message == LIMIT or message == NOMEM or find(message, "^script:%d+:") then return message end
+  if message == NOMEM or find(message, "^script:%d+:") or find(message, LIMIT, 1, true) == 1 then return message end
   -- A charge emit() refused keeps its mark in front, the line after it.
   local mark = ""
-  if find(message, "^\1") then mark, message = INVALID, message:sub(2) end
+  if find(message, "^\1") then mark, message = INVALID, sub(message, 2) end
   for level = 2, 40 do
     local info = getinfo(level, "Sl")
     if info == nil then break end
@@ -139,10 +145,12 @@ local function call(fn, a, b, c)
   refill(steps_per_call)
   spent = false
   local ok, result = xpcall(fn, with_line, a, b, c)
-  if spent then return false, LIMIT end
+  if spent then return false, spent end
   if not ok and result == NOMEM then collect("collect") end
   return ok, result
 end
+
+${LIBRARY_SOURCE}
 
 ${CHARGES_SOURCE}
 G.emit = emit
@@ -198,7 +206,7 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
       spent = false
       out.event, out.first = i, mark_count
       local result = charge(event, rates, ctx)
-      if spent then error(LIMIT, 0) end
+      if spent then error(spent, 0) end
       if out.count - mark_count > MAX_PER_EVENT then
         error(INVALID .. "an event may emit at most " .. MAX_PER_EVENT .. " charges", 0)
       end
@@ -212,7 +220,7 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
   while i < n do
     local ok, message = xpcall(run, with_line)
     if not ok then
-      if spent then message = LIMIT end
+      if spent then message = spent end
       out.count = mark_count
       errors[#errors + 1] = i
       errors[#errors + 1] = message

@@ -52,6 +52,16 @@ describe("countSteps", () => {
     ],
     ["a loop after a long comment with ]] in it", "--[==[ ]] ]==] while x do end", "--[==[ ]] ]==] while x do @ end"],
     ["keywords as fields are names", "t.x = a.b; t['do'] = 1", "t.x = a.b; t['do'] = 1"],
+    [
+      "a returned library call is kept off a tail call, so its errors name the line",
+      "function f(s) return s:upper() end return string.format('%d', x); return tonumber 'x'",
+      "function f(s) @ return __accrue_pass( s:upper()) end return __accrue_pass( string.format('%d', x)); return __accrue_pass( tonumber 'x')",
+    ],
+    [
+      "the script's own tail calls and other returns stay as written",
+      "return g(1) return string.find(s, p), 1 return t[s:find(p)] return (string.rep)(s, 2)",
+      "return g(1) return string.find(s, p), 1 return t[s:find(p)] return (string.rep)(s, 2)",
+    ],
   ];
   it.each(cases)("%s", (_, source, expected) => expect(marked(source)).toBe(expected));
 

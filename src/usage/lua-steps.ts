@@ -1,4 +1,5 @@
 import { LuaLexError, type Token, tokenize } from "./lua-lexer.js";
+import { libraryTailCalls, PASS } from "./lua-library-calls.js";
 
 /**
  * The step budget of a charge script: the script counts its own steps.
@@ -7,7 +8,8 @@ import { LuaLexError, type Token, tokenize } from "./lua-lexer.js";
  * step at each: the start of every loop body (while, numeric and generic
  * for, repeat), the start of every function body, and after every goto
  * label. A step takes one from a counter the prelude refills before each
- * call of charge or finalize; below zero it raises the limit error, and
+ * call of charge or finalize (library functions written in C take more,
+ * for the work they do: lua-prelude-library.ts); below zero it raises the limit error, and
  * again at every later step, so a script that catches it with pcall only
  * meets it again (lua-prelude.ts).
  *
@@ -39,8 +41,12 @@ const OVER = "__accrue_over";
 /** One step; no line break, no local outside its own block, starts with a keyword (never read as a call). */
 export const STEP = `do local s = ${COUNTER} - 1 ${COUNTER} = s if s < 0 then ${OVER}() end end`;
 
-/** Before the first line: the counter and the limit function, from the prelude; the setter refills the counter. */
-export const STEP_PREFIX = `local ${COUNTER}, ${OVER}; ${COUNTER}, ${OVER} = ${STEP_GLOBAL}(function(n) ${COUNTER} = n end);`;
+/**
+ * Before the first line: the counter and the limit function, from the prelude. The prelude gets two
+ * functions of the counter: one refills it, the other takes steps from it for work done in the C
+ * library and returns what is left (lua-prelude-library.ts).
+ */
+export const STEP_PREFIX = `local ${COUNTER}, ${OVER}; ${COUNTER}, ${OVER} = ${STEP_GLOBAL}(function(n) ${COUNTER} = n end, function(k) local s = ${COUNTER} - k ${COUNTER} = s return s end); local function ${PASS}(...) return ... end;`;
 
 export class ScriptSourceError extends Error {
   readonly line: number;
@@ -143,7 +149,8 @@ export function stepOffsets(tokens: readonly Token[]): number[] {
 
 /**
  * The script with its steps: the prefix before the first line, a step after
- * each offset, every line where it was. Fails with the line on a source the
+ * each offset, library calls in return statements kept off tail calls
+ * (lua-library-calls.ts), every line where it was. Fails with the line on a source the
  * lexer cannot read or that uses a reserved name.
  */
 export function countSteps(source: string): string {
@@ -154,11 +161,15 @@ export function countSteps(source: string): string {
     if (error instanceof LuaLexError) throw new ScriptSourceError(error.message, error.line);
     throw error;
   }
-  const offsets = stepOffsets(tokens);
+  const inserts = stepOffsets(tokens).map((offset) => ({ offset, text: ` ${STEP} ` }));
+  for (const call of libraryTailCalls(tokens)) {
+    inserts.push({ offset: call.open, text: ` ${PASS}(` }, { offset: call.close, text: ")" });
+  }
+  inserts.sort((a, b) => a.offset - b.offset);
   const parts = [STEP_PREFIX];
   let from = 0;
-  for (const offset of offsets) {
-    parts.push(source.slice(from, offset), " ", STEP, " ");
+  for (const { offset, text } of inserts) {
+    parts.push(source.slice(from, offset), text);
     from = offset;
   }
   parts.push(source.slice(from));
