@@ -50,6 +50,7 @@ export const catalogErrors = registerErrorCodes({
   rate_card_version_not_editable: "conflict",
   rate_card_self_approval: "conflict",
   rate_card_approval_stale: "conflict",
+  rate_card_version_not_pending: "conflict",
   rate_card_currency_mismatch: "conflict",
   rate_card_not_found: "not_found",
   rate_card_version_not_found: "not_found",

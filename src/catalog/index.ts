@@ -50,10 +50,17 @@ export {
   updatePrice,
 } from "./price-service.js";
 export { priceVersionAt } from "./price-versions.js";
-export { RATE_CARD_APPROVAL_ACTION, requestRateCardApproval } from "./rate-card-approval.js";
+export { approveRateCardVersion, RATE_CARD_APPROVAL_ACTION, requestRateCardApproval } from "./rate-card-approval.js";
 export { DEFAULT_3PL_RATES, type Default3plOptions, ensureDefault3plRateCard } from "./rate-card-default-3pl.js";
 export { type RateCardVersionSummary, rateCardVersionSummaries } from "./rate-card-lookup.js";
 export { diffRates, overlayRates, type Rate, type RateDiff, type RateSet } from "./rate-card-model.js";
+export {
+  type AffectedPeriods,
+  type CoverageQuery,
+  type CoveredPeriod,
+  type FinalizedPeriod,
+  registerRatedPeriods,
+} from "./rate-card-periods.js";
 export { type RateCardVersionUsed, type ResolvedRates, resolvedRatesAt } from "./rate-card-resolve.js";
 export {
   createRateCard,

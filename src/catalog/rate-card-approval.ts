@@ -1,5 +1,12 @@
 import { Temporal } from "temporal-polyfill";
-import { type Approval, registerApprovalHandler, registerRejectionHandler, requestApproval } from "../access/index.js";
+import {
+  type Approval,
+  approve,
+  recordAudit,
+  registerApprovalHandler,
+  registerRejectionHandler,
+  requestApproval,
+} from "../access/index.js";
 import type { RequestContext } from "../kernel/actor.js";
 import { fromDate, toDate } from "../kernel/clock.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
@@ -7,7 +14,8 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { recordCatalogChange } from "./changes.js";
 import { checkVersionTransition, diffRates } from "./rate-card-model.js";
-import { checkAfterLatest, mustFindRateCard, mustFindVersion, principalIds } from "./rate-card-service.js";
+import { affectedPeriods, queueDraftRerating } from "./rate-card-periods.js";
+import { checkAfterLatest, coverageOf, mustFindRateCard, mustFindVersion, principalIds } from "./rate-card-service.js";
 import { type RateCardVersionRow, rateCardVersions, updateRateCardVersion } from "./rate-card-store.js";
 import { type RateCardVersion, rateCardVersionView } from "./rate-card-views.js";
 
@@ -28,7 +36,13 @@ function summaryOf(cardName: string, version: RateCardVersionRow, previous: Rate
   const diff = diffRates(previous?.rates ?? {}, version.rates);
   const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
   const from = version.effective_from === null ? "on approval" : `from ${fromDate(version.effective_from)}`;
-  return `Rate card "${cardName}" version ${version.number} (${counts}), in force ${from}`;
+  const affected = version.affected_periods;
+  // The approver sees at once that a backdated version reaches invoiced periods.
+  const covers =
+    affected === null
+      ? ""
+      : `; backdated over ${affected.finalized.length} finalized period(s), left as invoiced, and ${affected.draft.length} draft period(s), re-rated on approval`;
+  return `Rate card "${cardName}" version ${version.number} (${counts}), in force ${from}${covers}`;
 }
 
 /** POST /v1/rate_cards/{id}/versions/{version}/request_approval. */
@@ -45,15 +59,20 @@ export async function requestRateCardApproval(
     checkVersionTransition(before.status, "pending_approval");
     const versions = await rateCardVersions(tx, card.id);
     const previous = versions.filter((version) => version.status === "approved").at(-1);
+    const startsAt = before.effective_from === null ? null : fromDate(before.effective_from);
+    const assessed = {
+      ...before,
+      affected_periods: await affectedPeriods(tx, coverageOf(card, versions), startsAt, now),
+    };
     const approval = await requestApproval({ ...deps, db: tx }, ctx, {
       action: RATE_CARD_APPROVAL_ACTION,
       object_type: "rate_card",
       object_id: card.id,
       payload: { rate_card_id: card.id, version_id: before.id } satisfies VersionPayload,
-      summary: summaryOf(card.name, before, previous),
+      summary: summaryOf(card.name, assessed, previous),
     });
     const row: RateCardVersionRow = {
-      ...before,
+      ...assessed,
       status: "pending_approval",
       approval_id: approval.id,
       // Asking is taking part: the requester may not approve, even through another key.
@@ -78,6 +97,32 @@ export async function requestRateCardApproval(
   });
 }
 
+/**
+ * POST /v1/rate_cards/{id}/versions/{version}/approve: the version's pending
+ * approval decided from the card, answering with the version as approved, so
+ * a backdated one shows at once the periods it covers. Deciding at
+ * /v1/approvals/{id}/approve does the same and answers with the approval.
+ */
+export async function approveRateCardVersion(
+  deps: Deps,
+  ctx: RequestContext,
+  id: string,
+  versionRef: string,
+  input: { comment?: string | undefined } = {},
+): Promise<{ version: RateCardVersion; approval: Approval }> {
+  const card = await mustFindRateCard(deps.db, id);
+  const pending = await mustFindVersion(deps.db, card, versionRef, "version");
+  if (pending.status !== "pending_approval" || pending.approval_id === null) {
+    throw new DomainError(
+      "rate_card_version_not_pending",
+      `version ${pending.number} is ${pending.status.replace("_", " ")}; only a version sent for approval is approved`,
+      { param: "version" },
+    );
+  }
+  const approval = await approve(deps, ctx, pending.approval_id, input);
+  return { version: rateCardVersionView(await mustFindVersion(deps.db, card, pending.id, "version")), approval };
+}
+
 async function versionOf(tx: Tx, approval: Approval) {
   const payload = (approval.payload ?? {}) as Partial<VersionPayload>;
   const card = await mustFindRateCard(tx, String(payload.rate_card_id), true);
@@ -93,9 +138,11 @@ async function versionOf(tx: Tx, approval: Approval) {
 
 /**
  * Runs in the approving transaction. The decider may not be anyone who edited
- * the draft (access already refuses the requester). A version that was to
- * start at an instant that has passed while it waited is refused: rates
- * already used for rating do not change behind the charges.
+ * the draft (access already refuses the requester). A version whose start
+ * has passed (dated back, or while it waited) covers periods already rated:
+ * they are assessed again now and kept on the version; the draft ones are
+ * re-rated by durable jobs queued in this transaction, and the finalized ones
+ * are left as invoiced for a person to credit or adjust.
  */
 async function approveVersion(tx: Tx, approval: Approval, ctx: RequestContext): Promise<void> {
   const decidedAt = Temporal.Instant.from(approval.decided_at ?? approval.created_at);
@@ -105,23 +152,20 @@ async function approveVersion(tx: Tx, approval: Approval, ctx: RequestContext): 
     throw new DomainError("rate_card_self_approval", "a rate card version is approved by someone who did not edit it");
   }
   const effectiveFrom = version.effective_from === null ? decidedAt : fromDate(version.effective_from);
-  if (version.number > 1 && Temporal.Instant.compare(effectiveFrom, decidedAt) < 0) {
-    throw new DomainError(
-      "rate_card_approval_stale",
-      `version ${version.number} was to start at ${effectiveFrom}, which has passed; reject it and make a new version`,
-      { param: "effective_from" },
-    );
-  }
-  checkAfterLatest(await rateCardVersions(tx, card.id), effectiveFrom);
+  const versions = await rateCardVersions(tx, card.id);
+  checkAfterLatest(versions, effectiveFrom);
+  const affected = await affectedPeriods(tx, coverageOf(card, versions), effectiveFrom, decidedAt);
   const row: RateCardVersionRow = {
     ...version,
     status: "approved",
     effective_from: toDate(effectiveFrom),
     approved_by: ctx.actor.id,
     approved_at: toDate(decidedAt),
+    affected_periods: affected,
     updated_at: toDate(decidedAt),
   };
   await updateRateCardVersion(tx, row);
+  await queueDraftRerating(tx, ctx, affected?.draft ?? [], decidedAt);
   await recordCatalogChange(
     tx,
     ctx,
@@ -134,6 +178,20 @@ async function approveVersion(tx: Tx, approval: Approval, ctx: RequestContext): 
     },
     decidedAt,
   );
+  if (affected !== null) {
+    // Its own row, so the periods a person must correct are found by action in the audit log.
+    await recordAudit(
+      tx,
+      ctx,
+      {
+        action: "rate_card.backdated_version_approved",
+        object_type: "rate_card",
+        object_id: card.id,
+        after: { version: row.id, number: row.number, ...affected, draft_rerating: "queued" },
+      },
+      decidedAt,
+    );
+  }
 }
 
 async function rejectVersion(tx: Tx, approval: Approval, ctx: RequestContext): Promise<void> {

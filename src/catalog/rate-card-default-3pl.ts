@@ -84,6 +84,7 @@ export async function ensureDefault3plRateCard(
       approval_id: null,
       approved_by: ctx.actor.id,
       approved_at: toDate(now),
+      affected_periods: null, // installed before any usage is rated with it
       created_at: toDate(now),
       updated_at: toDate(now),
     };

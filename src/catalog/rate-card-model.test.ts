@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   applyRateChanges,
   diffRates,
+  isBackdated,
   overlayRates,
   type RateCardVersionStatus,
   type RateSet,
@@ -161,5 +162,32 @@ describe("versionInForce", () => {
     ["long after", "2027-01-01T00:00:00Z", 5],
   ])("%s", (_name, at, expected) => {
     expect(versionInForce(versions, Temporal.Instant.from(at))?.number).toBe(expected);
+  });
+});
+
+describe("versionInForce with a backdated version", () => {
+  // Version 2 was approved on December 10 with a start of October 15, after version 1's January 1:
+  // each instant still falls in exactly one version's span, whenever that version was approved.
+  const versions = [
+    { number: 1, status: "approved" as const, effective_from: Temporal.Instant.from("2026-01-01T00:00:00Z") },
+    { number: 2, status: "approved" as const, effective_from: Temporal.Instant.from("2026-10-15T00:00:00Z") },
+  ];
+  it.each([
+    ["an event before the backdated start keeps version 1", "2026-10-14T23:59:59Z", 1],
+    ["an event on the backdated start takes version 2", "2026-10-15T00:00:00Z", 2],
+    ["an event between the start and the approval takes version 2", "2026-11-05T10:00:00Z", 2],
+  ])("%s", (_name, at, expected) => {
+    expect(versionInForce(versions, Temporal.Instant.from(at))?.number).toBe(expected);
+  });
+});
+
+describe("isBackdated", () => {
+  it.each([
+    ["a start before the moment assessed", "2026-10-15T00:00:00Z", "2026-12-10T09:00:00Z", true],
+    ["a start at that moment", "2026-12-10T09:00:00Z", "2026-12-10T09:00:00Z", false],
+    ["a start after it", "2027-01-01T00:00:00Z", "2026-12-10T09:00:00Z", false],
+    ["no start: in force when approved", null, "2026-12-10T09:00:00Z", false],
+  ])("%s", (_name, from, at, expected) => {
+    expect(isBackdated(from === null ? null : Temporal.Instant.from(from), Temporal.Instant.from(at))).toBe(expected);
   });
 });

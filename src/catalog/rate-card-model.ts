@@ -229,6 +229,14 @@ export function versionInForce<Version extends VersionTiming>(
   return best;
 }
 
+/**
+ * A version is backdated when it starts before the moment it is assessed at
+ * (its creation, an edit, its approval): it then covers usage already rated.
+ */
+export function isBackdated(effectiveFrom: Temporal.Instant | null, at: Temporal.Instant): boolean {
+  return effectiveFrom !== null && Temporal.Instant.compare(effectiveFrom, at) < 0;
+}
+
 /** The moves a version may make; anything else is refused by `checkVersionTransition`. */
 const TRANSITIONS: Readonly<Record<RateCardVersionStatus, readonly RateCardVersionStatus[]>> = {
   draft: ["pending_approval"],

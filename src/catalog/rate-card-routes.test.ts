@@ -116,4 +116,48 @@ describe("/v1/rate_cards", () => {
       body: { error: { code: "rate_card_version_not_found", param: "from" } },
     });
   });
+
+  it("takes a backdated version, lists what it covers, and approves it from the card", async () => {
+    // The default card's version 1 starts 2026-01-01; the clock reads 2026-06-01T09:00.
+    const beforeFirst = await call("POST", `/v1/rate_cards/${defaultCard}/versions`, analyst, {
+      set: { pick_per_line: "0.28" },
+      effective_from: "2025-12-01T00:00:00Z",
+    });
+    expect(beforeFirst).toMatchObject({
+      status: 409,
+      body: { error: { code: "rate_card_version_out_of_order", param: "effective_from" } },
+    });
+    const backdated = await call("POST", `/v1/rate_cards/${defaultCard}/versions`, analyst, {
+      set: { pick_per_line: "0.28" },
+      effective_from: "2026-05-01T00:00:00Z",
+      note: "Agreed June 1, from May 1",
+    });
+    expect(backdated.status, JSON.stringify(backdated.body)).toBe(200);
+    // No usage is rated in this book, so it reaches no period; the field says it was looked for.
+    expect(backdated.body.affected_periods).toEqual({
+      effective_from: "2026-05-01T00:00:00Z",
+      assessed_at: "2026-06-01T09:00:00Z",
+      finalized: [],
+      draft: [],
+    });
+    const early = await call("POST", `/v1/rate_cards/${defaultCard}/versions/2/approve`, checker, {});
+    expect(early).toMatchObject({
+      status: 409,
+      body: { error: { code: "rate_card_version_not_pending", param: "version" } },
+    });
+    await call("POST", `/v1/rate_cards/${defaultCard}/versions/2/request_approval`, analyst);
+    expect((await call("POST", `/v1/rate_cards/${defaultCard}/versions/2/approve`, support, {})).status).toBe(403);
+    const decided = await call("POST", `/v1/rate_cards/${defaultCard}/versions/2/approve`, checker);
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    expect(decided.body).toMatchObject({
+      approval: { status: "approved" },
+      version: {
+        status: "approved",
+        effective_from: "2026-05-01T00:00:00Z",
+        affected_periods: { effective_from: "2026-05-01T00:00:00Z", finalized: [], draft: [] },
+      },
+    });
+    const may = await call("GET", `/v1/rate_cards/resolved?customer=${customer.id}&at=2026-05-15T00:00:00Z`, support);
+    expect(may.body.rates.pick_per_line).toBe("0.28");
+  });
 });

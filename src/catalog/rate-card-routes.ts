@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Deps } from "../kernel/deps.js";
-import { currencyCode, errorResponses, listOf, pageQuery, type RouteConfig } from "../kernel/http.js";
+import { currencyCode, errorResponses, listOf, pageQuery, type RouteConfig, text } from "../kernel/http.js";
 import { parseInstant } from "../kernel/time.js";
-import { requestRateCardApproval } from "./rate-card-approval.js";
+import { approveRateCardVersion, requestRateCardApproval } from "./rate-card-approval.js";
 import { resolvedRatesAt } from "./rate-card-resolve.js";
 import {
   rateCardDiffSchema,
@@ -26,7 +26,7 @@ import {
   updateRateCardDraft,
 } from "./rate-card-service.js";
 
-/** /v1/rate_cards: reads need catalog:read, drafts catalog:write, approving approvals:decide (at /v1/approvals). */
+/** /v1/rate_cards: reads need catalog:read, drafts catalog:write, approving approvals:decide. */
 
 const read = { permission: "catalog:read" } satisfies RouteConfig;
 const write = { permission: "catalog:write" } satisfies RouteConfig;
@@ -211,6 +211,30 @@ export function rateCardRoutes(deps: Deps): FastifyPluginAsyncZod {
         },
       },
       async (request) => requestRateCardApproval(deps, request.context, request.params.id, request.params.version),
+    );
+
+    app.post(
+      "/v1/rate_cards/:id/versions/:version/approve",
+      {
+        config: { permission: "approvals:decide" } satisfies RouteConfig,
+        schema: {
+          tags,
+          summary: "Approve a version sent for approval",
+          description:
+            "Decides the version's pending approval (as /v1/approvals/{id}/approve does) and answers with the version: a backdated one lists in affected_periods the finalized periods it covers, left as invoiced, and the draft periods whose re-rating is queued.",
+          params: rateCardVersionParams,
+          body: z.strictObject({ comment: text(2000).optional() }).nullish(),
+          response: {
+            200: z.object({
+              version: rateCardVersionSchema,
+              approval: z.object({ id: z.string(), object: z.literal("approval"), status: z.string() }),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) =>
+        approveRateCardVersion(deps, request.context, request.params.id, request.params.version, request.body ?? {}),
     );
 
     app.get(

@@ -22,7 +22,9 @@ const versionFields = {
   effective_from: isoInstant
     .nullable()
     .optional()
-    .describe("when the version takes effect once approved; absent or null: the moment it is approved"),
+    .describe(
+      "when the version takes effect once approved; absent or null: the moment it is approved. May be in the past (after the version it replaces started): the response's affected_periods lists the rated periods it covers",
+    ),
   note: text(1000).nullable().optional().describe("why the rates change, for the approver and the history"),
 };
 
@@ -55,6 +57,26 @@ export const rateCardVersionParams = z.strictObject({
 const rateSchema = z.object({ value: z.string(), unit: z.string().nullable(), description: z.string().nullable() });
 const rateSetSchema = z.record(z.string(), rateSchema);
 
+const coveredPeriod = {
+  customer: z.string(),
+  period_start: z.string(),
+  period_end: z.string(),
+  invoice: z.string(),
+};
+
+const affectedPeriodsSchema = z
+  .object({
+    effective_from: z.string(),
+    assessed_at: z.string(),
+    finalized: z
+      .array(z.object({ ...coveredPeriod, invoice_number: z.string().nullable(), invoice_status: z.string() }))
+      .describe("periods on finalized invoices: never changed by Accrue; a person credits or adjusts them"),
+    draft: z
+      .array(z.object(coveredPeriod))
+      .describe("periods on draft invoices: re-rated when the version is approved"),
+  })
+  .describe("AffectedPeriods");
+
 export const rateCardVersionSchema = z
   .object({
     object: z.literal("rate_card_version"),
@@ -70,6 +92,9 @@ export const rateCardVersionSchema = z
     approval: z.string().nullable(),
     approved_by: z.string().nullable(),
     approved_at: z.string().nullable(),
+    affected_periods: affectedPeriodsSchema
+      .nullable()
+      .describe("a version starting before it was created or approved: the rated periods it covers, as last assessed"),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -164,7 +164,15 @@ describe("rate cards", () => {
           effective_from: at("2026-05-01T00:00:00Z"),
         }),
       ),
-    ).toEqual({ code: "effective_from_in_past", param: "effective_from" });
+    ).toEqual({ code: "rate_card_version_out_of_order", param: "effective_from" }); // before version 1's June 1
+    expect(
+      await failure(
+        createRateCardVersion(deps, analyst, card.id, {
+          set: { pick_first_unit: "2.40" },
+          effective_from: at("2026-06-01T00:00:00Z"),
+        }),
+      ),
+    ).toEqual({ code: "rate_card_version_out_of_order", param: "effective_from" }); // on it: two versions, one instant
     const draft = await createRateCardVersion(deps, analyst, card.id, {
       set: { pick_first_unit: "2.40" },
       remove: ["returns_per_unit"],
@@ -211,7 +219,7 @@ describe("rate cards", () => {
     ).rejects.toThrow(/cannot change/);
   });
 
-  it("a rejected version stays in the history and never applies; a stale approval is refused", async () => {
+  it("a rejected version stays in the history and never applies; a start passed while waiting is approved as backdated", async () => {
     const customer = await newCustomer();
     const { card } = await createRateCard(deps, analyst, {
       kind: "customer",
@@ -233,10 +241,15 @@ describe("rate cards", () => {
       effective_from: clock.now().add({ hours: 1 }),
     });
     const pending = await requestRateCardApproval(deps, analyst, card.id, "3");
+    const start = clock.now().add({ hours: 1 }).toString();
     clock.advance({ hours: 2 });
-    expect(await failure(approve(deps, controller, pending.approval.id))).toEqual({
-      code: "rate_card_approval_stale",
-      param: "effective_from",
+    await approve(deps, controller, pending.approval.id);
+    const third = (await listRateCardVersions(deps, card.id))[2];
+    // The start stays as asked; no usage was rated for this customer, so no period is reached.
+    expect(third).toMatchObject({
+      status: "approved",
+      effective_from: start,
+      affected_periods: { effective_from: start, assessed_at: clock.now().toString(), finalized: [], draft: [] },
     });
   });
 
@@ -251,6 +264,7 @@ describe("rate cards", () => {
       "rate_card.version_approval_requested",
       "rate_card.version_approved",
       "rate_card.version_rejected",
+      "rate_card.backdated_version_approved",
     ]) {
       expect(actions).toContain(action);
     }

@@ -19,6 +19,7 @@ import {
   type RateSet,
   readRates,
 } from "./rate-card-model.js";
+import { affectedPeriods } from "./rate-card-periods.js";
 import {
   findCustomerRateCard,
   findDefaultRateCard,
@@ -115,16 +116,6 @@ async function cardFields(deps: Deps, tx: Tx, input: NewRateCard) {
   return { currency: customer.currency, customer_id: customerId, name: input.name ?? `${customer.legal_name} rates` };
 }
 
-function checkFutureStart(effectiveFrom: Temporal.Instant | null | undefined, now: Temporal.Instant): void {
-  if (effectiveFrom != null && Temporal.Instant.compare(effectiveFrom, now) < 0) {
-    throw new DomainError(
-      "effective_from_in_past",
-      `effective_from ${effectiveFrom} is before now (${now}): what was rated stays rated`,
-      { param: "effective_from" },
-    );
-  }
-}
-
 export async function createRateCard(
   deps: Deps,
   ctx: RequestContext,
@@ -141,7 +132,11 @@ export async function createRateCard(
     };
     await insertRateCard(tx, card);
     // The first version may start in the past: a card brought over with its history.
-    const version = versionRow(ctx, card.id, 1, rates, input.effective_from ?? null, input.note ?? null, now);
+    const effectiveFrom = input.effective_from ?? null;
+    const version: RateCardVersionRow = {
+      ...versionRow(ctx, card.id, 1, rates, effectiveFrom, input.note ?? null, now),
+      affected_periods: await affectedPeriods(tx, coverageOf(card, []), effectiveFrom, now),
+    };
     await insertRateCardVersion(tx, version);
     const after = rateCardView(card, [version], now);
     await recordCatalogChange(
@@ -176,6 +171,7 @@ function versionRow(
     approval_id: null,
     approved_by: null,
     approved_at: null,
+    affected_periods: null,
     created_at: toDate(now),
     updated_at: toDate(now),
   };
@@ -202,7 +198,23 @@ function ratesOf(input: RateCardVersionInput, base: RateSet): RateSet {
   return applyRateChanges(base, changes);
 }
 
-/** Drafts start after the latest approved version: history is appended, never rewritten. */
+/** The card and its approved versions, for finding the rated periods a backdated version reaches. */
+export function coverageOf(card: RateCardRow, versions: readonly RateCardVersionRow[]) {
+  return {
+    kind: card.kind,
+    currency: card.currency,
+    customer_id: card.customer_id,
+    version_ids: versions.filter((version) => version.status === "approved").map((version) => version.id),
+  };
+}
+
+/**
+ * Drafts start after the latest approved version: history is appended, never
+ * rewritten. A version may start in the past (a rate agreed on the 10th from
+ * the 1st), but not at or before the version it replaces: that one stays in
+ * force up to the new start, so each event is still rated by the one version
+ * whose span holds its timestamp.
+ */
 export function checkAfterLatest(versions: readonly RateCardVersionRow[], effectiveFrom: Temporal.Instant | null) {
   const latest = latestApproved(versions)?.effective_from;
   if (effectiveFrom === null || latest == null) return;
@@ -235,11 +247,14 @@ export async function createRateCardVersion(
       );
     }
     const effectiveFrom = input.effective_from ?? null;
-    checkFutureStart(effectiveFrom, now);
     checkAfterLatest(versions, effectiveFrom);
     const rates = ratesOf(input, latestApproved(versions)?.rates ?? {});
     const number = (versions.at(-1)?.number ?? 0) + 1;
-    const row = versionRow(ctx, card.id, number, rates, effectiveFrom, input.note ?? null, now);
+    const row: RateCardVersionRow = {
+      ...versionRow(ctx, card.id, number, rates, effectiveFrom, input.note ?? null, now),
+      // Backdated: nothing changes until approval, but the maker sees now which periods it reaches.
+      affected_periods: await affectedPeriods(tx, coverageOf(card, versions), effectiveFrom, now),
+    };
     await insertRateCardVersion(tx, row);
     const after = rateCardVersionView(row);
     await recordCatalogChange(
@@ -276,12 +291,12 @@ export async function updateRateCardDraft(
         ? before.effective_from && fromDate(before.effective_from)
         : input.effective_from;
     const versions = await rateCardVersions(tx, card.id);
-    if (before.number > 1) checkFutureStart(effectiveFrom, now);
     checkAfterLatest(versions, effectiveFrom ?? null);
     const row: RateCardVersionRow = {
       ...before,
       rates: ratesOf(input, before.rates),
       effective_from: effectiveFrom == null ? null : toDate(effectiveFrom),
+      affected_periods: await affectedPeriods(tx, coverageOf(card, versions), effectiveFrom ?? null, now),
       note: input.note === undefined ? before.note : input.note,
       edited_by: [...new Set([...before.edited_by, ...principalIds(ctx)])],
       updated_at: toDate(now),

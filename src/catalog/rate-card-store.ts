@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Executor } from "../kernel/db.js";
 import type { RateCardKind, RateCardVersionStatus, RateSet } from "./rate-card-model.js";
+import type { AffectedPeriods } from "./rate-card-periods.js";
 
 /** SQL for the rate card tables (migrations/0019_rate_cards.sql), nothing else. */
 
@@ -26,6 +27,8 @@ interface RateCardVersionsTable {
   approval_id: string | null;
   approved_by: string | null;
   approved_at: Date | null;
+  /** What a backdated version covers, as last assessed (migration 0035); null when not backdated. */
+  affected_periods: AffectedPeriods | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -40,6 +43,7 @@ export type RateCardVersionRow = Selectable<RateCardVersionsTable>;
 
 const tables = (db: Executor) => db as unknown as Kysely<RateCardTables>;
 const json = (value: unknown) => JSON.stringify(value) as never;
+const jsonOrNull = (value: unknown) => (value === null ? null : json(value));
 
 export async function insertRateCard(db: Executor, row: RateCardRow): Promise<void> {
   await tables(db).insertInto("rate_cards").values(row).execute();
@@ -85,7 +89,7 @@ export function rateCardsQuery(db: Executor, filter: RateCardFilter) {
 export async function insertRateCardVersion(db: Executor, row: RateCardVersionRow): Promise<void> {
   await tables(db)
     .insertInto("rate_card_versions")
-    .values({ ...row, rates: json(row.rates) })
+    .values({ ...row, rates: json(row.rates), affected_periods: jsonOrNull(row.affected_periods) })
     .execute();
 }
 
@@ -93,7 +97,7 @@ export async function updateRateCardVersion(db: Executor, row: RateCardVersionRo
   const { id, rate_card_id: _card, number: _number, created_at: _created, ...changes } = row;
   await tables(db)
     .updateTable("rate_card_versions")
-    .set({ ...changes, rates: json(changes.rates) })
+    .set({ ...changes, rates: json(changes.rates), affected_periods: jsonOrNull(changes.affected_periods) })
     .where("id", "=", id)
     .execute();
 }

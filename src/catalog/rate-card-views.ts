@@ -1,6 +1,7 @@
 import type { Temporal } from "temporal-polyfill";
 import { fromDate } from "../kernel/clock.js";
 import { type RateCardKind, type RateCardVersionStatus, type RateSet, versionInForce } from "./rate-card-model.js";
+import type { AffectedPeriods } from "./rate-card-periods.js";
 import type { RateCardRow, RateCardVersionRow } from "./rate-card-store.js";
 
 /** Rate cards and their versions as the API and the audit log show them. */
@@ -20,6 +21,11 @@ export interface RateCardVersion {
   approval: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  /**
+   * A version starting before it was created or approved: the rated periods
+   * it covers, as assessed last (on approval, once approved); null otherwise.
+   */
+  affected_periods: AffectedPeriods | null;
   created_at: string;
   updated_at: string;
 }
@@ -55,6 +61,7 @@ export function rateCardVersionView(row: RateCardVersionRow): RateCardVersion {
     approval: row.approval_id,
     approved_by: row.approved_by,
     approved_at: instantText(row.approved_at),
+    affected_periods: row.affected_periods,
     created_at: fromDate(row.created_at).toString(),
     updated_at: fromDate(row.updated_at).toString(),
   };

@@ -2,6 +2,9 @@
  * What other modules and the adapters (api, cli, jobs) may use from usage.
  * Everything else in this folder is private to it.
  */
+// Registers what a backdated rate card version asks of usage (the periods it reaches, their re-rating).
+import "./rate-change-periods.js";
+
 export { backtestErrors } from "./backtest-errors.js";
 export { backtestRoutes } from "./backtest-routes.js";
 export { type BacktestJson, backtestCsv, backtestScriptVersion, getBacktest } from "./backtest-service.js";

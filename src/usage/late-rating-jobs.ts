@@ -52,11 +52,26 @@ export async function queueLateRatingsIn(
   if (events.length === 0) return [];
   const distinct = new Map<string, { customer_id: string; ts: Date }>();
   for (const event of events) distinct.set(`${event.customer_id}@${event.ts.getTime()}`, event);
-  const periods = (await ratedPeriodsAt(tx, [...distinct.values()])).sort(order);
-  if (periods.length === 0) return [];
-  await recordLateRatings(tx, periods, new Date(deps.clock.now().epochMilliseconds));
+  const periods = await ratedPeriodsAt(tx, [...distinct.values()]);
+  return queuePeriodRatingsIn(tx, ctx, periods, new Date(deps.clock.now().epochMilliseconds));
+}
+
+/**
+ * Records periods as owed a re-rating and queues their jobs, in the caller's
+ * transaction: late events, and a backdated rate card version approved over
+ * periods whose usage is on a draft. Returns the periods, sorted.
+ */
+export async function queuePeriodRatingsIn(
+  tx: Tx,
+  ctx: RequestContext,
+  periods: readonly PeriodKey[],
+  at: Date,
+): Promise<PeriodKey[]> {
+  const sorted = [...periods].sort(order);
+  if (sorted.length === 0) return [];
+  await recordLateRatings(tx, sorted, at);
   const queue = jobQueueOn(tx);
-  for (const period of periods) {
+  for (const period of sorted) {
     const data: LateRatingJobData = {
       customer: period.customer_id,
       period_start: period.period_start.toISOString(),
@@ -65,7 +80,7 @@ export async function queueLateRatingsIn(
     };
     await queue.send(LATE_RATING_QUEUE, data, { singletonKey: keyOf(period) });
   }
-  return periods;
+  return sorted;
 }
 
 /**
