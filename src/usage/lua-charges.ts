@@ -3,7 +3,7 @@ import { chargeAmount, type DecimalText, decimalOfNumber, decimalOfText } from "
 import { classifyError } from "./lua-errors.js";
 import type { LuaStack } from "./lua-marshal.js";
 import { CHARGE_FIELDS, CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE } from "./lua-prelude.js";
-import { readChunks } from "./lua-results.js";
+import { type ChargeValues, readChunks } from "./lua-results.js";
 import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEvent } from "./lua-types.js";
 
 /**
@@ -12,7 +12,20 @@ import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEve
  * charge count) and turns each record into a charge with decimal text:
  * quantity and unit price through their shortest decimal form, the amount
  * their exact product, computed on the host (the invoice line rounds).
+ *
+ * emit() stores quantities and unit prices unchecked (lua-prelude-charges.ts):
+ * a float that is not finite and text that is not a decimal are refused
+ * here, and an event with a value of any other type is left out and listed
+ * in `recheck`, for the engine to rate again in strict mode, where emit
+ * reports the error with its script line.
  */
+
+/** Should strict mode not find the error again (it always does: rating keeps no state between events). */
+export const WRONG_TYPE_ERROR = {
+  code: "script_invalid_charge",
+  message: "a charge's quantity or unit price is neither a number nor a decimal string",
+  line: null,
+} as const;
 
 interface ReadOptions {
   events: readonly RatingEvent[];
@@ -34,10 +47,12 @@ function decodeDimensions(key: string | undefined): Record<string, string> {
 
 class RecordReader {
   private readonly strings: string[];
+  private readonly values: ChargeValues;
   private readonly dimensions = new Map<number, Record<string, string>>();
 
-  constructor(strings: string[]) {
+  constructor(strings: string[], values: ChargeValues) {
     this.strings = strings;
+    this.values = values;
   }
 
   text(id: number): string | null {
@@ -55,14 +70,20 @@ class RecordReader {
   }
 
   /**
-   * The number, or the decimal text the script returned instead; null when
-   * that text is not a decimal or the number is not finite (emit() leaves
-   * that check to the host).
+   * The number at a position, or the decimal text the script gave instead
+   * (or an integer's digits); null when that text is not a decimal or the
+   * number is not finite.
    */
-  value(textId: number, number: number): DecimalText | null {
-    if (textId === 0) return Number.isFinite(number) ? decimalOfNumber(number) : null;
-    const text = this.text(textId);
-    return text === null ? null : decimalOfText(text);
+  value(at: number): DecimalText | null {
+    const number = this.values.numbers[at] as number;
+    if (!Number.isNaN(number)) return Number.isFinite(number) ? decimalOfNumber(number) : null;
+    const text = this.values.exact.get(at);
+    return text === undefined ? null : decimalOfText(text);
+  }
+
+  /** Whether the value at a position is neither a number nor text. */
+  invalid(at: number): boolean {
+    return this.values.invalid.size !== 0 && this.values.invalid.has(at);
   }
 }
 
@@ -85,9 +106,11 @@ function minimumTopUp(
   };
 }
 
-export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult {
-  const numbers = readChunks(stack, base + 1);
-  const reader = new RecordReader(stack.toStringList(base + 2));
+export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult & { recheck: number[] } {
+  const values = readChunks(stack, base + 1);
+  const numbers = values.numbers;
+  const reader = new RecordReader(stack.toStringList(base + 2), values);
+  const recheck: number[] = [];
   const errorList = stack.toIndexedMessages(base + 3);
   const unrated: UnratedEvent[] = [];
   const failed = new Set<number>();
@@ -109,20 +132,25 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
     }
     if (failed.size !== 0 && failed.has(index)) continue;
     const labels = numbers[offset + 1] as number;
-    const texts = numbers[offset + 2] as number;
-    const quantity = reader.value(texts % CHARGE_ID_BASE, numbers[offset + 3] as number);
-    const unitPrice = reader.value(Math.floor(texts / CHARGE_ID_BASE), numbers[offset + 4] as number);
+    if (reader.invalid(offset + 2) || reader.invalid(offset + 3)) {
+      charges.length = eventStart;
+      failed.add(index);
+      recheck.push(index);
+      continue;
+    }
+    const quantity = reader.value(offset + 2);
+    const unitPrice = reader.value(offset + 3);
     const code = reader.text(first % CHARGE_ID_BASE) ?? "";
     if (quantity === null || unitPrice === null) {
       charges.length = eventStart;
       failed.add(index);
       const which = quantity === null ? "quantity" : "unit_price";
-      const textId = quantity === null ? texts % CHARGE_ID_BASE : Math.floor(texts / CHARGE_ID_BASE);
+      const text = values.exact.has(quantity === null ? offset + 2 : offset + 3);
       unrated.push({
         transaction_id: transactionOf(index),
         event_index: index,
         code: "script_invalid_charge",
-        message: `charge ${code}: ${which} is ${textId === 0 ? "not a finite number" : "text that is not a decimal number"}`,
+        message: `charge ${code}: ${which} is ${text ? "text that is not a decimal number" : "not a finite number"}`,
         line: null,
       });
       continue;
@@ -147,5 +175,5 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
     }
   }
   unrated.sort((a, b) => a.event_index - b.event_index);
-  return { charges, unrated };
+  return { charges, unrated, recheck };
 }

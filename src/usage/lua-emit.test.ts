@@ -79,6 +79,73 @@ describe("emit", () => {
     ]);
   });
 
+  it("refuses a known code with a quantity or unit price of the wrong type just as an unknown one, with the line", async () => {
+    // The host sees the wrong type and rates the event again alone in strict mode, where emit names the line.
+    const source = `
+      function charge(event)
+        emit("first", 1, 1)
+        if event.n == 2 then emit("first", {}, 1) end
+        if event.n == 3 then emit("first", 1, nil) end
+        if event.n == 4 then emit("fresh", true, 1) end
+        emit("last", 2, 3)
+      end`;
+    const result = await rateWith(
+      source,
+      [1, 2, 3, 4, 5].map((n) => event(`e${n}`, { n })),
+    );
+    expect(result.charges.map((c) => [c.transaction_id, c.code])).toEqual([
+      ["e1", "first"],
+      ["e1", "last"],
+      ["e5", "first"],
+      ["e5", "last"],
+    ]);
+    expect(result.unrated).toEqual([
+      {
+        transaction_id: "e2",
+        event_index: 1,
+        code: "script_invalid_charge",
+        message: "script:4: charge 2: quantity must be a number or a decimal string, not table",
+        line: 4,
+      },
+      {
+        transaction_id: "e3",
+        event_index: 2,
+        code: "script_invalid_charge",
+        message: "script:5: charge 2: unit_price must be a number or a decimal string, not nil",
+        line: 5,
+      },
+      {
+        transaction_id: "e4",
+        event_index: 3,
+        code: "script_invalid_charge",
+        message: "script:6: charge 2: quantity must be a number or a decimal string, not boolean",
+        line: 6,
+      },
+    ]);
+  });
+
+  it("keeps every digit of integers beyond 2^53 and of decimal text on the short path", async () => {
+    const source = `
+      function charge(event)
+        emit("n", 1, 1)
+        emit("n", math.maxinteger, 1)
+        emit("n", -9007199254740993, "0.000000000042")
+        emit("n", 2^60, 1)
+        emit("n", "lots", 1)
+      end`;
+    const result = await rateWith(source, [event("e1")]);
+    expect(result.unrated).toMatchObject([
+      { code: "script_invalid_charge", message: "charge n: quantity is text that is not a decimal number", line: null },
+    ]);
+    const kept = await rateWith(source.replace('emit("n", "lots", 1)', ""), [event("e1")]);
+    expect(kept.charges.map((c) => [c.quantity, c.unit_price])).toEqual([
+      ["1", "1"],
+      ["9223372036854775807", "1"], // math.maxinteger, exact
+      ["-9007199254740993", "0.000000000042"], // -(2^53 + 1): a float could not hold it
+      ["1152921504606847000", "1"], // 2^60 as a float: its shortest form, as before
+    ]);
+  });
+
   it("stops an event that emits without end at the budget, and caps the charges of one event", async () => {
     const source = `
       function charge(event)

@@ -3,7 +3,7 @@ import { DomainError } from "../kernel/errors.js";
 import { currencyMinorUnits } from "../kernel/money.js";
 import { decimalOfNumber, decimalOfText } from "./lua-amounts.js";
 import { BatchEncoder, decoderSource, encodeStrings, pushBytes, type Shape } from "./lua-batch.js";
-import { readCharges } from "./lua-charges.js";
+import { readCharges, WRONG_TYPE_ERROR } from "./lua-charges.js";
 import { offsetSpan, utcOffsets } from "./lua-date.js";
 import { classifyError, errorLine } from "./lua-errors.js";
 import { LUA_OK, type LuaStack, type Plain } from "./lua-marshal.js";
@@ -197,8 +197,29 @@ export class ChargeScript {
   /**
    * Rates a batch for one customer. An event whose call fails is returned in
    * `unrated` with the error and its line; the rest of the batch goes on.
+   * An event that emitted a quantity or unit price of the wrong type is
+   * rated again alone in strict mode, where emit names the line
+   * (lua-charges.ts): rating keeps no state between events, so it fails the
+   * same way.
    */
   rate(events: readonly RatingEvent[], rates: LoadedRates, context: RatingContext): RatingResult {
+    const { recheck, ...result } = this.rateBatch(events, rates, context, false);
+    if (recheck.length === 0) return result;
+    for (const index of recheck) {
+      const event = events[index] as RatingEvent;
+      const error = this.rateBatch([event], rates, context, true).unrated[0] ?? WRONG_TYPE_ERROR;
+      result.unrated.push({ ...error, transaction_id: event.transaction_id, event_index: index });
+    }
+    result.unrated.sort((a, b) => a.event_index - b.event_index);
+    return result;
+  }
+
+  private rateBatch(
+    events: readonly RatingEvent[],
+    rates: LoadedRates,
+    context: RatingContext,
+    strict: boolean,
+  ): RatingResult & { recheck: number[] } {
     const timestamps = events.map((event, i) => {
       const ms = instantMilliseconds(event.timestamp);
       if (Number.isNaN(ms)) {
@@ -224,7 +245,10 @@ export class ChargeScript {
       stack.pushString(context.customer);
       stack.pushRef(rates.ref);
       this.pushContext(context, timestamps);
-      if (stack.pcall(8, 4) !== LUA_OK) return this.rateInHalves(events, rates, context, stack.toString(-1));
+      stack.pushValue(strict);
+      if (stack.pcall(9, 4) !== LUA_OK) {
+        return { ...this.rateInHalves(events, rates, context, stack.toString(-1)), recheck: [] };
+      }
       return readCharges(stack, base, { events, currency: context.currency, digits });
     } finally {
       stack.setTop(base);

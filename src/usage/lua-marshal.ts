@@ -33,6 +33,7 @@ export interface LuaModule {
   _lua_type(L: number, index: number): number;
   _lua_tonumberx(L: number, index: number, isNumber: number): number;
   _lua_tointegerx(L: number, index: number, isNumber: number): bigint;
+  _lua_isinteger(L: number, index: number): number;
   _lua_toboolean(L: number, index: number): number;
   _lua_topointer(L: number, index: number): number;
   _lua_tolstring(L: number, index: number, length: number): number;

@@ -3,23 +3,33 @@
  * charges a script returns as tables and charges it passes to emit(). It is
  * spliced into the prelude's chunk and uses the prelude's locals.
  *
- * A batch's charges leave Lua as flat lists of numbers, five per charge, in
- * chunks of FLUSH charges: three numbers that each carry integers combined
- * in base 2^21 (event index and code; description, dimensions and flags;
- * quantity text and unit price text, all ids into the batch's string list,
- * 0 for none) and the quantity and unit price as numbers. A chunk is filled
- * in order from 1, so Lua keeps it in the table's array part and the host
- * reads it straight from WebAssembly memory (lua-results.ts).
+ * A batch's charges leave Lua as flat lists of values, four per charge, in
+ * chunks of FLUSH charges: two numbers that each carry integers combined
+ * in base 2^21 (event index and code; description, dimensions and flags,
+ * ids into the batch's string list, 0 for none), then the quantity and the
+ * unit price as the script gave them (a number or decimal text). A chunk is
+ * filled in order from 1, so Lua keeps it in the table's array part and the
+ * host reads it straight from WebAssembly memory (lua-results.ts), where it
+ * sees each value's type.
  *
  * emit(code, quantity, unit_price, description, dimensions) stores a charge
  * without building a table for it; measured here, the table, the list around
  * it and reading their fields back cost more than the script that makes them.
+ * It checks only what the host cannot: that the code, description and
+ * dimensions are ones the batch has seen. The quantity and unit price are
+ * stored unchecked and checked by the host, which sees their types; when one
+ * is not a number or text, the host rates that event again alone in strict
+ * mode, where emit checks everything itself and names the script line, so
+ * the event fails with the same error and line as if emit had checked.
  */
 export const CHARGES_SOURCE = String.raw`
--- One batch's output: chunks of charge numbers, their strings, per-event errors.
-local function new_output()
-  return { buffer = {}, count = 0, parts = {}, strings = {}, ids = {}, errors = {}, dims1 = {}, dims2 = {},
-    event = 0, first = 0 }
+-- One batch's output: chunks of charge values, their strings, per-event errors.
+-- emit looks strings up in known: the same table as ids, or in strict mode
+-- one that stays empty, so that every emit takes the checked path.
+local function new_output(strict)
+  local ids = {}
+  return { buffer = {}, count = 0, parts = {}, strings = {}, ids = ids, known = strict and {} or ids, errors = {},
+    dims1 = {}, dims2 = {}, event = 0, first = 0 }
 end
 
 local function intern(out, text)
@@ -42,18 +52,19 @@ local function flush(out)
   out.buffer, out.count = {}, 0
 end
 
--- A quantity or unit price that is not a plain finite number: decimal text,
--- a huge integer (kept as text so no digit is lost), or a mistake.
-local function amount_text(value, name, index)
+-- What is wrong with a quantity or unit price that is not a finite float:
+-- nil for decimal text (the host reads it) and integers (the host reads
+-- every digit), else the problem.
+local function amount_problem(value, name, index)
   local kind = type(value)
-  if kind == "string" then return 0 / 0, value end
+  if kind == "string" then return nil end
   if kind == "number" then
     if value ~= value or value == huge or value == -huge then
-      return nil, "charge " .. index .. ": " .. name .. " is not a finite number"
+      return "charge " .. index .. ": " .. name .. " is not a finite number"
     end
-    return 0 / 0, tostring(value)
+    return nil
   end
-  return nil, "charge " .. index .. ": " .. name .. " must be a number or a decimal string, not " .. kind
+  return "charge " .. index .. ": " .. name .. " must be a number or a decimal string, not " .. kind
 end
 
 local function dimension_value(value)
@@ -143,11 +154,9 @@ local function dimensions_id(out, dims, index)
   return key and intern(out, key) or 0
 end
 
-local SAFE <const> = 9007199254740991
-
--- The hot path of rating: every charge passes here, so the common case (a
--- known code, float or small integer amounts) costs two math.type calls and
--- five table stores; everything else takes the slow branches.
+-- Every charge a script returns as a table passes here, and every charge
+-- emit could not store on its short path: the common case (a known code,
+-- float amounts) costs two math.type calls and four table stores.
 local function store(out, event_index, index, code, q, p, description, dims, minimum, allow_minimum)
   local ids = out.ids
   local code_id = ids[code]
@@ -155,19 +164,13 @@ local function store(out, event_index, index, code, q, p, description, dims, min
     if type(code) ~= "string" or code == "" then return "charge " .. index .. ": code must be a non-empty string" end
     code_id = intern(out, code)
   end
-  local qtext, ptext = 0, 0
-  local qt, pt = math_type(q), math_type(p)
-  if qt ~= "float" and not (qt == "integer" and q <= SAFE and q >= -SAFE) or q ~= q or q == huge or q == -huge then
-    local text
-    q, text = amount_text(q, "quantity", index)
-    if q == nil then return text end
-    qtext = intern(out, text)
+  if math_type(q) ~= "float" or q ~= q or q == huge or q == -huge then
+    local problem = amount_problem(q, "quantity", index)
+    if problem then return problem end
   end
-  if pt ~= "float" and not (pt == "integer" and p <= SAFE and p >= -SAFE) or p ~= p or p == huge or p == -huge then
-    local text
-    p, text = amount_text(p, "unit_price", index)
-    if p == nil then return text end
-    ptext = intern(out, text)
+  if math_type(p) ~= "float" or p ~= p or p == huge or p == -huge then
+    local problem = amount_problem(p, "unit_price", index)
+    if problem then return problem end
   end
   local description_id = 0
   if description ~= nil then
@@ -191,9 +194,8 @@ local function store(out, event_index, index, code, q, p, description, dims, min
   local b, n = out.buffer, out.count * FIELDS
   b[n + 1] = event_index * BASE + code_id
   b[n + 2] = description_id + dims_id * BASE + flags * BASE2
-  b[n + 3] = qtext + ptext * BASE
-  b[n + 4] = q
-  b[n + 5] = p
+  b[n + 3] = q
+  b[n + 4] = p
   out.count = out.count + 1
   return nil
 end
@@ -231,11 +233,9 @@ local emitting = nil
 -- be billed stops the event, with the script line that emitted it.
 --
 -- Every charge passes here, so the usual charge (strings seen before in
--- the batch, numbers that need no text) takes a short path; the rest goes
--- through store().
--- A float that is not finite passes the short path and is refused by the
--- host (lua-charges.ts). (Remembering the batch's numbers in a table, to
--- skip the two math.type calls, saved instructions but no time.)
+-- the batch) takes a short path that stores the quantity and unit price
+-- unchecked: the host checks them (lua-charges.ts). The rest goes through
+-- store().
 local function emit_checked(out, code, q, p, description, dims)
   local index = out.count - out.first + 1
   local problem = store(out, out.event, index, code, q, p, description, dims, nil, false)
@@ -245,26 +245,20 @@ end
 local function emit(code, q, p, description, dims)
   local out = emitting
   if out == nil then error("emit can only be called while an event is rated", 2) end
-  local ids = out.ids
-  local code_id, labels = ids[code], 0
-  if description ~= nil then labels = ids[description] end
+  local known = out.known
+  local code_id, labels = known[code], 0
+  if description ~= nil then labels = known[description] end
   if dims ~= nil and labels ~= nil then
     local dims_id = known_dimensions(out, dims)
     labels = dims_id and labels + dims_id * BASE
   end
-  local qt, pt = math_type(q), math_type(p)
-  if code_id == nil or labels == nil
-    or qt ~= "float" and (qt ~= "integer" or q > SAFE or q < -SAFE)
-    or pt ~= "float" and (pt ~= "integer" or p > SAFE or p < -SAFE) then
-    return emit_checked(out, code, q, p, description, dims)
-  end
+  if code_id == nil or labels == nil then return emit_checked(out, code, q, p, description, dims) end
   local n = out.count
   local b, at = out.buffer, n * FIELDS
   b[at + 1] = out.event * BASE + code_id
   b[at + 2] = labels
-  b[at + 3] = 0
-  b[at + 4] = q
-  b[at + 5] = p
+  b[at + 3] = q
+  b[at + 4] = p
   out.count = n + 1
 end
 

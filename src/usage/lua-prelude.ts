@@ -12,7 +12,7 @@ import { STEP_GLOBAL } from "./lua-steps.js";
  * locals: the debug library is gone from the globals by the time a script
  * loads.
  *
- * A batch's charges leave Lua as chunks of five numbers per charge
+ * A batch's charges leave Lua as chunks of four values per charge
  * (lua-prelude-charges.ts, read by lua-results.ts).
  *
  * The chunk takes one argument, the steps one call may take
@@ -20,8 +20,8 @@ import { STEP_GLOBAL } from "./lua-steps.js";
  * what it was given (the batch, a table the script built, the globals, the
  * host's time zone offsets), never without end.
  */
-/** Numbers per charge in the result chunks. */
-export const CHARGE_FIELDS = 5;
+/** Values per charge in the result chunks. */
+export const CHARGE_FIELDS = 4;
 /** Ids are combined in base 2^21; a batch may hold fewer distinct strings than that. */
 export const CHARGE_ID_BASE = 2 ** 21;
 export const CHARGE_FLAG_MINIMUM = 1;
@@ -185,9 +185,10 @@ end
 -- each (a protected call is a trip through JavaScript in this build); when
 -- one fails, the error is recorded against it, its partial output is
 -- dropped, and the loop resumes at the next event.
-local function rate(records, strings_blob, string_count, n, slow, customer, rates, ctx)
+-- strict: emit checks every charge itself (lua-prelude-charges.ts).
+local function rate(records, strings_blob, string_count, n, slow, customer, rates, ctx, strict)
   local charge, refill = G.charge, refill
-  local out = new_output()
+  local out = new_output(strict)
   local errors = out.errors
   local S = decode_strings(strings_blob, string_count)
   rates, ctx = readonly(rates, "rates"), readonly(ctx, "ctx")
@@ -231,8 +232,9 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
   return finish(out)
 end
 
+-- One call a period: emit checks every charge itself there.
 local function finalize(period, rates, ctx)
-  local out = new_output()
+  local out = new_output(true)
   local fn = G.finalize
   if fn ~= nil then
     emitting = out
