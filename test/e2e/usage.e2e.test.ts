@@ -257,6 +257,14 @@ describe("usage in the web app", () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await shoot(page, "rate-card-draft", { guide: true, fullPage: false });
 
+    // A past start backdates the version: saved, the editor says which rated periods it covers (none here).
+    await editor.getByLabel("In force from (UTC)").fill(ago({ months: 1 }).slice(0, 16));
+    await editor.getByRole("button", { name: "Save draft" }).click();
+    await page
+      .getByTestId("affected-periods")
+      .getByText("No usage period already rated with this card is covered.")
+      .waitFor();
+
     await editor.getByRole("link", { name: "See the changes" }).click();
     const diff = page.getByTestId("rate-card-diff");
     await diff.getByText(/Version 1 → version 2: 1 added, 1 changed, 1 removed/).waitFor();

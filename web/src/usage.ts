@@ -123,6 +123,21 @@ export interface Rate {
 export type RateSet = Record<string, Rate>;
 export type RateCardVersionStatus = "draft" | "pending_approval" | "approved" | "rejected";
 
+export interface CoveredPeriod {
+  customer: string;
+  period_start: string;
+  period_end: string;
+  invoice: string;
+}
+
+/** The rated periods a backdated version covers, as the API last assessed them. */
+export interface AffectedPeriods {
+  effective_from: string;
+  assessed_at: string;
+  finalized: (CoveredPeriod & { invoice_number: string | null; invoice_status: string })[];
+  draft: CoveredPeriod[];
+}
+
 export interface RateCardVersion {
   object: "rate_card_version";
   id: string;
@@ -137,6 +152,7 @@ export interface RateCardVersion {
   approval: string | null;
   approved_by: string | null;
   approved_at: string | null;
+  affected_periods: AffectedPeriods | null;
   created_at: string;
   updated_at: string;
 }

@@ -9,7 +9,7 @@ import { AppLink } from "../../components/billing-ui.js";
 import { ErrorAlert, fieldError } from "../../components/ui.js";
 import { formatInstant } from "../../format.js";
 import { type RateCard, type RateCardVersion, rateCardPath } from "../../usage.js";
-import { RateValue, VersionBadge } from "./rate-card-parts.js";
+import { AffectedPeriodsAlert, RateValue, VersionBadge } from "./rate-card-parts.js";
 
 /**
  * The draft version of a card: add, change and remove codes, pick when it
@@ -126,6 +126,7 @@ function PendingVersion(props: { version: RateCardVersion }) {
         {version.effective_from === null ? "when approved" : `from ${formatInstant(version.effective_from)}`}. A person
         who did not edit it approves or rejects it in <AppLink to="/approvals">Approvals</AppLink>.
       </Text>
+      <AffectedPeriodsAlert affected={version.affected_periods} approved={false} />
       <Table striped>
         <Table.Tbody>
           {Object.entries(version.rates).map(([code, rate]) => (
@@ -192,6 +193,7 @@ function EditDraft(props: { card: RateCard; version: RateCardVersion }) {
           : "The rates every customer pays unless their own card overrides a code."}
       </Text>
       <ErrorAlert error={save.error ?? submit.error} title={submit.error === null ? "Not saved" : "Not sent"} />
+      {dirty ? null : <AffectedPeriodsAlert affected={props.version.affected_periods} approved={false} />}
       <Table data-testid="draft-rates">
         <Table.Thead className="table-head">
           <Table.Tr>
@@ -277,7 +279,7 @@ function EditDraft(props: { card: RateCard; version: RateCardVersion }) {
         <TextInput
           type="datetime-local"
           label="In force from (UTC)"
-          description="Empty: the moment it is approved. Otherwise now or later."
+          description="Empty: the moment it is approved. A past date backdates it: saved, it lists the periods it covers."
           value={draft.effective_from}
           onChange={(event) => change({ ...draft, effective_from: event.currentTarget.value })}
           error={fieldError(error, "effective_from")}

@@ -7,7 +7,7 @@ import { AppLink } from "../../components/billing-ui.js";
 import { ErrorAlert, MessageRow } from "../../components/ui.js";
 import { formatInstant } from "../../format.js";
 import { type RateCard, type RateCardDiff, type RateCardVersion, rateCardPath } from "../../usage.js";
-import { DiffTable, VersionBadge } from "./rate-card-parts.js";
+import { AffectedPeriodsAlert, DiffTable, VersionBadge } from "./rate-card-parts.js";
 
 /** Every version of a card, and the diff between any two of them. */
 
@@ -30,6 +30,8 @@ export function HistoryPanel(props: { card: RateCard }) {
     void navigate({ search: { tab: "diff", from: String(Math.min(from, to)), to: String(Math.max(from, to)) } });
   const toggle = (number: number) =>
     setPicked(picked.includes(number) ? picked.filter((n) => n !== number) : [...picked.slice(-1), number]);
+  // The newest approved version, when backdated: its invoiced periods are still a person's to correct.
+  const backdated = rows.find((version) => version.status === "approved");
   return (
     <Stack gap="sm">
       <Group justify="space-between">
@@ -41,6 +43,9 @@ export function HistoryPanel(props: { card: RateCard }) {
         </Button>
       </Group>
       <ErrorAlert error={versions.error} title="The versions could not be loaded" />
+      {backdated?.affected_periods == null ? null : (
+        <AffectedPeriodsAlert affected={backdated.affected_periods} approved={true} />
+      )}
       <Table striped data-testid="rate-card-versions">
         <Table.Thead className="table-head">
           <Table.Tr>
@@ -77,6 +82,12 @@ export function HistoryPanel(props: { card: RateCard }) {
                 <Text size="sm">
                   {version.effective_from === null ? "When approved" : formatInstant(version.effective_from)}
                 </Text>
+                {version.affected_periods === null ? null : (
+                  <Text size="xs" c="dimmed" data-testid="backdated">
+                    Backdated: {version.affected_periods.finalized.length} invoiced,{" "}
+                    {version.affected_periods.draft.length} draft period(s)
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td ta="right">{Object.keys(version.rates).length}</Table.Td>
               <Table.Td maw={280}>

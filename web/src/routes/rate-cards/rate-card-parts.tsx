@@ -1,6 +1,8 @@
-import { Badge, Group, Stack, Table, Text } from "@mantine/core";
+import { Alert, Badge, Group, List, Stack, Table, Text } from "@mantine/core";
+import { AppLink } from "../../components/billing-ui.js";
 import { MessageRow } from "../../components/ui.js";
-import type { Rate, RateCardDiff, RateCardVersionStatus } from "../../usage.js";
+import { formatInstant } from "../../format.js";
+import type { AffectedPeriods, Rate, RateCardDiff, RateCardVersionStatus } from "../../usage.js";
 
 /** Pieces the rate card screens share: a version's state, a rate's cells, and the diff between two versions. */
 
@@ -30,6 +32,79 @@ export function VersionBadge(props: { status: RateCardVersionStatus; inForce?: b
         </Badge>
       ) : null}
     </Group>
+  );
+}
+
+const periodText = (period: { period_start: string; period_end: string }) =>
+  `${period.period_start.slice(0, 10)} to ${period.period_end.slice(0, 10)}`;
+
+/**
+ * What a backdated version reaches: invoiced periods a person must credit or
+ * adjust (Accrue leaves finalized invoices as they are), and draft periods
+ * re-rated when it is approved.
+ */
+export function AffectedPeriodsAlert(props: { affected: AffectedPeriods | null; approved: boolean }) {
+  const affected = props.affected;
+  if (affected === null) return null;
+  const none = affected.finalized.length === 0 && affected.draft.length === 0;
+  return (
+    <Alert
+      color={affected.finalized.length > 0 ? "orange" : "yellow"}
+      variant="light"
+      title={`Backdated to ${formatInstant(affected.effective_from)}`}
+      data-testid="affected-periods"
+    >
+      <Stack gap={6}>
+        {none ? <Text size="sm">No usage period already rated with this card is covered.</Text> : null}
+        {affected.finalized.length > 0 ? (
+          <div>
+            <Text size="sm" fw={500}>
+              Invoiced periods it covers: Accrue does not change them; each needs a credit note or an adjustment by a
+              person.
+            </Text>
+            <List size="sm" data-testid="affected-finalized">
+              {affected.finalized.map((period) => (
+                <List.Item key={`${period.customer}:${period.period_start}`}>
+                  <AppLink to={`/customers/${period.customer}`} size="sm">
+                    {period.customer}
+                  </AppLink>
+                  , {periodText(period)}, invoice{" "}
+                  <AppLink to={`/invoices/${period.invoice}`} size="sm">
+                    {period.invoice_number ?? period.invoice}
+                  </AppLink>
+                </List.Item>
+              ))}
+            </List>
+          </div>
+        ) : null}
+        {affected.draft.length > 0 ? (
+          <div>
+            <Text size="sm" fw={500}>
+              {props.approved
+                ? "Draft periods re-rated at the new rates after approval:"
+                : "Draft periods re-rated at the new rates when it is approved:"}
+            </Text>
+            <List size="sm" data-testid="affected-drafts">
+              {affected.draft.map((period) => (
+                <List.Item key={`${period.customer}:${period.period_start}`}>
+                  <AppLink to={`/customers/${period.customer}`} size="sm">
+                    {period.customer}
+                  </AppLink>
+                  , {periodText(period)}, draft{" "}
+                  <AppLink to={`/invoices/${period.invoice}`} size="sm">
+                    {period.invoice}
+                  </AppLink>
+                </List.Item>
+              ))}
+            </List>
+          </div>
+        ) : null}
+        <Text size="xs" c="dimmed">
+          As of {formatInstant(affected.assessed_at)}
+          {props.approved ? " (its approval)" : "; assessed again when it is approved"}.
+        </Text>
+      </Stack>
+    </Alert>
   );
 }
 
