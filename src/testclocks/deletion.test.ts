@@ -30,7 +30,7 @@ const DELETED_BY_NAME = [
   "usage_backtest_rows",
   "usage_backtests",
   "usage_charges",
-  "usage_duplicate_counts",
+  "usage_event_duplicates",
   "usage_event_keys",
   "usage_events",
   "usage_late_ratings",

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Executor, Tx } from "../kernel/db.js";
 import { numberArrayLiteral, textArrayLiteral } from "./event-store.js";
 
-/** SQL for usage_charges, usage_rating_errors, usage_rating_runs and usage_duplicate_counts. */
+/** SQL for usage_charges, usage_rating_errors and usage_rating_runs. */
 
 export interface PeriodKey {
   customer_id: string;
@@ -237,29 +237,6 @@ export async function ratedPeriodsAt(
       join usage_rating_runs r on r.customer_id = u.customer_id and r.period_start <= e.ts and e.ts < r.period_end
      where r.reason <> 'adjustment'`.execute(db);
   return result.rows;
-}
-
-/**
- * Counts events received again, per customer and UTC day of the event
- * already stored: the same transaction id is the same event, whatever
- * timestamp the repeat carried.
- */
-export async function countDuplicates(
-  tx: Tx,
-  keys: Iterable<{ customer_id: string; transaction_id: string }>,
-): Promise<void> {
-  const list = [...keys];
-  if (list.length === 0) return;
-  await sql`
-    insert into usage_duplicate_counts (customer_id, day, duplicates)
-    select k.customer_id, (k.ts at time zone 'UTC')::date, count(*)
-      from unnest(${list.map((k) => k.customer_id)}::text[], ${list.map((k) => k.transaction_id)}::text[])
-        as d(customer_id, transaction_id)
-      join usage_event_keys k on k.customer_id = d.customer_id and k.transaction_id = d.transaction_id
-     group by 1, 2
-    on conflict (customer_id, day) do update set duplicates = usage_duplicate_counts.duplicates + excluded.duplicates`.execute(
-    tx,
-  );
 }
 
 /** The events already charged in the charge's period (before an adjustment adds the new ones). */

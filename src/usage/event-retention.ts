@@ -8,9 +8,9 @@ import { forgetPartitions, readUsageSettings } from "./event-store.js";
 
 /**
  * Retention (`usage.retention_months`): whole month partitions older than the
- * setting are dropped, with their dedup keys. Dropping a partition is
- * instant and leaves no dead rows behind, which is why events are
- * partitioned by month. Runs daily as a durable job; a month goes once every
+ * setting are dropped, with their dedup keys and the month's repeats.
+ * Dropping a partition is instant and leaves no dead rows behind, which is
+ * why events are partitioned by month. Runs daily as a durable job; a month goes once every
  * day of it is past the retention window.
  */
 const USAGE_RETENTION_QUEUE = "usage-retention";
@@ -55,6 +55,12 @@ export async function applyUsageRetention(deps: Deps, ctx: RequestContext): Prom
         where k.customer_id = p.customer_id and k.transaction_id = p.transaction_id`.execute(tx);
       const keys = Number(deleted.numAffectedRows ?? 0);
       await sql`drop table ${sql.table(partition.name)}`.execute(tx);
+      // The month's repeats go with its events: a reconciliation of the month would otherwise count only them.
+      await sql`delete from usage_event_duplicates
+        where ts >= make_timestamptz(${partition.year}, ${partition.month}, 1, 0, 0, 0, 'UTC')
+          and ts < make_timestamptz(${partition.year}, ${partition.month}, 1, 0, 0, 0, 'UTC') + interval '1 month'`.execute(
+        tx,
+      );
       // The meters' projected values for the month go with their events.
       const values = `usage_meter_values_${partition.name.slice("usage_events_".length)}`;
       await sql`drop table if exists ${sql.table(values)}`.execute(tx);

@@ -132,6 +132,29 @@ export async function insertEvents(
   return notStored;
 }
 
+/** An event received again: its customer, transaction id and the timestamp the repeat carried. */
+export interface DuplicateEvent {
+  customer_id: string;
+  transaction_id: string;
+  ts_ms: number;
+}
+
+/**
+ * Keeps one row per repeat, at the timestamp the repeat carried, so the
+ * reconciliation counts a period's duplicates as it counts its events. A
+ * plain insert: concurrent batches of one customer share no counter row.
+ */
+export async function recordDuplicates(tx: Tx, duplicates: Iterable<DuplicateEvent>, received_at: Date): Promise<void> {
+  const list = [...duplicates];
+  if (list.length === 0) return;
+  await sql`
+    insert into usage_event_duplicates (customer_id, transaction_id, ts, received_at)
+    select customer_id, transaction_id, timestamptz 'epoch' + ts_ms * interval '1 millisecond', ${received_at}
+      from unnest(${textArrayLiteral(list.map((d) => d.customer_id))}::text[],
+        ${textArrayLiteral(list.map((d) => d.transaction_id))}::text[],
+        ${numberArrayLiteral(list.map((d) => d.ts_ms))}::int8[]) as d(customer_id, transaction_id, ts_ms)`.execute(tx);
+}
+
 /** The stored event a duplicate repeats (its id), found through its key's timestamp. */
 export async function findStoredEventId(
   db: Executor,

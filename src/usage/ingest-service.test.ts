@@ -62,7 +62,11 @@ describe("ingestEvents", () => {
     const repeat = { ...original, customer: "ACME-3PL", timestamp: "2026-11-21T00:00:00Z" };
     const outcome = await ingestEvents(deps, ana, [original, repeat, event()], { source: "batch" });
     expect(outcome.results.map((r) => r.status)).toEqual(["accepted", "duplicate", "accepted"]);
-    expect(outcome.duplicate_keys.get(1)).toEqual({ customer_id: acme.id, transaction_id: original.transaction_id });
+    expect(outcome.duplicate_keys.get(1)).toEqual({
+      customer_id: acme.id,
+      transaction_id: original.transaction_id,
+      ts_ms: Date.parse("2026-11-21T00:00:00Z"),
+    });
   });
 
   it("keeps transaction ids apart per customer", async () => {
@@ -170,10 +174,13 @@ describe("ingestEvents", () => {
 });
 
 describe("retention", () => {
-  it("drops whole months older than the setting, with their keys", async () => {
+  it("drops whole months older than the setting, with their keys and repeats", async () => {
     await updateUsageSettings(deps, ana, { max_event_age_days: 400 });
     const old = [event({ timestamp: "2025-12-10T00:00:00Z" }), event({ timestamp: "2026-01-10T00:00:00Z" })];
     expect((await ingestEvents(deps, ana, old, { source: "batch" })).counts.accepted).toBe(2);
+    expect((await ingestEvents(deps, ana, old, { source: "batch" })).counts.duplicates).toBe(2);
+    const repeats = (transaction_id: string | undefined) =>
+      count("usage_event_duplicates", sql`transaction_id = ${transaction_id}`);
     expect(await applyUsageRetention(deps, ana)).toEqual({ dropped: [], keys_deleted: 0 }); // null: kept forever
     await updateUsageSettings(deps, ana, { retention_months: 10 });
     // November 2026 minus 10 months: January 2026 is the first month kept.
@@ -181,6 +188,8 @@ describe("retention", () => {
     expect(await count("pg_class", sql`relname = 'usage_events_2025_12'`)).toBe(0);
     expect(await count("usage_event_keys", sql`transaction_id = ${old[0]?.transaction_id}`)).toBe(0);
     expect(await count("usage_event_keys", sql`transaction_id = ${old[1]?.transaction_id}`)).toBe(1);
+    expect(await repeats(old[0]?.transaction_id)).toBe(0); // December's repeat went with its month
+    expect(await repeats(old[1]?.transaction_id)).toBe(1);
     // The month can come back: ingestion finds the partition missing and makes it again.
     expect(
       (await ingestEvents(deps, ana, [event({ timestamp: "2025-12-11T00:00:00Z" })], { source: "api" })).counts

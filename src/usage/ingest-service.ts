@@ -3,7 +3,6 @@ import type { RequestContext } from "../kernel/actor.js";
 import { inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { newId } from "../kernel/ids.js";
-import { countDuplicates } from "./charge-store.js";
 import { eventApiId, newEventUuids } from "./event-ids.js";
 import {
   checkEventAge,
@@ -21,6 +20,7 @@ import {
 } from "./event-model.js";
 import { insertRejections, type NewRejection } from "./event-rejection-store.js";
 import {
+  type DuplicateEvent,
   type EventColumns,
   type EventSource,
   ensurePartitions,
@@ -28,6 +28,7 @@ import {
   insertEvents,
   isMissingPartition,
   readUsageSettings,
+  recordDuplicates,
 } from "./event-store.js";
 import { queueLateRatingsIn } from "./late-rating-jobs.js";
 import { projectEventsToMeters } from "./meter-projection.js";
@@ -72,8 +73,11 @@ export interface IngestOutcome {
   accepted_events: { customer_id: string; ts: Date }[];
   /** Ids of stored rejections (uevrj_…), by index, for the ones kept. */
   rejection_ids: Map<number, string>;
-  /** The key each duplicate repeats, by index: to find the event already stored. */
-  duplicate_keys: Map<number, { customer_id: string; transaction_id: string }>;
+  /**
+   * The key each duplicate repeats, by index (to find the event already
+   * stored), with the timestamp the repeat carried (to count it in its period).
+   */
+  duplicate_keys: Map<number, DuplicateEvent>;
 }
 
 interface Candidate {
@@ -128,7 +132,7 @@ export async function ingestItems(
         // Events landing in periods already rated queue a job that re-rates the draft or books an
         // adjustment, committed with the events themselves.
         await queueLateRatingsIn(tx, deps, ctx, storedEvents);
-        await countDuplicates(tx, outcome.duplicate_keys.values());
+        await recordDuplicates(tx, outcome.duplicate_keys.values(), new Date(now_ms));
         outcome.counts = countResults(results);
         if (options.store_rejections ?? options.source !== "api") {
           await keepRejections(tx, items, results, options, now_ms, outcome);
@@ -213,6 +217,7 @@ function dropRepeats(
       duplicateKeys.set(candidate.index, {
         customer_id: candidate.customer_id,
         transaction_id: candidate.event.transaction_id,
+        ts_ms: candidate.event.ts_ms,
       });
     } else {
       seen.add(key);
@@ -264,6 +269,7 @@ function settle(
       outcome.duplicate_keys.set(candidate.index, {
         customer_id: candidate.customer_id,
         transaction_id: candidate.event.transaction_id,
+        ts_ms: candidate.event.ts_ms,
       });
       return;
     }

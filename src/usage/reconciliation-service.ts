@@ -42,13 +42,11 @@ async function eventCounts(deps: Deps, customer: string, range: Range, ratedAt: 
   return { received: Number(first?.received ?? 0), not_rated_yet: Number(first?.after_rating ?? 0) };
 }
 
+/** Repeats whose own timestamp falls in [start, end): the customer's period, counted as its events are. */
 async function duplicateCount(deps: Deps, customer: string, range: Range): Promise<number> {
-  // Counted per UTC day of the stored event: a period starting mid-day in another zone is approximate by a day's repeats.
   const row = await sql<{ duplicates: string }>`
-    select coalesce(sum(duplicates), 0) as duplicates from usage_duplicate_counts
-     where customer_id = ${customer}
-       and day >= (${range.start}::timestamptz at time zone 'UTC')::date
-       and day < (${range.end}::timestamptz at time zone 'UTC')::date`.execute(deps.db);
+    select coalesce(sum(duplicates), 0) as duplicates from usage_event_duplicates
+     where customer_id = ${customer} and ts >= ${range.start} and ts < ${range.end}`.execute(deps.db);
   return Number(row.rows[0]?.duplicates ?? 0);
 }
 
