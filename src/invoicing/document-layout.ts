@@ -285,8 +285,13 @@ export class PageWriter {
       const cell = row[index] ?? { text: "" };
       const options = { width: column.width - 8, align: column.align } as const;
       const start = this.y;
-      this.y += this.text(cell.text, x + 4, { ...options, size: 9 });
-      if (cell.detail !== undefined) this.text(cell.detail, x + 4, { ...options, size: 7.5, color: GREY });
+      this.text(cell.text, x + 4, { ...options, size: 9 });
+      if (cell.detail !== undefined) {
+        // Below the text as drawn: wrapped lines sit 1 pt apart, which text()'s height leaves out,
+        // so a detail under a two-line description touched its second line.
+        this.y += this.doc.heightOfString(printable(cell.text), { width: options.width, lineGap: 1 });
+        this.text(cell.detail, x + 4, { ...options, size: 7.5, color: GREY });
+      }
       this.y = start;
       x += column.width;
     });

@@ -1,4 +1,3 @@
-import type { Temporal } from "temporal-polyfill";
 import { priceFacts, priceQuantity, resolvedChargeModel } from "../catalog/index.js";
 import { type Deps, memoize } from "../kernel/deps.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
@@ -12,6 +11,7 @@ import {
 } from "../subscriptions/index.js";
 import { findMeterRowByCode, type MeterRow } from "./meter-store.js";
 import { meterQuantities } from "./meter-usage.js";
+import { usageLineDescription } from "./rating-model.js";
 
 /**
  * Usage for metered prices: the provider behind subscriptions'
@@ -24,11 +24,6 @@ import { meterQuantities } from "./meter-usage.js";
  * advance carries the previous period's usage on each invoice (the first
  * invoice has none); one billed in arrears carries its own period's.
  */
-
-function span(period: { start: Temporal.Instant; end: Temporal.Instant }, timeZone: string): string {
-  const date = (instant: Temporal.Instant) => instant.toZonedDateTimeISO(timeZone).toPlainDate().toString();
-  return `${date(period.start)} to ${date(period.end)}`;
-}
 
 /** The period whose usage an invoice for `period` bills, or undefined (the first period billed in advance). */
 function usagePeriodOf(terms: SubscriptionTerms, period: BillingPeriod): BillingPeriod | undefined {
@@ -73,14 +68,19 @@ export async function meteredLines(
     const unit = rated.unit_amount_effective ?? (quantity.isZero() && rated.amount.isZero() ? new Decimal(0) : null);
     const measured =
       meter === undefined ? `no meter with code ${code}: nothing measured` : `${meter.name}: ${quantity}`;
+    const figures = {
+      quantity: quantity.toString(),
+      unit_price: unit === null ? null : unit.toString(),
+      amount: formatAmountForApi(rated.amount, terms.currency),
+      currency: terms.currency,
+    };
     lines.push({
-      // A tiered amount is stored as one unit of the amount, so the description carries the quantity.
-      description: `${quantity} × ${meter?.name ?? code}, ${span(range, terms.time_zone)}`,
+      description: usageLineDescription({ label: meter?.name ?? code, ...figures }),
       period_start: range.start.toString(),
       period_end: range.end.toString(),
-      quantity: quantity.toString(),
-      unit_amount: unit === null ? null : unit.toString(),
-      amount: formatAmountForApi(rated.amount, terms.currency),
+      quantity: figures.quantity,
+      unit_amount: figures.unit_price,
+      amount: figures.amount,
       currency: terms.currency,
       price: request.price_id,
       price_version: request.price_version_id,

@@ -1,28 +1,19 @@
-import { Temporal } from "temporal-polyfill";
 import type { Customer } from "../customers/index.js";
 import type { SubscriptionLineJson } from "../subscriptions/index.js";
 import type { PeriodKey } from "./charge-store.js";
-import { type ChargeFigures, USAGE_SOURCE_PREFIX, usageLineFigures } from "./rating-model.js";
+import { type ChargeFigures, USAGE_SOURCE_PREFIX, usageLineDescription, usageLineFigures } from "./rating-model.js";
 
 /** A period's open charges in the shape invoicing builds lines from. */
-
-function dateIn(instant: Date, timeZone: string): string {
-  return Temporal.Instant.fromEpochMilliseconds(instant.getTime())
-    .toZonedDateTimeISO(timeZone)
-    .toPlainDate()
-    .toString();
-}
 
 /** The period's open charges as invoice lines; each line's source id names its line key. */
 export function usageLinesOf(
   charges: readonly ChargeFigures[],
   period: PeriodKey,
-  customer: Pick<Customer, "currency" | "time_zone">,
+  customer: Pick<Customer, "currency">,
 ): SubscriptionLineJson[] {
-  const span = `${dateIn(period.period_start, customer.time_zone)} to ${dateIn(period.period_end, customer.time_zone)}`;
   return usageLineFigures(charges, customer.currency).map((line) => ({
     id: `${USAGE_SOURCE_PREFIX}${line.line_key}`,
-    description: `${line.quantity} × ${line.label}, ${span}`,
+    description: usageLineDescription({ ...line, currency: customer.currency }),
     period_start: period.period_start.toISOString(),
     period_end: period.period_end.toISOString(),
     quantity: line.quantity,

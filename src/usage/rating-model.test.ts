@@ -9,6 +9,7 @@ import {
   ratedAmount,
   ratingSpans,
   signedAmount,
+  usageLineDescription,
   usageLineFigures,
 } from "./rating-model.js";
 
@@ -145,6 +146,20 @@ describe("usageLineFigures", () => {
         .toDecimalPlaces(2)
         .toFixed(2),
     ).toBe(line?.amount);
+  });
+});
+
+describe("usageLineDescription", () => {
+  it.each([
+    // The columns carry quantity × unit price: the description names the charge only.
+    ["one unit price", "Receiving, per carton", "12", "1.25", "15.00", "Receiving, per carton"], // 12 × 1.25
+    ["a markup, rounded once", "Shipping markup", "188.18", "0.08", "15.05", "Shipping markup"], // 15.0544 → 15.05
+    ["nothing used", "Pallet-days", "0", "0", "0.00", "Pallet-days"],
+    // Stored as 1 × the amount: the quantity would be lost, so the description keeps it.
+    ["each at its own price", "Shipping (UPS, ground)", "6", null, "57.46", "Shipping (UPS, ground) — quantity 6"],
+    ["a minimum lifting the line", "API calls", "10", "0.01", "5.00", "API calls — quantity 10"], // 10 × 0.01 = 0.10
+  ])("%s", (_case, label, quantity, unit_price, amount, description) => {
+    expect(usageLineDescription({ label, quantity, unit_price, amount, currency: "USD" })).toBe(description);
   });
 });
 

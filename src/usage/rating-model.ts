@@ -102,6 +102,27 @@ export function usageLineFigures(charges: readonly ChargeFigures[], currency: st
 }
 
 /**
+ * What a usage line charges, said once: the charge's description with the
+ * dimensions that split its lines. Quantity, unit price and period have
+ * their own columns. A line whose amount is not its quantity × one unit price
+ * (carrier charges passed through at their own prices, tiers, a minimum
+ * lifting it) is stored as one unit of its amount, losing its quantity
+ * (invoicing's billing-run-lines.ts), so its description carries it.
+ */
+export function usageLineDescription(line: {
+  label: string;
+  quantity: string;
+  unit_price: string | null;
+  amount: string;
+  currency: string;
+}): string {
+  const unitsShown =
+    line.unit_price !== null &&
+    roundToMinor(new Decimal(line.quantity).times(line.unit_price), line.currency).eq(line.amount);
+  return unitsShown ? line.label : `${line.label} — quantity ${line.quantity}`;
+}
+
+/**
  * Sums exact charge amounts per invoice line and rounds each line once: the
  * figure an invoice bills for them. Rating, re-rating and late adjustments
  * all compare amounts in this form, so a difference is one of rounded lines.

@@ -86,7 +86,7 @@ describe("usage rating over HTTP", () => {
     deps.clock.set("2026-11-01T00:00:00Z");
     await runBilling(deps, analyst, { as_of: deps.clock.now(), customer: customer.id });
     const [invoice] = (await listInvoices(deps, { customer_id: customer.id }, { limit: 1 })).data;
-    const line = invoice?.lines.find((l) => l.description.startsWith("10 × Receiving"));
+    const line = invoice?.lines.find((l) => l.description === "Receiving, per carton" && l.quantity === "10");
     const explained = await call("GET", `/v1/invoice_lines/${line?.id}/explain`);
     expect(explained.status).toBe(200);
     expect(explained.body).toMatchObject({

@@ -44,14 +44,14 @@ describe("which customers a charge script rates", () => {
     // Assigned, no events: the 3PL script's finalize tops the empty month up to the 1,500.00 minimum.
     expect(await linesOf(quiet)).toEqual([
       [expect.stringContaining("Warehouse account"), "100.00"],
-      ["1 × Monthly minimum, top-up, 2026-10-01 to 2026-11-01", "1500.00"], // 1,500.00 − 0.00
+      ["Monthly minimum, top-up", "1500.00"], // 1,500.00 − 0.00
     ]);
     // Unassigned with events: the default script rates it.
     expect(await linesOf(busy)).toEqual([
       [expect.stringContaining("Warehouse account"), "100.00"],
-      ["12 × Receiving, per carton, 2026-10-01 to 2026-11-01", "15.00"], // 12 × 1.25
-      ["2 × Receiving, per pallet, 2026-10-01 to 2026-11-01", "19.00"], // 2 × 9.50
-      ["1 × Monthly minimum, top-up, 2026-10-01 to 2026-11-01", "1466.00"], // 1,500.00 − 34.00
+      ["Receiving, per carton", "15.00"], // 12 × 1.25
+      ["Receiving, per pallet", "19.00"], // 2 × 9.50
+      ["Monthly minimum, top-up", "1466.00"], // 1,500.00 − 34.00
     ]);
   });
 

@@ -222,14 +222,19 @@ async function octoberInvoice(client: Client) {
   return data[0] as (typeof data)[number];
 }
 
-/** The invoice's lines by description, with their amounts: lines of a period group by code and dimensions. */
-function linesOf(invoice: { lines: { description: string; amount: string }[] }) {
-  const byDescription = Object.fromEntries(invoice.lines.map((line) => [line.description, line.amount]));
+/**
+ * The invoice's lines by description, with their quantities and amounts: lines of a period group by
+ * code and dimensions. A line whose charges had different unit prices is one unit of its amount,
+ * with the quantity in its description.
+ */
+function linesOf(invoice: { lines: { description: string; quantity: string; amount: string }[] }) {
+  const byDescription = Object.fromEntries(
+    invoice.lines.map((line) => [line.description, [line.quantity, line.amount]]),
+  );
   expect(Object.keys(byDescription)).toHaveLength(invoice.lines.length);
   return byDescription;
 }
 
-const OCTOBER = "2026-10-01 to 2026-11-01";
 const ACCOUNT_FEE = /^1 × Warehouse account/;
 
 describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
@@ -275,52 +280,52 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
     expect(invoice).toMatchObject({ status: "open", number: expect.stringMatching(/^INV-/) });
     const lines = linesOf(invoice);
     const fee = Object.keys(lines).find((description) => ACCOUNT_FEE.test(description)) as string;
-    expect(lines[fee]).toBe("100.00");
+    expect(lines[fee]).toEqual(["1", "100.00"]);
     delete lines[fee];
     expect(lines).toEqual({
       // 15 nights × 40 + 16 nights × 44 = 600 + 704 = 1,304 pallet-days × 0.55 = 717.20
-      [`1304 × Storage, per pallet-day (ambient), ${OCTOBER}`]: "717.20",
+      "Storage, per pallet-day (ambient)": ["1304", "717.20"],
       // 31 nights × 6 = 186 pallet-days × 0.85 = 158.10
-      [`186 × Storage, per pallet-day (chilled), ${OCTOBER}`]: "158.10",
+      "Storage, per pallet-day (chilled)": ["186", "158.10"],
       // 120 + 80 + 36 = 236 cartons × 1.25 = 295.00 (the repeated export is not billed again)
-      [`236 × Receiving, per carton, ${OCTOBER}`]: "295.00",
+      "Receiving, per carton": ["236", "295.00"],
       // 4 + 3 = 7 pallets × 9.50 = 66.50 (the third receipt had no pallets)
-      [`7 × Receiving, per pallet, ${OCTOBER}`]: "66.50",
+      "Receiving, per pallet": ["7", "66.50"],
       // 12 orders × 2.75 = 33.00 (the order at Chicago midnight on November 1 is November's)
-      [`12 × Pick and pack, first unit, ${OCTOBER}`]: "33.00",
+      "Pick and pack, first unit": ["12", "33.00"],
       // 56 units − 12 first units = 44 × 0.45 = 19.80
-      [`44 × Pick and pack, additional units, ${OCTOBER}`]: "19.80",
+      "Pick and pack, additional units": ["44", "19.80"],
       // 1+2+3+1+4+2+1+5+2+3+1+2 = 27 lines × 0.30 = 8.10
-      [`27 × Pick and pack, per order line, ${OCTOBER}`]: "8.10",
+      "Pick and pack, per order line": ["27", "8.10"],
       // orders 1, 4, 7: 3 × 0.35 = 1.05
-      [`3 × Packaging (poly_mailer), ${OCTOBER}`]: "1.05",
+      "Packaging (poly_mailer)": ["3", "1.05"],
       // orders 2, 6, 9, 11: 4 × 0.85 = 3.40
-      [`4 × Packaging (small_box), ${OCTOBER}`]: "3.40",
+      "Packaging (small_box)": ["4", "3.40"],
       // orders 3, 10, 12: 3 × 1.35 = 4.05
-      [`3 × Packaging (medium_box), ${OCTOBER}`]: "4.05",
+      "Packaging (medium_box)": ["3", "4.05"],
       // orders 5, 8: 2 × 2.10 = 4.20
-      [`2 × Packaging (large_box), ${OCTOBER}`]: "4.20",
+      "Packaging (large_box)": ["2", "4.20"],
       // 5.20 + 5.85 + 5.20 = 16.25
-      [`3 × Shipping, carrier charge passed through (USPS, ground), ${OCTOBER}`]: "16.25",
+      "Shipping, carrier charge passed through (USPS, ground) — quantity 3": ["1", "16.25"],
       // 8.45 + 12.37 + 7.95 + 9.06 + 8.45 + 11.18 = 57.46
-      [`6 × Shipping, carrier charge passed through (UPS, ground), ${OCTOBER}`]: "57.46",
+      "Shipping, carrier charge passed through (UPS, ground) — quantity 6": ["1", "57.46"],
       // 31.90 + 18.44 = 50.34
-      [`2 × Shipping, carrier charge passed through (FedEx, 2day), ${OCTOBER}`]: "50.34",
-      [`1 × Shipping, carrier charge passed through (FedEx, overnight), ${OCTOBER}`]: "64.13",
+      "Shipping, carrier charge passed through (FedEx, 2day) — quantity 2": ["1", "50.34"],
+      "Shipping, carrier charge passed through (FedEx, overnight)": ["1", "64.13"],
       // 8 % of each order's carrier charge, exact, then the line rounds once:
       // 0.416 + 0.676 + 0.9896 + 0.468 + 2.552 + 0.636 + 0.416 + 5.1304 + 0.7248 + 1.4752 + 0.676 + 0.8944
       // = 15.0544 = 188.18 × 0.08 → 15.05 (rounding each charge first would give 15.07)
-      [`188.18 × Shipping markup, ${OCTOBER}`]: "15.05",
+      "Shipping markup": ["188.18", "15.05"],
       // (2 + 3) units × 1.75 = 3.50 + 5.25 = 8.75
-      [`5 × Returns processing, per unit, ${OCTOBER}`]: "8.75",
+      "Returns processing, per unit": ["5", "8.75"],
       // 45 minutes × 0.80 = 36.00
-      [`45 × Value-added services, per minute (kitting), ${OCTOBER}`]: "36.00",
+      "Value-added services, per minute (kitting)": ["45", "36.00"],
       // 30 minutes × 0.65 = 19.50
-      [`30 × Value-added services, per minute (labeling), ${OCTOBER}`]: "19.50",
+      "Value-added services, per minute (labeling)": ["30", "19.50"],
       // 2.5 hours × 55.00 = 137.50
-      [`2.5 × Special projects, per hour (supervisor), ${OCTOBER}`]: "137.50",
+      "Special projects, per hour (supervisor)": ["2.5", "137.50"],
       // 1.25 hours × 95.00 = 118.75
-      [`1.25 × Special projects, per hour (engineer), ${OCTOBER}`]: "118.75",
+      "Special projects, per hour (engineer)": ["1.25", "118.75"],
     });
     // Usage: 717.20 + 158.10 + 295.00 + 66.50 + 33.00 + 19.80 + 8.10 + 1.05 + 3.40 + 4.05 + 4.20
     //   + 16.25 + 57.46 + 50.34 + 64.13 + 15.05 + 8.75 + 36.00 + 19.50 + 137.50 + 118.75 = 1,834.13,
@@ -337,37 +342,37 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
     });
     const lines = linesOf(invoice);
     const fee = Object.keys(lines).find((description) => ACCOUNT_FEE.test(description)) as string;
-    expect(lines[fee]).toBe("100.00");
+    expect(lines[fee]).toEqual(["1", "100.00"]);
     delete lines[fee];
     expect(lines).toEqual({
       // 31 nights × 20 = 620 pallet-days × 0.55 (default) = 341.00
-      [`620 × Storage, per pallet-day (ambient), ${OCTOBER}`]: "341.00",
+      "Storage, per pallet-day (ambient)": ["620", "341.00"],
       // 31 nights × 10 = 310 pallet-days × 1.00 (own rate; default 1.10) = 310.00
-      [`310 × Storage, per pallet-day (frozen), ${OCTOBER}`]: "310.00",
+      "Storage, per pallet-day (frozen)": ["310", "310.00"],
       // 60 cartons × 1.25 = 75.00; 2 pallets × 9.50 = 19.00
-      [`60 × Receiving, per carton, ${OCTOBER}`]: "75.00",
-      [`2 × Receiving, per pallet, ${OCTOBER}`]: "19.00",
+      "Receiving, per carton": ["60", "75.00"],
+      "Receiving, per pallet": ["2", "19.00"],
       // 12 orders + the one at 2026-11-01T00:00Z (October 31, 17:00 local) = 13 × 2.40 (own rate) = 31.20
-      [`13 × Pick and pack, first unit, ${OCTOBER}`]: "31.20",
+      "Pick and pack, first unit": ["13", "31.20"],
       // (56 + 2) units − 13 first units = 45 × 0.45 = 20.25
-      [`45 × Pick and pack, additional units, ${OCTOBER}`]: "20.25",
+      "Pick and pack, additional units": ["45", "20.25"],
       // 27 + 2 = 29 lines × 0.30 = 8.70
-      [`29 × Pick and pack, per order line, ${OCTOBER}`]: "8.70",
-      [`3 × Packaging (poly_mailer), ${OCTOBER}`]: "1.05", // 3 × 0.35
-      [`5 × Packaging (small_box), ${OCTOBER}`]: "4.25", // (4 + 1) × 0.85
-      [`3 × Packaging (medium_box), ${OCTOBER}`]: "4.05", // 3 × 1.35
-      [`2 × Packaging (large_box), ${OCTOBER}`]: "4.20", // 2 × 2.10
-      [`3 × Shipping, carrier charge passed through (USPS, ground), ${OCTOBER}`]: "16.25",
+      "Pick and pack, per order line": ["29", "8.70"],
+      "Packaging (poly_mailer)": ["3", "1.05"], // 3 × 0.35
+      "Packaging (small_box)": ["5", "4.25"], // (4 + 1) × 0.85
+      "Packaging (medium_box)": ["3", "4.05"], // 3 × 1.35
+      "Packaging (large_box)": ["2", "4.20"], // 2 × 2.10
+      "Shipping, carrier charge passed through (USPS, ground) — quantity 3": ["1", "16.25"],
       // 57.46 + 7.50 = 64.96
-      [`7 × Shipping, carrier charge passed through (UPS, ground), ${OCTOBER}`]: "64.96",
-      [`2 × Shipping, carrier charge passed through (FedEx, 2day), ${OCTOBER}`]: "50.34",
-      [`1 × Shipping, carrier charge passed through (FedEx, overnight), ${OCTOBER}`]: "64.13",
+      "Shipping, carrier charge passed through (UPS, ground) — quantity 7": ["1", "64.96"],
+      "Shipping, carrier charge passed through (FedEx, 2day) — quantity 2": ["1", "50.34"],
+      "Shipping, carrier charge passed through (FedEx, overnight)": ["1", "64.13"],
       // 6 % (own rate) of each order, exact: 0.312 + 0.507 + 0.7422 + 0.351 + 1.914 + 0.477 + 0.312
       // + 3.8478 + 0.5436 + 1.1064 + 0.507 + 0.6708 + 0.45 = 11.7408 = 195.68 × 0.06 → 11.74
-      [`195.68 × Shipping markup, ${OCTOBER}`]: "11.74",
-      [`5 × Returns processing, per unit, ${OCTOBER}`]: "8.75", // 5 × 1.75
-      [`120 × Value-added services, per minute (labeling), ${OCTOBER}`]: "78.00", // 120 × 0.65
-      [`6 × Special projects, per hour (associate), ${OCTOBER}`]: "228.00", // 6 × 38.00
+      "Shipping markup": ["195.68", "11.74"],
+      "Returns processing, per unit": ["5", "8.75"], // 5 × 1.75
+      "Value-added services, per minute (labeling)": ["120", "78.00"], // 120 × 0.65
+      "Special projects, per hour (associate)": ["6", "228.00"], // 6 × 38.00
     });
     // Usage: 341.00 + 310.00 + 75.00 + 19.00 + 31.20 + 20.25 + 8.70 + 1.05 + 4.25 + 4.05 + 4.20
     //   + 16.25 + 64.96 + 50.34 + 64.13 + 11.74 + 8.75 + 78.00 + 228.00 = 1,340.87,
@@ -377,30 +382,32 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
 
   it("Cobble, under its minimum: topped up, with 20 % VAT on every line", async () => {
     const invoice = await octoberInvoice(cobble);
-    const lines = Object.fromEntries(invoice.lines.map((line) => [line.description, [line.amount, line.tax_amount]]));
+    const lines = Object.fromEntries(
+      invoice.lines.map((line) => [line.description, [line.quantity, line.amount, line.tax_amount]]),
+    );
     const fee = Object.keys(lines).find((description) => ACCOUNT_FEE.test(description)) as string;
-    expect(lines[fee]).toEqual(["100.00", "20.00"]);
+    expect(lines[fee]).toEqual(["1", "100.00", "20.00"]);
     delete lines[fee];
-    // [amount, VAT at 20 % of the line, rounded half-up per line]
+    // [quantity, amount, VAT at 20 % of the line, rounded half-up per line]
     expect(lines).toEqual({
-      [`155 × Storage, per pallet-day (ambient), ${OCTOBER}`]: ["85.25", "17.05"], // 31 × 5 × 0.55
-      [`10 × Receiving, per carton, ${OCTOBER}`]: ["12.50", "2.50"], // 10 × 1.25
-      [`1 × Receiving, per pallet, ${OCTOBER}`]: ["9.50", "1.90"], // 1 × 9.50
-      [`3 × Pick and pack, first unit, ${OCTOBER}`]: ["8.25", "1.65"], // 3 × 2.75
-      [`3 × Pick and pack, additional units, ${OCTOBER}`]: ["1.35", "0.27"], // (1 + 3 + 2 − 3) × 0.45
-      [`4 × Pick and pack, per order line, ${OCTOBER}`]: ["1.20", "0.24"], // (1 + 2 + 1) × 0.30
-      [`2 × Packaging (poly_mailer), ${OCTOBER}`]: ["0.70", "0.14"], // 2 × 0.35
-      [`1 × Packaging (small_box), ${OCTOBER}`]: ["0.85", "0.17"], // 1 × 0.85
+      "Storage, per pallet-day (ambient)": ["155", "85.25", "17.05"], // 31 × 5 × 0.55
+      "Receiving, per carton": ["10", "12.50", "2.50"], // 10 × 1.25
+      "Receiving, per pallet": ["1", "9.50", "1.90"], // 1 × 9.50
+      "Pick and pack, first unit": ["3", "8.25", "1.65"], // 3 × 2.75
+      "Pick and pack, additional units": ["3", "1.35", "0.27"], // (1 + 3 + 2 − 3) × 0.45
+      "Pick and pack, per order line": ["4", "1.20", "0.24"], // (1 + 2 + 1) × 0.30
+      "Packaging (poly_mailer)": ["2", "0.70", "0.14"], // 2 × 0.35
+      "Packaging (small_box)": ["1", "0.85", "0.17"], // 1 × 0.85
       // 4.99 + 5.85 = 10.84; VAT 2.168 → 2.17
-      [`2 × Shipping, carrier charge passed through (USPS, ground), ${OCTOBER}`]: ["10.84", "2.17"],
-      [`1 × Shipping, carrier charge passed through (UPS, ground), ${OCTOBER}`]: ["8.45", "1.69"],
+      "Shipping, carrier charge passed through (USPS, ground) — quantity 2": ["1", "10.84", "2.17"],
+      "Shipping, carrier charge passed through (UPS, ground)": ["1", "8.45", "1.69"],
       // 0.3992 + 0.676 + 0.468 = 1.5432 = 19.29 × 0.08 → 1.54 (each rounded first: 0.40 + 0.68 + 0.47 = 1.55);
       // VAT 0.308 → 0.31
-      [`19.29 × Shipping markup, ${OCTOBER}`]: ["1.54", "0.31"],
-      [`2 × Returns processing, per unit, ${OCTOBER}`]: ["3.00", "0.60"], // 2 × 1.50 (own rate)
+      "Shipping markup": ["19.29", "1.54", "0.31"],
+      "Returns processing, per unit": ["2", "3.00", "0.60"], // 2 × 1.50 (own rate)
       // usage 85.25 + 12.50 + 9.50 + 8.25 + 1.35 + 1.20 + 0.70 + 0.85 + 10.84 + 8.45 + 1.54 + 3.00 = 143.43
       // (finalize sees that total, each line rounded); top-up 400.00 − 143.43 = 256.57; VAT 51.314 → 51.31
-      [`1 × Monthly minimum, top-up, ${OCTOBER}`]: ["256.57", "51.31"],
+      "Monthly minimum, top-up": ["1", "256.57", "51.31"],
     });
     // Subtotal 100.00 + 143.43 + 256.57 = 500.00. VAT is the sum of the lines' rounded VAT:
     // 20.00 + 17.05 + 2.50 + 1.90 + 1.65 + 0.27 + 0.24 + 0.14 + 0.17 + 2.17 + 1.69 + 0.31 + 0.60 + 51.31 = 100.00
@@ -425,7 +432,7 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
 
   it("explains a markup line as its exact charges, rounded once at the line", async () => {
     const invoice = await octoberInvoice(ashgrove);
-    const markup = invoice.lines.find((line) => line.description.startsWith("188.18 × Shipping markup"));
+    const markup = invoice.lines.find((line) => line.description === "Shipping markup");
     const explained = await explainInvoiceLine(deps, markup?.id as string, { limit: 20 });
     if (explained.kind !== "rated_usage") throw new Error(`a usage line explained as ${explained.kind}`);
     expect(explained.arithmetic).toEqual({
