@@ -33,8 +33,13 @@ export async function customersWithPendingTerms(db: Executor, customerIds: reado
   return new Set(rows.map((row) => row.customer_id));
 }
 
-/** Each column of a draft the billing run writes, with its type: the record the JSON document's rows become. */
-const INVOICE_COLUMNS = `id text, customer_id text, currency text, status text, series text, legal_entity text,
+/**
+ * Each column of an invoice the billing run writes (a draft, or one it
+ * finalized as it wrote it), with its type: the record the JSON document's
+ * rows become.
+ */
+const INVOICE_COLUMNS = `id text, customer_id text, currency text, status text, number text, series text,
+  legal_entity text, seller jsonb, issue_date date, due_date date, finalized_at timestamptz, ledger_entry_id text,
   addresses jsonb, period_start timestamptz, period_end timestamptz, subtotal numeric, discount numeric, tax numeric,
   total numeric, amount_due numeric, total_excluding_tax numeric, credit_applied numeric, discounts jsonb,
   tax_breakdown jsonb, subscription_id text, period_index integer, created_at timestamptz`;
@@ -47,7 +52,7 @@ const names = (columns: string) =>
     .join(", ");
 
 /**
- * Inserts drafts; a (subscription, period) already invoiced is left out by
+ * Inserts a run's invoices; a (subscription, period) already invoiced is left out by
  * the unique constraint. Returns the ids inserted, so the caller can tell
  * whether another process billed any of the same periods meanwhile. The
  * rows travel as one JSON document (one parameter, stringified natively)

@@ -8,10 +8,13 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
+import { emitEvents } from "../kernel/outbox.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import { markPeriodsBilled, markProrationLinesInvoicedMany, type SubscriptionTerms } from "../subscriptions/index.js";
 import type { ScriptedUsage } from "../usage/index.js";
+import type { AssembledInvoice } from "./assembly.js";
 import { insertDraftsOnce, insertLineRows } from "./billing-run-batch-store.js";
+import { finalizeOnWrite, type RunDraft } from "./billing-run-finalize.js";
 import { invoiceLineRow, periodLines, productsOfLines } from "./billing-run-lines.js";
 import type { RunItem } from "./billing-run-views.js";
 import { taxDate } from "./draft-pricing.js";
@@ -51,6 +54,8 @@ interface Draft {
   proration_ids: string[];
   scripted: ScriptedUsage;
   due: BatchDue;
+  /** Its figures as priced in memory (priceInMemory). */
+  assembled?: AssembledInvoice;
 }
 
 /** Another process billed some of the chunk's periods: roll back and take the careful path. */
@@ -114,6 +119,7 @@ function priceInMemory(draft: Draft, facts: BatchFacts, today: Temporal.PlainDat
     false,
   );
   const { assembled } = priced;
+  draft.assembled = assembled;
   for (const [index, line] of lines.entries()) {
     const figures = assembled.lines[index];
     if (figures === undefined) continue;
@@ -144,8 +150,7 @@ function priceInMemory(draft: Draft, facts: BatchFacts, today: Temporal.PlainDat
 }
 
 /** The drafts of one subscription's due periods; prorations ride on the first. */
-async function draftsOf(deps: Deps, due: BatchDue, facts: BatchFacts): Promise<Draft[]> {
-  const at = deps.clock.now();
+async function draftsOf(deps: Deps, due: BatchDue, facts: BatchFacts, at: Temporal.Instant): Promise<Draft[]> {
   const drafts: Draft[] = [];
   for (const [position, period] of due.periods.entries()) {
     const invoice = draftRow(due, period, at);
@@ -184,43 +189,80 @@ async function storeUsageCharges(tx: Tx, drafts: readonly Draft[]): Promise<void
   for (const usage of rated) await usage.store(tx);
 }
 
-async function writeDrafts(deps: Deps, ctx: RequestContext, drafts: readonly Draft[]): Promise<void> {
-  await inTransaction(deps.db, async (tx) => {
-    await storeUsageCharges(tx, drafts);
-    const inserted = await insertDraftsOnce(
-      tx,
-      drafts.map((draft) => draft.invoice),
-    );
-    if (inserted.size !== drafts.length) throw new ChunkConflict("some periods were billed meanwhile");
-    await insertLineRows(
-      tx,
-      drafts.flatMap((draft) => draft.lines),
-    );
-    const prorations = drafts.flatMap((draft) =>
-      draft.proration_ids.map((line_id) => ({ line_id, invoice_id: draft.invoice.id })),
-    );
-    if ((await markProrationLinesInvoicedMany(tx, prorations)) !== prorations.length) {
-      throw new ChunkConflict("another invoice took some of the chunk's prorations");
-    }
-    const billed = new Map<string, number>();
-    for (const draft of drafts) billed.set(draft.due.terms.id, draft.invoice.period_index ?? 0);
-    await markPeriodsBilled(
-      deps,
-      tx,
-      [...billed].map(([id, period_index]) => ({ id, period_index })),
-    );
-    await recordAuditMany(
-      tx,
-      ctx,
-      drafts.map((draft) => ({
-        action: "invoice.created",
-        object_type: "invoice",
-        object_id: draft.invoice.id,
-        after: invoiceJson(draft.invoice, draft.lines),
-      })),
-      deps.clock.now(),
-    );
-  });
+/** The drafts as the run finalizes them (billing-run-finalize.ts). */
+const runDrafts = (drafts: readonly Draft[]): RunDraft[] =>
+  drafts.flatMap(({ invoice, lines, due, assembled }) =>
+    assembled === undefined ? [] : [{ invoice, lines, customer: due.customer, assembled }],
+  );
+
+/**
+ * The chunk in one transaction: usage charges, the invoices (those the run
+ * finalizes already numbered and posted), lines, prorations and periods
+ * taken, audit rows and outbox events. Returns the ids finalized.
+ */
+async function writeDrafts(
+  deps: Deps,
+  ctx: RequestContext,
+  drafts: readonly Draft[],
+  write: { at: Temporal.Instant; finalize: boolean },
+): Promise<Set<string>> {
+  return inTransaction(
+    deps.db,
+    async (tx) => {
+      await storeUsageCharges(tx, drafts);
+      const finalized = write.finalize ? await finalizeOnWrite(deps, ctx, tx, runDrafts(drafts), write.at) : [];
+      const finalRows = new Map(finalized.map((done) => [done.invoice.id, done.invoice]));
+      const inserted = await insertDraftsOnce(
+        tx,
+        drafts.map((draft) => finalRows.get(draft.invoice.id) ?? draft.invoice),
+      );
+      if (inserted.size !== drafts.length) throw new ChunkConflict("some periods were billed meanwhile");
+      await insertLineRows(
+        tx,
+        drafts.flatMap((draft) => draft.lines),
+      );
+      const prorations = drafts.flatMap((draft) =>
+        draft.proration_ids.map((line_id) => ({ line_id, invoice_id: draft.invoice.id })),
+      );
+      if ((await markProrationLinesInvoicedMany(tx, prorations)) !== prorations.length) {
+        throw new ChunkConflict("another invoice took some of the chunk's prorations");
+      }
+      const billed = new Map<string, number>();
+      for (const draft of drafts) billed.set(draft.due.terms.id, draft.invoice.period_index ?? 0);
+      await markPeriodsBilled(
+        deps,
+        tx,
+        [...billed].map(([id, period_index]) => ({ id, period_index })),
+      );
+      const issued = new Map(finalized.map((done) => [done.invoice.id, invoiceJson(done.invoice, done.lines)]));
+      await emitEvents(
+        tx,
+        [...issued.values()].map((invoice) => ({ type: "invoice.finalized", data: { invoice } })),
+        write.at,
+        ctx.request_id,
+      );
+      // One row an invoice: a draft, created; or finalized, with nothing before it (it never was a draft anyone saw).
+      await recordAuditMany(
+        tx,
+        ctx,
+        drafts.map(({ invoice, lines }) => {
+          const after = issued.get(invoice.id);
+          return after === undefined
+            ? {
+                action: "invoice.created",
+                object_type: "invoice",
+                object_id: invoice.id,
+                after: invoiceJson(invoice, lines),
+              }
+            : { action: "invoice.finalized", object_type: "invoice", object_id: invoice.id, after };
+        }),
+        write.at,
+      );
+      return new Set(finalRows.keys());
+    },
+    // Two pages in flight finalizing can deadlock (the first accounts of a book); the chunk is retried whole.
+    { retries: write.finalize ? 2 : 0 },
+  );
 }
 
 /**
@@ -237,9 +279,11 @@ export async function billChunkInOneGo(
 ): Promise<RunItem[]> {
   const items: RunItem[] = [];
   const drafts: Draft[] = [];
+  // One instant for the chunk: the drafts are priced on it and, when due, finalized on it.
+  const at = deps.clock.now();
   for (const due of chunk) {
     try {
-      drafts.push(...(await draftsOf(deps, due, facts)));
+      drafts.push(...(await draftsOf(deps, due, facts, at)));
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       items.push({
@@ -252,7 +296,14 @@ export async function billChunkInOneGo(
       });
     }
   }
-  await writeDrafts(deps, ctx, drafts);
+  let finalized: Set<string>;
+  try {
+    finalized = await writeDrafts(deps, ctx, drafts, { at, finalize: true });
+  } catch (error) {
+    // Still losing lock conflicts: write the drafts alone; the auto-finalize job finalizes them.
+    if (!(error instanceof DomainError) || error.code !== "serialization_retry_exhausted") throw error;
+    finalized = await writeDrafts(deps, ctx, drafts, { at, finalize: false });
+  }
   for (const { invoice } of drafts) {
     items.push({
       subscription_id: invoice.subscription_id ?? "",
@@ -262,6 +313,7 @@ export async function billChunkInOneGo(
       invoice_id: invoice.id,
       currency: invoice.currency,
       total: formatAmountForApi(new Decimal(invoice.total), invoice.currency),
+      finalized: finalized.has(invoice.id),
     });
   }
   return items;

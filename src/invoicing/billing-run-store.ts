@@ -16,6 +16,7 @@ interface RunsTable {
   finished_at: Date | null;
   subscriptions_considered: Generated<number>;
   invoices_created: Generated<number>;
+  invoices_finalized: Generated<number>;
   skipped_held: Generated<number>;
   skipped_already_billed: Generated<number>;
   failed: Generated<number>;
@@ -33,6 +34,7 @@ interface RunItemsTable {
   invoice_id: string | null;
   currency: string | null;
   total: string | null;
+  finalized: Generated<boolean>;
   reason: string | null;
   error_code: string | null;
   error_message: string | null;

@@ -14,6 +14,8 @@ export interface RunItem {
   currency?: string | null | undefined;
   /** The draft's total as the API writes amounts. */
   total?: string | null | undefined;
+  /** The run finalized the invoice as it wrote it (billing-run-finalize.ts). */
+  finalized?: boolean | undefined;
   reason?: string | null | undefined;
   error_code?: string | null | undefined;
   error_message?: string | null | undefined;
@@ -23,6 +25,8 @@ export interface RunSummary {
   status: RunStatus;
   subscriptions_considered: number;
   invoices_created: number;
+  /** Of the invoices created, those the run finalized as it wrote them. */
+  invoices_finalized: number;
   skipped_held: number;
   skipped_already_billed: number;
   failed: number;
@@ -52,6 +56,7 @@ export function summarize(
     status: failed > 0 ? "completed_with_failures" : "succeeded",
     subscriptions_considered: considered,
     invoices_created: count("invoiced"),
+    invoices_finalized: items.filter((item) => item.finalized === true).length,
     skipped_held: count("skipped_held"),
     skipped_already_billed: count("skipped_already_billed"),
     failed,
@@ -70,6 +75,7 @@ export function itemJson(item: RunItem | RunItemRow) {
     period_index: item.period_index,
     outcome: item.outcome,
     invoice: item.invoice_id ?? null,
+    finalized: item.finalized ?? false,
     currency: item.currency ?? null,
     total:
       item.total == null || item.currency == null ? null : formatAmountForApi(new Decimal(item.total), item.currency),
@@ -92,6 +98,7 @@ export function runJson(run: RunHeader, items: readonly (RunItem | RunItemRow)[]
     duration_ms: run.duration_ms,
     subscriptions_considered: run.subscriptions_considered,
     invoices_created: run.invoices_created,
+    invoices_finalized: run.invoices_finalized,
     skipped_held: run.skipped_held,
     skipped_already_billed: run.skipped_already_billed,
     failed: run.failed,

@@ -49,7 +49,7 @@ export interface BatchFinalizeResult {
   careful: string[];
 }
 
-interface Finalizing extends BatchDraft {
+export interface Finalizing extends BatchDraft {
   issue_date: Temporal.PlainDate;
   accounts: CustomerAccounts;
   /** The figures priced on the issue date: what is stored on the rows and what the entry posts. */
@@ -302,7 +302,7 @@ async function decide(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], asOf: T
 }
 
 /** The drafts with their customers' accounts; a customer with credit to spend goes the careful way. */
-async function withAccounts(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], asOf: Temporal.Instant) {
+export async function withAccounts(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], asOf: Temporal.Instant) {
   const ready: Finalizing[] = [];
   const careful: string[] = [];
   for (const currency of new Set(drafts.map((draft) => draft.invoice.currency))) {
@@ -322,16 +322,20 @@ async function withAccounts(deps: Deps, tx: Tx, drafts: readonly BatchDraft[], a
   return { ready, careful };
 }
 
-async function finalizeReady(deps: Deps, ctx: RequestContext, tx: Tx, ready: Finalizing[], at: Temporal.Instant) {
-  const entity = await loadLegalEntity(tx, DEFAULT_ENTITY, { share: true });
-  const countries = [...new Set(ready.flatMap((draft) => draft.customer.billing_address?.country ?? []))];
-  const rates = (await taxRatesOf(tx, countries)).map(pricedTaxRate);
-  const before = new Map(ready.map((draft) => [draft.invoice.id, invoiceJson(draft.invoice, draft.lines)]));
-  const moved = ready.flatMap((draft) => {
-    const priced = priceForIssue(draft, entity.country, rates);
-    draft.assembled = priced.assembled;
-    return applyIssueFigures(draft, priced);
-  });
+/**
+ * Posts the finalization entries of drafts priced for their issue date and
+ * numbers them, setting status, number, dates, seller, buyer and entry on the
+ * rows in memory; the caller writes the rows. Numbers last: the series row
+ * stays locked from then to commit, so another page finalizing at the same
+ * time waits for the shortest possible span.
+ */
+export async function postAndNumber(
+  deps: Deps,
+  ctx: RequestContext,
+  tx: Tx,
+  page: { ready: readonly Finalizing[]; entity: LegalEntity; at: Temporal.Instant },
+): Promise<void> {
+  const { ready, entity, at } = page;
   for (const draft of ready) draft.invoice.issue_date = draft.issue_date.toString();
   const entries = await entriesOf(deps, tx, ready);
   const posting = entries.flatMap((entry) => (entry === null ? [] : [entry]));
@@ -342,14 +346,25 @@ async function finalizeReady(deps: Deps, ctx: RequestContext, tx: Tx, ready: Fin
     (ready[index] as Finalizing).invoice.ledger_entry_id = posted.entry_ids[next] ?? null;
     next += 1;
   }
-  // Numbers last: the series row stays locked from here to commit, so another
-  // page finalizing at the same time waits for the shortest possible span.
   const firstNumbers = new Map<number, number>();
   for (const year of new Set(ready.map((draft) => draft.issue_date.year))) {
     const count = ready.filter((draft) => draft.issue_date.year === year).length;
     firstNumbers.set(year, await takeNumberBlock(tx, entity.invoice_prefix, year, count));
   }
   finalizedRows(ready, entity, firstNumbers, at);
+}
+
+async function finalizeReady(deps: Deps, ctx: RequestContext, tx: Tx, ready: Finalizing[], at: Temporal.Instant) {
+  const entity = await loadLegalEntity(tx, DEFAULT_ENTITY, { share: true });
+  const countries = [...new Set(ready.flatMap((draft) => draft.customer.billing_address?.country ?? []))];
+  const rates = (await taxRatesOf(tx, countries)).map(pricedTaxRate);
+  const before = new Map(ready.map((draft) => [draft.invoice.id, invoiceJson(draft.invoice, draft.lines)]));
+  const moved = ready.flatMap((draft) => {
+    const priced = priceForIssue(draft, entity.country, rates);
+    draft.assembled = priced.assembled;
+    return applyIssueFigures(draft, priced);
+  });
+  await postAndNumber(deps, ctx, tx, { ready, entity, at });
   await storeLineFigures(tx, moved);
   await storeFinalized(tx, ready);
   const after = ready.map((draft) => invoiceJson(draft.invoice, draft.lines));

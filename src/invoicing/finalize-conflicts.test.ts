@@ -137,6 +137,8 @@ describe("finalizing drafts that lose a deadlock", () => {
     // no finding for a person; the next run finalized it and counted one more than it was
     // given (the benchmark's 30,001 for 30,000 when a seed draft was left behind this way).
     await frenchSubscriber("Troisième SARL");
+    // A grace period keeps the run from finalizing the draft as it writes it (billing-run-finalize.ts).
+    await updateReviewSettings(deps, ctx, { auto_finalize_grace_hours: 1 });
     await runBilling(deps, ctx, { as_of: clock.now() });
     const ids = await draftIdsNow();
     expect(ids).toHaveLength(1);
@@ -153,5 +155,35 @@ describe("finalizing drafts that lose a deadlock", () => {
     expect(await draftIdsNow()).toEqual([]);
     // The next run has nothing left to finalize, so it cannot count anything twice.
     expect(await finalizeDueDrafts(deps, ctx, { asOf })).toEqual({ finalized: [], held: [] });
+  });
+
+  it("retries a billing run's chunk that loses a deadlock while finalizing as it writes", async () => {
+    await frenchSubscriber("Quatrième SARL");
+    await updateReviewSettings(deps, ctx, { auto_finalize_grace_hours: 0 });
+    let run: ReturnType<typeof runBilling> | undefined;
+    // The other session holds the series; the run's chunk has posted to the revenue and tax
+    // accounts and waits for it; the other session then asks for those accounts: the chunk
+    // loses the deadlock, rolls back whole and is tried again, which waits for the other.
+    await db.transaction().execute(async (other) => {
+      await sql`set local deadlock_timeout = '60s'`.execute(other);
+      await sql`
+        insert into invoice_number_series as s (legal_entity, prefix, year, next_number) values ('default', 'INV', 2026, 1)
+        on conflict (legal_entity, prefix, year) do update set next_number = s.next_number`.execute(other);
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(other);
+      run = runBilling(deps, ctx, { as_of: clock.now() });
+      run.catch(() => undefined);
+      await blockedBy(rows[0]?.pid as number);
+      await sql`select id from ledger_accounts order by id for update`.execute(other);
+    });
+    const result = await (run as ReturnType<typeof runBilling>);
+    expect(result).toMatchObject({ invoices_created: 1, invoices_finalized: 1, failed: 0 });
+    const invoice = await sql<{ status: string; number: string; entries: string }>`
+      select i.status, i.number,
+             (select count(*)::text from ledger_entries e where e.id = i.ledger_entry_id) as entries
+        from invoices i where i.id = ${result.items?.[0]?.invoice ?? ""}`.execute(db);
+    // The third number: the first test's two invoices took 1 and 2, the second's draft finalized 3.
+    expect(invoice.rows).toEqual([{ status: "open", number: "INV-2026-000004", entries: "1" }]);
+    const balance = await trialBalance(deps);
+    expect(balance.totals.every((total) => total.debit.eq(total.credit))).toBe(true);
   });
 });

@@ -112,11 +112,17 @@ export interface BatchDraft {
   customer: Customer;
 }
 
-/** Each draft's review outcome, by invoice id. Drafts citing a PO are left out (see above). */
+/**
+ * Each draft's review outcome, by invoice id. Drafts citing a PO are left out
+ * (see above). Drafts built in memory and not yet written (a billing run
+ * finalizing as it writes) pass `stored: false`: each is then also a
+ * possible duplicate of the others, as it would be once stored.
+ */
 export async function reviewDraftsInBulk(
   deps: Deps,
   db: Executor,
   drafts: readonly BatchDraft[],
+  options: { stored: boolean } = { stored: true },
 ): Promise<Map<string, ReviewOutcome>> {
   const reviewable = drafts.filter((draft) => draft.invoice.po_number === null);
   const outcomes = new Map<string, ReviewOutcome>();
@@ -139,6 +145,13 @@ export async function reviewDraftsInBulk(
     ),
   ]);
   const otherLines = await invoiceLinePeriods(db, sameTotal);
+  if (!options.stored) {
+    for (const { invoice, lines } of reviewable) {
+      const { id, customer_id, currency, total } = invoice;
+      sameTotal.push({ id, customer_id, currency, total, number: null });
+      otherLines.set(invoice.id, lines);
+    }
+  }
   const candidatesOf = new Map<string, typeof sameTotal>();
   for (const other of sameTotal) {
     const key = `${other.customer_id}:${other.currency}`;

@@ -147,6 +147,8 @@ export interface BillingRunItem {
   period_index: number | null;
   outcome: BillingRunOutcome;
   invoice: string | null;
+  /** The run finalized the invoice as it wrote it (a clean draft, grace period zero). */
+  finalized: boolean;
   currency: string | null;
   total: string | null;
   reason: string | null;
@@ -164,6 +166,7 @@ export interface BillingRun {
   duration_ms: number | null;
   subscriptions_considered: number;
   invoices_created: number;
+  invoices_finalized: number;
   skipped_held: number;
   skipped_already_billed: number;
   failed: number;
@@ -223,3 +226,12 @@ const utcFormat = new Intl.DateTimeFormat("en-GB", {
   hour12: false,
   timeZone: "UTC",
 });
+
+/** "3 draft invoices created, 0 failed." or, when the run finalized some, "3 invoices created (2 finalized), 0 failed." */
+export function runOutcomeMessage(run: Pick<BillingRun, "invoices_created" | "invoices_finalized" | "failed">): string {
+  const created =
+    run.invoices_finalized === 0
+      ? `${run.invoices_created} draft invoice${run.invoices_created === 1 ? "" : "s"} created`
+      : `${run.invoices_created} invoice${run.invoices_created === 1 ? "" : "s"} created (${run.invoices_finalized} finalized)`;
+  return `${created}, ${run.failed} failed.`;
+}

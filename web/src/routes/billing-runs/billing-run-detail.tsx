@@ -52,13 +52,14 @@ export function BillingRunDetailPage() {
           </>
         }
       />
-      <SimpleGrid cols={{ base: 2, md: 4, lg: 7 }} mb="md">
+      <SimpleGrid cols={{ base: 2, md: 4, lg: 8 }} mb="md">
         <Stat label="Started">
           <Text size="sm">{formatUtc(data.started_at)}</Text>
         </Stat>
         <Stat label="Duration">{formatDuration(data.duration_ms)}</Stat>
         <Stat label="Considered">{data.subscriptions_considered}</Stat>
         <Stat label="Invoiced">{data.invoices_created}</Stat>
+        <Stat label="Finalized by the run">{data.invoices_finalized}</Stat>
         <Stat label="Held">{data.skipped_held}</Stat>
         <Stat label="Failed">
           <Text span c={data.failed > 0 ? "red.8" : undefined} inherit>

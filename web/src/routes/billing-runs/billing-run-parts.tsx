@@ -3,7 +3,7 @@ import { notifications } from "@mantine/notifications";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { api } from "../../api.js";
-import type { BillingRun, BillingRunItem } from "../../billing.js";
+import { type BillingRun, type BillingRunItem, runOutcomeMessage } from "../../billing.js";
 import { AppLink, BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
 import { Amount, ErrorAlert, MessageRow } from "../../components/ui.js";
 
@@ -56,7 +56,7 @@ export function RunItemsTable(props: { items: readonly BillingRunItem[]; retryAs
       notifications.show({
         color: done.failed > 0 ? "orange" : "teal",
         title: done.failed > 0 ? "Still failing" : "Retried",
-        message: `${plural(done.invoices_created, "draft invoice")} created, ${done.failed} failed.`,
+        message: runOutcomeMessage(done),
       });
       await queryClient.invalidateQueries({ queryKey: ["billing_runs"] });
       if (done.id !== null) await navigate({ to: "/billing-runs/$id", params: { id: done.id } });
@@ -101,9 +101,17 @@ export function RunItemsTable(props: { items: readonly BillingRunItem[]; retryAs
                   {item.invoice === null ? (
                     "—"
                   ) : (
-                    <AppLink to={`/invoices/${item.invoice}`} size="xs">
-                      {item.invoice}
-                    </AppLink>
+                    <>
+                      <AppLink to={`/invoices/${item.invoice}`} size="xs">
+                        {item.invoice}
+                      </AppLink>
+                      {item.finalized ? (
+                        <Text span size="xs" c="dimmed">
+                          {" "}
+                          finalized
+                        </Text>
+                      ) : null}
+                    </>
                   )}
                 </Table.Td>
                 <Table.Td ta="right">

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, type List } from "../../api.js";
-import { type BillingRun, formatUtc, utcInstant } from "../../billing.js";
+import { type BillingRun, formatUtc, runOutcomeMessage, utcInstant } from "../../billing.js";
 import { BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
 import { Pager } from "../../components/pager.js";
 import { ErrorAlert, fieldError, MessageRow, PageHeader } from "../../components/ui.js";
@@ -134,7 +134,7 @@ function RunModal(props: { opened: boolean; onClose: () => void }) {
       notifications.show({
         color: done.failed > 0 ? "orange" : "teal",
         title: "Billing run finished",
-        message: `${plural(done.invoices_created, "draft invoice")} created, ${done.failed} failed.`,
+        message: runOutcomeMessage(done),
       });
       await queryClient.invalidateQueries({ queryKey: ["billing_runs"] });
       await queryClient.invalidateQueries({ queryKey: ["invoices"] });
