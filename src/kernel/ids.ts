@@ -1,4 +1,4 @@
-import { TypeID, typeid } from "typeid-js";
+import { randomFillSync } from "node:crypto";
 import { DomainError } from "./errors.js";
 
 /**
@@ -62,17 +62,94 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
-export function newId(kind: IdKind): string {
-  return typeid(ID_PREFIXES[kind]).toString();
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+// Two base32 digits for each 10-bit value.
+const DIGIT_PAIRS: string[] = Array.from(
+  { length: 1024 },
+  (_, value) => `${ALPHABET[value >> 5]}${ALPHABET[value & 31]}`,
+);
+const pair = (value: number) => DIGIT_PAIRS[value] as string;
+
+/**
+ * The 26 base32 digits of a TypeID suffix for the 128 bits in four 32-bit
+ * words, most significant first: the bits behind two zero bits, as the
+ * TypeID spec writes them, cut into thirteen 10-bit groups of two digits.
+ */
+export function typeIdSuffix(w0: number, w1: number, w2: number, w3: number): string {
+  return (
+    pair(w0 >>> 24) +
+    pair((w0 >>> 14) & 1023) +
+    pair((w0 >>> 4) & 1023) +
+    pair(((w0 & 15) << 6) | (w1 >>> 26)) +
+    pair((w1 >>> 16) & 1023) +
+    pair((w1 >>> 6) & 1023) +
+    pair(((w1 & 63) << 4) | (w2 >>> 28)) +
+    pair((w2 >>> 18) & 1023) +
+    pair((w2 >>> 8) & 1023) +
+    pair(((w2 & 255) << 2) | (w3 >>> 30)) +
+    pair((w3 >>> 20) & 1023) +
+    pair((w3 >>> 10) & 1023) +
+    pair(w3 & 1023)
+  );
 }
 
+/** Random words drawn from the system's source a page at a time: one call per 1,024 ids, not one per id. */
+const randomWords = new Uint32Array(3 * 1024);
+let randomAt = randomWords.length;
+
+function nextRandomWord(): number {
+  if (randomAt === randomWords.length) {
+    randomFillSync(randomWords);
+    randomAt = 0;
+  }
+  return randomWords[randomAt++] as number;
+}
+
+/** The last id's milliseconds and its 74 bits after them (12, 30 and 32), for ids made within one millisecond. */
+let lastMs = -1;
+let randA = 0;
+let randB = 0;
+let randC = 0;
+
+/**
+ * A new id: the kind's prefix and a UUIDv7 (48 bits of Unix milliseconds,
+ * the version, 74 bits, the variant) in base32, exactly what typeid-js makes
+ * (src/kernel/ids.test.ts decodes ours with it), in a fraction of its time: a
+ * billing run makes about ten ids an invoice. As there, ids sort in the order
+ * they were made: the 74 bits are random for the first id of a millisecond
+ * and counted up from it for the next ones (and if the clock steps back).
+ */
+export function newId(kind: IdKind): string {
+  const ms = Date.now();
+  if (ms > lastMs) {
+    lastMs = ms;
+    randA = nextRandomWord() & 0x0fff;
+    randB = nextRandomWord() & 0x3fffffff;
+    randC = nextRandomWord();
+  } else {
+    randC = (randC + 1) >>> 0;
+    if (randC === 0) randB = (randB + 1) & 0x3fffffff;
+    if (randC === 0 && randB === 0) randA = (randA + 1) & 0x0fff;
+    if (randC === 0 && randB === 0 && randA === 0) lastMs += 1;
+  }
+  const w0 = Math.floor(lastMs / 0x10000) >>> 0;
+  const w1 = (((lastMs % 0x10000) << 16) | 0x7000 | randA) >>> 0;
+  const w2 = (randB | 0x80000000) >>> 0;
+  return `${ID_PREFIXES[kind]}_${typeIdSuffix(w0, w1, w2, randC)}`;
+}
+
+const SUFFIX = /^[0-7][0-9abcdefghjkmnpqrstvwxyz]{25}$/;
+
+/** An id of this kind: its prefix, an underscore and a TypeID suffix (what typeid-js accepts for it). */
 export function isId(kind: IdKind, value: unknown): value is string {
   if (typeof value !== "string") return false;
-  try {
-    return TypeID.fromString(value).getType() === ID_PREFIXES[kind];
-  } catch {
-    return false;
-  }
+  const prefix = ID_PREFIXES[kind];
+  return (
+    value.length === prefix.length + 27 &&
+    value.startsWith(prefix) &&
+    value.charCodeAt(prefix.length) === 95 &&
+    SUFFIX.test(value.slice(prefix.length + 1))
+  );
 }
 
 /** Rejects an id of the wrong type with `invalid_id`, naming the field. */

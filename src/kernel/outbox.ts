@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Temporal } from "temporal-polyfill";
 import { toDate } from "./clock.js";
 import type { Executor } from "./db.js";
@@ -34,7 +35,11 @@ export async function emitEvent(
   return id;
 }
 
-/** emitEvent for many events in one statement, in order, inside the caller's transaction. */
+/**
+ * emitEvent for many events in one statement, in order, inside the caller's
+ * transaction. The events travel as one JSON document (one parameter,
+ * stringified once) rather than five parameters an event.
+ */
 export async function emitEvents(
   tx: Executor,
   events: readonly DomainEvent[],
@@ -42,20 +47,11 @@ export async function emitEvents(
   requestId?: string,
 ): Promise<void> {
   if (events.length === 0) return;
-  const createdAt = toDate(at);
-  // A statement takes at most 65,535 parameters: five per event.
-  for (let from = 0; from < events.length; from += 10_000) {
-    await tx
-      .insertInto("outbox_events")
-      .values(
-        events.slice(from, from + 10_000).map((event) => ({
-          id: newId("outbox_event"),
-          type: event.type,
-          data: JSON.stringify(event.data),
-          request_id: requestId ?? null,
-          created_at: createdAt,
-        })),
-      )
-      .execute();
-  }
+  const rows = events.map((event) => ({ id: newId("outbox_event"), type: event.type, data: event.data }));
+  await sql`
+    insert into outbox_events (id, type, data, request_id, created_at)
+    select r.id, r.type, r.data, ${requestId ?? null}, ${toDate(at)}
+      from rows from (json_to_recordset(${JSON.stringify(rows)}::json) as (id text, type text, data jsonb))
+           with ordinality as r(id, type, data, n)
+     order by r.n`.execute(tx);
 }
