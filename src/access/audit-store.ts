@@ -59,7 +59,8 @@ const jsonb = (value: unknown) => (value === null ? null : JSON.stringify(value)
 /**
  * Appends one row in one statement (audit_append in 0002_access.sql): it locks
  * this connection's chain head until commit, assigns chain_seq and seq, hashes
- * and inserts, so the lock is held for this one round trip plus the commit.
+ * and inserts (the insert is checked as in 0036_audit_append_many.sql), so the
+ * lock is held for this one round trip plus the commit.
  */
 export async function appendAuditEvent(db: Executor, event: NewAuditEvent): Promise<AuditEventRow> {
   const { rows } = await sql<AuditEventRow>`select * from audit_append(
@@ -72,23 +73,18 @@ export async function appendAuditEvent(db: Executor, event: NewAuditEvent): Prom
 }
 
 /**
- * Appends many rows in one statement, in the given order, each through
- * audit_append (so every row is chained and checked exactly as one appended
- * alone): for batch work such as a billing run's chunk of invoices. The rows
- * travel as one JSON document, `rowsJson`: an array of objects with the
- * fields of NewAuditEvent (occurred_at as ISO text) — one string to send
- * instead of a dozen arrays whose every JSON element would need escaping.
+ * Appends many rows in one statement, in the given order, to this
+ * connection's chain (audit_append_many in 0036_audit_append_many.sql): it
+ * locks the chain head once until commit, hashes each row with the previous
+ * one's hash and inserts them all at once; the same check as for one row
+ * refuses the whole batch unless it extends the chain exactly. For batch work
+ * such as a billing run's chunk of invoices. The rows travel as one JSON
+ * document, `rowsJson`: an array of objects with the fields of NewAuditEvent
+ * (occurred_at as ISO text), in chain order — one string to send instead of a
+ * dozen arrays whose every JSON element would need escaping.
  */
 export async function appendAuditEvents(db: Executor, rowsJson: string): Promise<void> {
-  await sql`
-    select a.id
-      from jsonb_array_elements(${rowsJson}::jsonb) with ordinality as r(row, position)
-      cross join lateral jsonb_to_record(r.row)
-           as e(id text, actor_type text, actor_id text, actor_name text, action text, object_type text,
-                object_id text, before jsonb, after jsonb, reason text, request_id text, occurred_at timestamptz)
-      cross join lateral audit_append(e.id, e.actor_type, e.actor_id, e.actor_name, e.action, e.object_type,
-                                      e.object_id, e.before, e.after, e.reason, e.request_id, e.occurred_at) a
-     order by r.position`.execute(db);
+  await sql`select count(*) from audit_append_many(${rowsJson}::jsonb)`.execute(db);
 }
 
 export async function readChainHeads(db: Executor): Promise<ChainHead[]> {
