@@ -57,6 +57,7 @@ export const scriptErrors = registerErrorCodes({
   script_runtime_error: "invalid",
   script_instruction_limit: "invalid",
   script_memory_limit: "invalid",
+  script_string_limit: "invalid",
   script_invalid_charge: "invalid",
   // Stored scripts and versions.
   script_not_found: "not_found",
@@ -77,6 +78,7 @@ export type ScriptEventErrorCode =
   | "script_runtime_error"
   | "script_instruction_limit"
   | "script_memory_limit"
+  | "script_string_limit"
   | "script_invalid_charge";
 
 /** Rating periods, re-rating, explanations and reconciliations. */

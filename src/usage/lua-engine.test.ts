@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../kernel/errors.js";
 import { ChargeScript } from "./lua-engine.js";
+import { DEFAULT_LIMITS } from "./lua-sandbox.js";
 import type { RatingContext, RatingEvent } from "./lua-types.js";
 
 const context: RatingContext = {
@@ -168,7 +169,7 @@ describe("the sandbox", () => {
       [event("e1", { loop: true }), event("e2")],
       {},
       {
-        steps_per_call: 100_000,
+        ...DEFAULT_LIMITS,
         memory_bytes: 16 * 1024 * 1024,
       },
     );
@@ -186,7 +187,7 @@ describe("the sandbox", () => {
       source,
       [event("e1")],
       {},
-      { steps_per_call: 50_000, memory_bytes: 16 * 1024 * 1024 },
+      { ...DEFAULT_LIMITS, steps_per_call: 50_000, memory_bytes: 16 * 1024 * 1024 },
     );
     expect(result.charges).toEqual([]);
     expect(result.unrated[0]?.code).toBe("script_instruction_limit");
@@ -197,7 +198,7 @@ describe("the sandbox", () => {
       function charge(event)
         if event.hog then
           local parts = {}
-          for i = 1, 1e9 do parts[i] = string.rep("x", 4096) .. i end
+          for i = 1, 1e9 do parts[i] = string.rep("x", 4000) .. i end
         end
         return { code = "ok", quantity = 1, unit_price = 1 }
       end`;
@@ -206,6 +207,7 @@ describe("the sandbox", () => {
       [event("e1"), event("e2", { hog: true }), event("e3")],
       {},
       {
+        ...DEFAULT_LIMITS,
         steps_per_call: 1e9,
         memory_bytes: 8 * 1024 * 1024,
       },

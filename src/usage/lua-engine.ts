@@ -5,10 +5,10 @@ import { decimalOfNumber, decimalOfText } from "./lua-amounts.js";
 import { BatchEncoder, decoderSource, encodeStrings, pushBytes, type Shape } from "./lua-batch.js";
 import { readCharges, WRONG_TYPE_ERROR } from "./lua-charges.js";
 import { offsetSpan, utcOffsets } from "./lua-date.js";
-import { classifyError, errorLine } from "./lua-errors.js";
+import { classifyError } from "./lua-errors.js";
 import { LUA_OK, type LuaStack, type Plain } from "./lua-marshal.js";
 import { createSandbox, DEFAULT_LIMITS, type Sandbox, type SandboxLimits } from "./lua-sandbox.js";
-import { countSteps, ScriptSourceError } from "./lua-steps.js";
+import { loadScript } from "./lua-script-load.js";
 import type {
   FinalizeCharge,
   FinalizeResult,
@@ -98,6 +98,7 @@ export class ChargeScript {
     const sandbox = await createSandbox(limits);
     try {
       const hasFinalize = loadScript(sandbox, source);
+      sandbox.watchStepCounter();
       return new ChargeScript(sandbox, hasFinalize);
     } catch (error) {
       sandbox.close();
@@ -346,69 +347,4 @@ function periodTotals(charges: readonly ScriptCharge[], currency: string, digits
     byCode[code] = { quantity: sum.quantity.toNumber(), amount: sum.amount.toFixed(digits) };
   }
   return { byCode, total: lines.total() };
-}
-
-function syntaxError(message: string): DomainError {
-  return new DomainError("script_syntax_error", message, { param: "source", details: { line: errorLine(message) } });
-}
-
-/**
- * Compiles the script as written, so a syntax error reads as Lua reports
- * it, then compiles it again with its step counting (lua-steps.ts).
- */
-function compileWithSteps(stack: LuaStack, source: string): void {
-  const compiled = stack.load(source, "=script") === LUA_OK;
-  const message = compiled ? "" : stack.toString(-1);
-  stack.setTop(0);
-  if (!compiled) throw syntaxError(message);
-  let counted: string;
-  try {
-    counted = countSteps(source);
-  } catch (error) {
-    if (error instanceof ScriptSourceError) throw syntaxError(error.message);
-    throw error;
-  }
-  if (stack.load(counted, "=script") !== LUA_OK) {
-    const failure = stack.toString(-1);
-    stack.setTop(0);
-    throw syntaxError(failure);
-  }
-}
-
-/** Runs the script's main chunk and seals the globals; returns whether finalize is defined. */
-function loadScript(sandbox: Sandbox, source: string): boolean {
-  const stack = sandbox.stack;
-  compileWithSteps(stack, source);
-  if (stack.pcall(0, 0) !== LUA_OK) {
-    const error = classifyError(stack.toString(-1));
-    stack.setTop(0);
-    throw new DomainError("script_load_error", `loading the script failed: ${error.message}`, {
-      param: "source",
-      details: { line: error.line, reason: error.code },
-    });
-  }
-  stack.pushRef(sandbox.driver.seal);
-  if (stack.pcall(0, 2) !== LUA_OK) throw new Error(`sealing the script failed: ${stack.toString(-1)}`);
-  const hasCharge = stack.lua._lua_toboolean(stack.L, -2) === 1;
-  const finalizeType = stack.toString(-1);
-  stack.setTop(0);
-  if (!hasCharge) {
-    throw new DomainError(
-      "script_missing_charge",
-      "the script must define a global function charge(event, rates, ctx)",
-      {
-        param: "source",
-      },
-    );
-  }
-  if (finalizeType !== "nil" && finalizeType !== "function") {
-    throw new DomainError(
-      "script_invalid_finalize",
-      `finalize is a ${finalizeType}; define it as a function finalize(period, rates, ctx)`,
-      {
-        param: "source",
-      },
-    );
-  }
-  return finalizeType === "function";
 }

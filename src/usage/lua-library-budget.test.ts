@@ -47,20 +47,22 @@ function charge(event)
   emit("ok", 1, 1)
 end`;
 
-/** A table of 10,000 numbers, built with few steps. */
-const TEN_THOUSAND = 'local t = { string.byte(string.rep("x", 10000), 1, -1) }';
-const BIG_STRING = 'local s = string.rep("a", 50000)';
+/** A table of 10,000 numbers, built with 10,000 steps. */
+const TEN_THOUSAND = "local t = {} for i = 1, 10000 do t[i] = i % 251 end";
+/** The longest string a call may make is 4,096 characters (lua-sandbox.ts). */
+const BIG_STRING = 'local s = string.rep("a", 4000)';
 
 describe("a library call that would work past the budget stops at it", () => {
   const cases: [string, string, string, RegExp][] = [
-    ["string.rep in a loop", "", 'while true do local s = string.rep("x", 1e6) end', /string\.rep of 1000000 copies/],
-    ["s:rep through the string metatable", "", 'while true do local s = ("x"):rep(1e6) end', /string\.rep/],
+    // Each turn pays 62 steps for string.rep and 15.6 for the string it makes: the string is the first to run out.
+    ["string.rep in a loop", "", 'while true do local s = string.rep("x", 4000) end', /making a string of 4000/],
+    ["s:rep through the string metatable", "", 'while true do local s = ("x"):rep(1e7) end', /string\.rep of 10000000/],
     ["one huge string.rep", "", 'local s = string.rep("x", 1e7, ",")', /string\.rep of 10000000 copies/],
     [
       "a backtracking string.find",
       BIG_STRING,
       'local at = string.find(s, ".-.-.-.-b")',
-      /string\.find over 50000 characters with the pattern ".-.-.-.-b"/,
+      /string\.find over 4000 characters with the pattern ".-.-.-.-b"/,
     ],
     ["a backtracking s:match", BIG_STRING, 'local m = s:match("(a*)*b")', /string\.match/],
     ["a backtracking string.gmatch", BIG_STRING, 'for x in string.gmatch(s, "a-a-a-b") do end', /string\.gmatch/],
@@ -69,19 +71,19 @@ describe("a library call that would work past the budget stops at it", () => {
     [
       "string.format of a long string in a loop",
       BIG_STRING,
-      'while true do local r = string.format("%s%s", s, s) end',
-      /string\.format made 100000 characters/,
+      'while true do local r = string.format("%s", s) end',
+      /string\.format made 4000 characters/,
     ],
     ["string.upper in a loop", BIG_STRING, "while true do local r = s:upper() end", /string\.upper/],
     [
       "string.byte over a long range in a loop",
       BIG_STRING,
-      "while true do local r = s:byte(1, 50000) end",
-      /string\.byte of 50000 bytes/,
+      "while true do local r = s:byte(1, 4000) end",
+      /string\.byte of 4000 bytes/,
     ],
     [
       "table.concat in a loop",
-      TEN_THOUSAND,
+      'local t = {} for i = 1, 10000 do t[i] = "" end',
       "while true do local r = table.concat(t) end",
       /table\.concat of 10000 elements/,
     ],
@@ -109,7 +111,7 @@ describe("a library call that would work past the budget stops at it", () => {
       "tonumber of a long string in a loop",
       BIG_STRING,
       "while true do local n = tonumber(s) end",
-      /tonumber of 50000 characters/,
+      /tonumber of 4000 characters/,
     ],
     [
       "pcall around string.rep in a loop",
@@ -138,7 +140,7 @@ describe("a library call that would work past the budget stops at it", () => {
 
   it("names the line of a library call in a return statement too", async () => {
     const source =
-      'function charge(event)\n  local s = string.rep("a", 50000)\n  return string.find(s, ".-.-.-.-b")\nend';
+      'function charge(event)\n  local s = string.rep("a", 4000)\n  return string.find(s, ".-.-.-.-b")\nend';
     const result = await rateWith(source, [event("e1")]);
     expect(result.unrated[0]).toMatchObject({ code: "script_instruction_limit", line: 3 });
   });
@@ -150,14 +152,28 @@ describe("a library call that would work past the budget stops at it", () => {
     expect(result.unrated[0]?.code).toBe("script_instruction_limit");
   });
 
-  it("pays exactly: string.rep of 64 × n characters takes n steps", async () => {
-    // 1,000 steps: the call of charge is one, so a string of 64 × 999 characters fits and 64 × 1,000 does not.
+  it("pays exactly: string.rep of 64 × n characters takes n steps, and the string n / 4 more", async () => {
+    // 80 steps, the call of charge one. n = 63: 63 for string.rep, then its 4,032 characters 15.75 (one
+    // step per 256, lua-allocator.ts): 79.75 fits. n = 64: string.rep's 64 fit (65), its string's 16 do not
+    // (81), so the string is refused, with no line. n = 80: string.rep itself is 1 over, on line 2.
     const source = "function charge(event)\n  local s = string.rep('x', 64 * event.n)\n  emit('ok', 1, 1)\nend";
-    const limits = { steps_per_call: 1000, memory_bytes: 16 * 1024 * 1024 };
-    const result = await rateWith(source, [event("fits", { n: 999 }), event("over", { n: 1000 })], limits);
+    const limits = { ...DEFAULT_LIMITS, steps_per_call: 80 };
+    const events = [event("fits", { n: 63 }), event("string", { n: 64 }), event("over", { n: 80 })];
+    const result = await rateWith(source, events, limits);
     expect(result.charges.map((c) => c.transaction_id)).toEqual(["fits"]);
-    expect(result.unrated.map((u) => [u.transaction_id, u.code, u.line])).toEqual([
-      ["over", "script_instruction_limit", 2],
+    expect(result.unrated.map((u) => [u.transaction_id, u.code, u.line, u.message])).toEqual([
+      [
+        "string",
+        "script_instruction_limit",
+        null,
+        "the script ran past its step budget making a string of 4096 characters",
+      ],
+      [
+        "over",
+        "script_instruction_limit",
+        2,
+        "the script ran past its step budget in a library call: script:2: string.rep of 5120 copies",
+      ],
     ]);
   });
 });

@@ -38,7 +38,7 @@
  * caught: spent is set, so any pcall that catches it raises it again.
  *
  * It is spliced into the prelude's chunk after with_line and uses the
- * prelude's locals (spent, spend, LIMIT, with_line, G).
+ * prelude's locals (spent, spend, refill, LIMIT, with_line, G).
  */
 export const LIBRARY_SOURCE = `
 do
@@ -48,10 +48,16 @@ do
 
   -- Takes steps from the script's counter; below zero, the step limit,
   -- naming the function, what it was asked (said only then) and the script line.
+  -- The counter is open while the message is made: new strings pay steps from it (lua-allocator.ts).
   local function pay(steps, name, what, a, b)
-    if steps >= 1 and spend(steps) < 0 then
-      spent = LIMIT .. ": " .. with_line(name .. " " .. format(what, a, b))
-      error(spent, 0)
+    if steps >= 1 then
+      local left = spend(steps)
+      if left < 0 then
+        refill(huge)
+        spent = LIMIT .. ": " .. with_line(name .. " " .. format(what, a, b))
+        refill(left)
+        error(spent, 0)
+      end
     end
   end
 

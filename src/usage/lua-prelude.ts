@@ -1,3 +1,4 @@
+import { STRING_REFUSED_BASE } from "./lua-allocator.js";
 import { RECORD_HEADER_FORMAT } from "./lua-batch.js";
 import { CHARGES_SOURCE } from "./lua-prelude-charges.js";
 import { LIBRARY_SOURCE } from "./lua-prelude-library.js";
@@ -15,10 +16,11 @@ import { STEP_GLOBAL } from "./lua-steps.js";
  * A batch's charges leave Lua as chunks of four values per charge
  * (lua-prelude-charges.ts, read by lua-results.ts).
  *
- * The chunk takes one argument, the steps one call may take
- * (lua-steps.ts). The prelude is not counted: each of its loops runs over
- * what it was given (the batch, a table the script built, the globals, the
- * host's time zone offsets), never without end.
+ * The chunk takes two arguments, the steps one call may take
+ * (lua-steps.ts) and the longest string it may make (lua-allocator.ts).
+ * The prelude is not counted: each of its loops runs over what it was
+ * given (the batch, a table the script built, the globals, the host's time
+ * zone offsets), never without end.
  */
 /** Values per charge in the result chunks. */
 export const CHARGE_FIELDS = 4;
@@ -32,9 +34,11 @@ export const CHARGE_FLAG_MINIMUM = 1;
  */
 export const STEP_LIMIT_MESSAGE = "accrue: step limit";
 export const MEMORY_LIMIT_MESSAGE = "not enough memory";
+/** Raised when a call made a string longer than it may; ": a string of N characters, …" follows. */
+export const STRING_LIMIT_MESSAGE = "accrue: string limit";
 
 export const PRELUDE_SOURCE = String.raw`
-local steps_per_call = ...
+local steps_per_call, string_characters = ...
 local G = _G
 local pcall, xpcall, error, type, tostring, next, select = pcall, xpcall, error, type, tostring, next, select
 local setmetatable, math_type, tointeger, floor, huge = setmetatable, math.type, math.tointeger, math.floor, math.huge
@@ -48,6 +52,7 @@ local collect = collectgarbage
 collect("generational")
 
 local LIMIT <const>, NOMEM <const> = "${STEP_LIMIT_MESSAGE}", "${MEMORY_LIMIT_MESSAGE}"
+local STRING_LIMIT <const>, REFUSED <const> = "${STRING_LIMIT_MESSAGE}", ${STRING_REFUSED_BASE}
 local MINIMUM <const> = ${CHARGE_FLAG_MINIMUM}
 -- Marks a charge the script returned or emitted in a shape the host cannot bill.
 local INVALID <const> = "\1"
@@ -81,11 +86,40 @@ for _, name in next, {"load", "loadstring", "dofile", "loadfile", "require", "co
 end
 G.string.dump = nil
 
--- A script may catch errors with pcall, but not the instruction limit: once
--- the budget is spent, leaving any protected call raises it again, so it
--- reaches the driver however deeply the script nests pcall in loops.
+-- The allocator refuses a string longer than a call may make, or one the
+-- steps left cannot pay for, by setting the step counter to -(REFUSED + its
+-- length) (lua-allocator.ts); Lua then raises "not enough memory". This
+-- names the limit it met, or returns nil for a real memory error. The
+-- counter is open while the message is made (it is a long string itself)
+-- and refused again after.
+local function refused()
+  local left = spend(0)
+  if left > -REFUSED then return nil end
+  local length = tointeger(-left - REFUSED)
+  refill(huge)
+  local message
+  if length > string_characters then
+    message = STRING_LIMIT .. ": a string of " .. length .. " characters, longer than the "
+      .. tointeger(string_characters) .. " a string may hold"
+  else
+    message = LIMIT .. ": making a string of " .. length .. " characters"
+  end
+  refill(left)
+  return message
+end
+
+-- A script may catch errors with pcall, but not the instruction or string
+-- limit: once the budget is spent, leaving any protected call raises it
+-- again, so it reaches the driver however deeply the script nests pcall in loops.
 local function unless_over_budget(ok, ...)
   if spent then error(spent, 0) end
+  if not ok and (...) == NOMEM then
+    local over = refused()
+    if over ~= nil then
+      spent = over
+      error(over, 0)
+    end
+  end
   return ok, ...
 end
 G.pcall = function(fn, ...) return unless_over_budget(pcall(fn, ...)) end
@@ -127,7 +161,10 @@ end
 -- no position; name the script line that called them.
 local function with_line(message)
   if type(message) ~= "string" then message = tostring(message) end
-  if message == NOMEM or find(message, "^script:%d+:") or find(message, LIMIT, 1, true) == 1 then return message end
+  if message == NOMEM or find(message, "^script:%d+:") or find(message, LIMIT, 1, true) == 1
+    or find(message, STRING_LIMIT, 1, true) == 1 then
+    return message
+  end
   -- A charge emit() refused keeps its mark in front, the line after it.
   local mark = ""
   if find(message, "^\1") then mark, message = INVALID, sub(message, 2) end
@@ -141,10 +178,19 @@ local function with_line(message)
   return mark .. message
 end
 
+-- The driver's handler for an error that left the script: no script code
+-- runs after it, so the driver's own strings stop paying from here.
+local function on_error(message)
+  refill(huge)
+  return with_line(message)
+end
+
 local function call(fn, a, b, c)
   refill(steps_per_call)
   spent = false
-  local ok, result = xpcall(fn, with_line, a, b, c)
+  local ok, result = xpcall(fn, on_error, a, b, c)
+  if not ok and not spent and result == NOMEM then result = refused() or NOMEM end
+  refill(huge)
   if spent then return false, spent end
   if not ok and result == NOMEM then collect("collect") end
   return ok, result
@@ -219,15 +265,17 @@ local function rate(records, strings_blob, string_count, n, slow, customer, rate
     end
   end
   while i < n do
-    local ok, message = xpcall(run, with_line)
+    local ok, message = xpcall(run, on_error)
     if not ok then
-      if spent then message = spent end
+      if spent then message = spent elseif message == NOMEM then message = refused() or NOMEM end
+      refill(huge)
       out.count = mark_count
       errors[#errors + 1] = i
       errors[#errors + 1] = message
       if message == NOMEM then collect("collect") end
     end
   end
+  refill(huge)
   emitting = nil
   return finish(out)
 end
@@ -290,5 +338,9 @@ local function make_ctx(fields, offsets)
   return fields
 end
 
-return { rate = rate, finalize = finalize, seal = seal, make_ctx = make_ctx, add_decoder = add_decoder }
+-- The function that refills the script's step counter: the host finds the counter through it (lua-sandbox.ts).
+local function step_setter() return refill end
+
+return { rate = rate, finalize = finalize, seal = seal, make_ctx = make_ctx, add_decoder = add_decoder,
+  step_setter = step_setter }
 `;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../kernel/errors.js";
 import { ChargeScript } from "./lua-engine.js";
-import type { SandboxLimits } from "./lua-sandbox.js";
+import { DEFAULT_LIMITS, type SandboxLimits } from "./lua-sandbox.js";
 import type { RatingContext, RatingEvent } from "./lua-types.js";
 
 /**
@@ -26,7 +26,7 @@ const event = (id: string, properties: RatingEvent["properties"] = {}): RatingEv
   properties,
 });
 
-const small: SandboxLimits = { steps_per_call: 10_000, memory_bytes: 16 * 1024 * 1024 };
+const small: SandboxLimits = { ...DEFAULT_LIMITS, steps_per_call: 10_000, memory_bytes: 16 * 1024 * 1024 };
 
 async function rateWith(source: string, events: RatingEvent[], limits: SandboxLimits = small) {
   const script = await ChargeScript.compile(source, limits);
@@ -80,7 +80,7 @@ describe("a runaway event stops at the step budget and the next is rated", () =>
   it("counts steps exactly: the call and each iteration, the same on every run", async () => {
     // 1,000 steps: the call of charge is one, so 999 iterations fit and 1,000 do not.
     const source = "function charge(event)\n  for i = 1, event.n do end\n  emit('ok', 1, 1)\nend";
-    const limits = { steps_per_call: 1000, memory_bytes: 16 * 1024 * 1024 };
+    const limits = { ...DEFAULT_LIMITS, steps_per_call: 1000, memory_bytes: 16 * 1024 * 1024 };
     const result = await rateWith(source, [event("fits", { n: 999 }), event("over", { n: 1000 })], limits);
     expect(result.charges.map((c) => c.transaction_id)).toEqual(["fits"]);
     expect(result.unrated.map((u) => [u.transaction_id, u.code])).toEqual([["over", "script_instruction_limit"]]);
@@ -89,8 +89,8 @@ describe("a runaway event stops at the step budget and the next is rated", () =>
   it("stops deep recursion with a stack overflow error, not a crash, and stays usable", async () => {
     const source = runaway("local function down(n) return down(n + 1) + 1 end\ndown(1)");
     const result = await rateWith(source, [event("e1", { run: true }), event("e2")], {
+      ...DEFAULT_LIMITS,
       steps_per_call: 1e9,
-      memory_bytes: 64 * 1024 * 1024,
     });
     expect(result.unrated).toMatchObject([{ transaction_id: "e1", code: "script_runtime_error" }]);
     expect(result.unrated[0]?.message).toMatch(/stack overflow/);

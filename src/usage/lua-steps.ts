@@ -9,7 +9,8 @@ import { libraryTailCalls, PASS } from "./lua-library-calls.js";
  * for, repeat), the start of every function body, and after every goto
  * label. A step takes one from a counter the prelude refills before each
  * call of charge or finalize (library functions written in C take more,
- * for the work they do: lua-prelude-library.ts); below zero it raises the limit error, and
+ * for the work they do: lua-prelude-library.ts; so do new long strings:
+ * lua-allocator.ts); below zero it raises the limit error, and
  * again at every later step, so a script that catches it with pcall only
  * meets it again (lua-prelude.ts).
  *
