@@ -1,7 +1,7 @@
 import type { Temporal } from "temporal-polyfill";
 import { type AuditEvent, listAuditEvents, recordAudit } from "../access/index.js";
 import type { RequestContext } from "../kernel/actor.js";
-import { fromDate, toDate } from "../kernel/clock.js";
+import { instantText, toDate } from "../kernel/clock.js";
 import { type Executor, inTransaction, type Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
@@ -85,7 +85,8 @@ export interface CustomerListQuery extends PageRequest {
   billing_hold?: boolean | undefined;
 }
 
-const iso = (date: Date) => fromDate(date).toString();
+/** What Temporal.Instant's toString() gives, without building one (a billing run reads 500 customers a page). */
+const iso = (date: Date) => instantText(date);
 
 export function toCustomer(row: CustomerRow): Customer {
   const { search_text: _search, archived_at, created_at, updated_at, ...fields } = row;

@@ -63,7 +63,7 @@ export async function insertDraftsOnce(db: Executor, invoices: readonly InvoiceR
   const { rows } = await sql<{ id: string }>`
     insert into invoices (${sql.raw(names(INVOICE_COLUMNS))})
     select ${sql.raw(names(INVOICE_COLUMNS))}
-      from json_to_recordset(${JSON.stringify(invoices)}::json) as r(${sql.raw(INVOICE_COLUMNS)})
+      from jsonb_to_recordset(${JSON.stringify(invoices)}::jsonb) as r(${sql.raw(INVOICE_COLUMNS)})
     on conflict (subscription_id, period_index) do nothing
     returning id`.execute(db);
   return new Set(rows.map((row) => row.id));
@@ -80,5 +80,5 @@ export async function insertLineRows(db: Executor, lines: readonly LineRow[]): P
   await sql`
     insert into invoice_lines (${sql.raw(names(LINE_COLUMNS))})
     select ${sql.raw(names(LINE_COLUMNS))}
-      from json_to_recordset(${JSON.stringify(lines)}::json) as r(${sql.raw(LINE_COLUMNS)})`.execute(db);
+      from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb) as r(${sql.raw(LINE_COLUMNS)})`.execute(db);
 }

@@ -38,7 +38,8 @@ export async function emitEvent(
 /**
  * emitEvent for many events in one statement, in order, inside the caller's
  * transaction. The events travel as one JSON document (one parameter,
- * stringified once) rather than five parameters an event.
+ * stringified once) rather than five parameters an event, read as jsonb
+ * whole: json_to_recordset would parse each event's data a second time.
  */
 export async function emitEvents(
   tx: Executor,
@@ -51,7 +52,7 @@ export async function emitEvents(
   await sql`
     insert into outbox_events (id, type, data, request_id, created_at)
     select r.id, r.type, r.data, ${requestId ?? null}, ${toDate(at)}
-      from rows from (json_to_recordset(${JSON.stringify(rows)}::json) as (id text, type text, data jsonb))
+      from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as (id text, type text, data jsonb))
            with ordinality as r(id, type, data, n)
      order by r.n`.execute(tx);
 }

@@ -1,6 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import type { RequestContext } from "../kernel/actor.js";
-import { fromDate, toDate } from "../kernel/clock.js";
+import { fromDate, instantText, toDate } from "../kernel/clock.js";
 import type { Executor, Tx } from "../kernel/db.js";
 import { type Deps, memoize } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
@@ -503,8 +503,8 @@ export async function pendingProrationLines(
   return rows.map((row) => ({
     id: row.id,
     description: row.description,
-    period_start: fromDate(row.period_start).toString(),
-    period_end: fromDate(row.period_end).toString(),
+    period_start: instantText(row.period_start),
+    period_end: instantText(row.period_end),
     quantity: new Decimal(row.quantity).toString(),
     unit_amount: row.unit_amount === null ? null : new Decimal(row.unit_amount).toString(),
     amount: formatAmountForApi(new Decimal(row.amount), row.currency),
