@@ -25,9 +25,16 @@ import {
  * usage module supplies. The period list itself is model.ts's billablePeriods.
  */
 
+/** Written once per period: periods are kept per schedule (kernel/periods.ts), so a run's lines share them. */
+const spans = new WeakMap<BillingPeriod, string>();
+
 function localSpan(period: BillingPeriod): string {
+  const known = spans.get(period);
+  if (known !== undefined) return known;
   const date = (zoned: Temporal.ZonedDateTime) => zoned.toPlainDate().toString();
-  return `${date(period.startLocal)} to ${date(period.endLocal)} (${period.startLocal.timeZoneId})`;
+  const span = `${date(period.startLocal)} to ${date(period.endLocal)} (${period.startLocal.timeZoneId})`;
+  spans.set(period, span);
+  return span;
 }
 
 async function recurringLine(
