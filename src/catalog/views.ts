@@ -81,16 +81,27 @@ export interface PriceVersion {
   charge_models: ChargeModelsByCurrency;
 }
 
+/**
+ * Read once per row: a memoized row (a billing run prices the same few
+ * versions for every subscription) is not parsed and validated again.
+ * Versions are immutable, and so is what is read from them.
+ */
+const versionsRead = new WeakMap<PriceVersionRow, PriceVersion>();
+
 export function priceVersionOf(row: PriceVersionRow, currency: string): PriceVersion {
+  const known = versionsRead.get(row);
+  if (known !== undefined && known.currency === currency) return known;
   const charge_models = chargeModelsFromJson(row.charge_models);
   assert(charge_models[currency] !== undefined, "every version prices the main currency");
-  return {
+  const version = {
     id: row.id,
     price_id: row.price_id,
     effective_from: fromDate(row.effective_from),
     currency,
     charge_models,
   };
+  versionsRead.set(row, version);
+  return version;
 }
 
 /** Amounts of one version: the main currency's model, and the others in currency_options. */
