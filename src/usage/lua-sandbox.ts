@@ -10,8 +10,9 @@ import { PRELUDE_SOURCE } from "./lua-prelude.js";
  * cap for the whole state and a step budget for each call.
  *
  * The budget counts steps, not milliseconds: a step is one loop iteration,
- * one call of a script function or one pass of a goto label, counted by
- * the script itself (lua-steps.ts). The same script on the same event is
+ * one call of a script function or one pass of a goto label, weighed by
+ * the comparisons and length of the code it starts, counted by the script
+ * itself (lua-steps.ts). The same script on the same event is
  * stopped at the same point on any machine and under any load, so a test
  * case that passes on an analyst's laptop passes in the billing run. (It
  * used to count VM instructions with a count hook, which made Lua check the

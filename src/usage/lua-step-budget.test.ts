@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../kernel/errors.js";
 import { ChargeScript } from "./lua-engine.js";
@@ -84,6 +85,16 @@ describe("a runaway event stops at the step budget and the next is rated", () =>
     const result = await rateWith(source, [event("fits", { n: 999 }), event("over", { n: 1000 })], limits);
     expect(result.charges.map((c) => c.transaction_id)).toEqual(["fits"]);
     expect(result.unrated.map((u) => [u.transaction_id, u.code])).toEqual([["over", "script_instruction_limit"]]);
+  });
+
+  it("weighs a long loop body by its length: 2,000 statements a turn stop within a second", async () => {
+    // Each turn is a step of 1 + 10,004 tokens / 64 = 157: ~640 turns. With a step of one it ran ~1.4 s.
+    const body = `local x = 0\nwhile true do ${"x = x + 1 ".repeat(2000)}end`;
+    const started = performance.now();
+    const result = await rateWith(runaway(body), [event("e1", { run: true }), event("e2")], DEFAULT_LIMITS);
+    expect(result.unrated).toMatchObject([{ transaction_id: "e1", code: "script_instruction_limit" }]);
+    expect(result.charges.map((c) => c.transaction_id)).toEqual(["e2"]);
+    expect((performance.now() - started) / 1000).toBeLessThan(1);
   });
 
   it("stops deep recursion with a stack overflow error, not a crash, and stays usable", async () => {

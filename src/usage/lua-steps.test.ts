@@ -1,12 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { countSteps, ScriptSourceError, STEP, STEP_PREFIX } from "./lua-steps.js";
 
-/** Where the step budget counts: written here as " @ " in place of the inserted step. */
+/** Where the step budget counts: written here as " @ " in place of the inserted step, " @N " for one of weight N. */
 const marked = (source: string) => {
   const counted = countSteps(source);
   expect(counted.startsWith(STEP_PREFIX)).toBe(true);
-  return counted.slice(STEP_PREFIX.length).split(` ${STEP} `).join(" @");
+  const [before, after] = STEP.split(" - 1 ");
+  return counted
+    .slice(STEP_PREFIX.length)
+    .split(` ${STEP} `)
+    .join(" @")
+    .replaceAll(new RegExp(` ${literal(before as string)} - (\\d+) ${literal(after as string)} `, "g"), " @$1");
 };
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("countSteps", () => {
   const cases: [string, string, string][] = [
@@ -62,6 +68,34 @@ describe("countSteps", () => {
       "return g(1) return string.find(s, p), 1 return t[s:find(p)] return (string.rep)(s, 2)",
       "return g(1) return string.find(s, p), 1 return t[s:find(p)] return (string.rep)(s, 2)",
     ],
+    // A step weighs 1, plus 1 per comparison and 1 per 64 tokens of the code it pays for (lua-steps.ts).
+    [
+      "a comparison in a loop body",
+      "for i = 1, 2 do if a == b then end end",
+      "for i = 1, 2 do @2 if a == b then end end",
+    ],
+    [
+      "a while condition runs each turn: its loop pays for it",
+      "while a <= b and c ~= d do end",
+      "while a <= b and c ~= d do @3 end",
+    ],
+    [
+      "a function pays for its body, nested loops included; the loop for its own",
+      "function f() if x > 1 then end for i = 1, 2 do y = i >= 2 end end",
+      "function f() @3 if x > 1 then end for i = 1, 2 do @2 y = i >= 2 end end",
+    ],
+    [
+      "a label pays to the end of its function, where a goto may come back from",
+      "function f() ::top:: if a < b then goto top end end x = a < b",
+      "function f() @2 ::top:: @2 if a < b then goto top end end x = a < b",
+    ],
+    [
+      "a repeat pays to the end of its function, its until condition included",
+      "repeat x() until a < b",
+      "repeat @2 x() until a < b",
+    ],
+    // 64 statements of 5 tokens and the loop's own 4: 324 tokens, 5 more steps.
+    ["a long loop body", `while x do ${"y = y + 1 ".repeat(64)}end`, `while x do @6 ${"y = y + 1 ".repeat(64)}end`],
   ];
   it.each(cases)("%s", (_, source, expected) => expect(marked(source)).toBe(expected));
 

@@ -20,6 +20,18 @@ import { libraryTailCalls, PASS } from "./lua-library-calls.js";
  * not use, set from the prelude in the text put before the script's first
  * line.
  *
+ * A step weighs what the code it starts may do before the next step: one,
+ * plus one per comparison operator (==, ~=, <, <=, >, >=) and one per 64
+ * tokens in its stretch of code (a loop with its head, a function body, or
+ * from a label or a repeat to the end of the enclosing function). Most
+ * instructions cost nanoseconds, but a comparison of two long strings reads
+ * both (~3 µs for two of the 4,096 characters a call may make), and a loop
+ * body can be written thousands of statements long; without the weight, a
+ * loop of ten such comparisons, or of 2,000 statements, ran for ~1.5-3 s
+ * within its 100,000 steps. The weight is a constant in the inserted text,
+ * so it costs nothing when the script runs. Counting a nested stretch again
+ * in the one around it only makes the outer step heavier.
+ *
  * A label at the end of its block gets no step after it: Lua lets a goto
  * jump forward over local declarations only to such a label, and a
  * statement after it would break that. A jump to it leaves the block at
@@ -39,8 +51,16 @@ export const STEP_GLOBAL = "__accrue_take";
 const COUNTER = "__accrue_steps";
 const OVER = "__accrue_over";
 
-/** One step; no line break, no local outside its own block, starts with a keyword (never read as a call). */
-export const STEP = `do local s = ${COUNTER} - 1 ${COUNTER} = s if s < 0 then ${OVER}() end end`;
+/** A step of a weight; no line break, no local outside its own block, starts with a keyword (never read as a call). */
+const weightedStep = (weight: number) =>
+  `do local s = ${COUNTER} - ${weight} ${COUNTER} = s if s < 0 then ${OVER}() end end`;
+
+/** A step of weight one. */
+export const STEP = weightedStep(1);
+
+const COMPARISONS = new Set(["==", "~=", "<", "<=", ">", ">="]);
+/** Tokens of code a step pays for beyond the first (see the weight above). */
+const TOKENS_PER_STEP = 64;
 
 /**
  * Before the first line: the counter and the limit function, from the prelude. The prelude gets two
@@ -76,14 +96,42 @@ function labelEndsBlock(tokens: readonly Token[], i: number): boolean {
   }
 }
 
-/** Offsets after which a step goes, in order. The source must be one Lua compiles (checked before). */
-export function stepOffsets(tokens: readonly Token[]): number[] {
-  const offsets: number[] = [];
-  const open: Open[] = [];
-  const close = (token: Token, expected: readonly Open[]) => {
+interface Step {
+  offset: number;
+  /** Token indexes of the stretch of code the step pays for, first and last. */
+  from: number;
+  to: number;
+}
+
+/** Each step's weight: 1, one per comparison, one per TOKENS_PER_STEP tokens of its stretch. */
+function weigh(tokens: readonly Token[], steps: readonly Step[]): { offset: number; weight: number }[] {
+  const comparisons = [0];
+  for (const token of tokens) {
+    const before = comparisons[comparisons.length - 1] as number;
+    comparisons.push(before + (token.kind === "symbol" && COMPARISONS.has(token.text) ? 1 : 0));
+  }
+  return steps.map(({ offset, from, to }) => {
+    const compared = (comparisons[to + 1] as number) - (comparisons[from] as number);
+    return { offset, weight: 1 + compared + Math.floor((to - from + 1) / TOKENS_PER_STEP) };
+  });
+}
+
+/** Steps in order, with their weights. The source must be one Lua compiles (checked before). */
+export function stepOffsets(tokens: readonly Token[]): { offset: number; weight: number }[] {
+  const steps: Step[] = [];
+  // Per open block: its kind, its first token and the step it starts (-1 for none).
+  const open: { kind: Open; from: number; step: number }[] = [];
+  // Per function (the chunk first): steps that pay to its end (labels, repeat bodies).
+  const toFunctionEnd: number[][] = [[]];
+  const addStep = (offset: number, from: number) => steps.push({ offset, from, to: tokens.length - 1 }) - 1;
+  const close = (token: Token, at: number, expected: readonly Open[]) => {
     const top = open.pop();
-    if (top === undefined || !expected.includes(top)) {
+    if (top === undefined || !expected.includes(top.kind)) {
       throw new ScriptSourceError(`'${token.text}' does not close a block here`, token.line);
+    }
+    if (top.step >= 0 && top.kind !== "repeat") (steps[top.step] as Step).to = at;
+    if (top.kind === "function") {
+      for (const step of toFunctionEnd.pop() ?? []) (steps[step] as Step).to = at;
     }
   };
   for (const token of tokens) {
@@ -98,7 +146,7 @@ export function stepOffsets(tokens: readonly Token[]): number[] {
       if (tokens[i + 1]?.kind !== "name" || closing?.text !== "::") {
         throw new ScriptSourceError("a label is written ::name::", token.line);
       }
-      if (!labelEndsBlock(tokens, i)) offsets.push(closing.end);
+      if (!labelEndsBlock(tokens, i)) toFunctionEnd[toFunctionEnd.length - 1]?.push(addStep(closing.end, i));
       i += 2;
       continue;
     }
@@ -110,46 +158,51 @@ export function stepOffsets(tokens: readonly Token[]): number[] {
         while (tokens[at] !== undefined && tokens[at]?.text !== ")" && tokens[at]?.kind !== "eof") at += 1;
         const paren = tokens[at];
         if (paren?.text !== ")") throw new ScriptSourceError("a function without its parameter list", token.line);
-        offsets.push(paren.end);
-        open.push("function");
+        open.push({ kind: "function", from: i, step: addStep(paren.end, i) });
+        toFunctionEnd.push([]);
         i = at;
         break;
       }
       case "while":
       case "for":
-        open.push("loop head");
+        open.push({ kind: "loop head", from: i, step: -1 });
         break;
-      case "do":
-        if (open[open.length - 1] === "loop head") {
-          open[open.length - 1] = "loop";
-          offsets.push(token.end);
+      case "do": {
+        const top = open[open.length - 1];
+        if (top?.kind === "loop head") {
+          top.kind = "loop";
+          top.step = addStep(token.end, top.from);
         } else {
-          open.push("block");
+          open.push({ kind: "block", from: i, step: -1 });
         }
         break;
-      case "repeat":
-        open.push("repeat");
-        offsets.push(token.end);
+      }
+      case "repeat": {
+        // Its until condition runs each turn too: it pays to the end of the function.
+        const step = addStep(token.end, i);
+        toFunctionEnd[toFunctionEnd.length - 1]?.push(step);
+        open.push({ kind: "repeat", from: i, step });
         break;
+      }
       case "if":
-        open.push("if");
+        open.push({ kind: "if", from: i, step: -1 });
         break;
       case "until":
-        close(token, ["repeat"]);
+        close(token, i, ["repeat"]);
         break;
       case "end":
-        close(token, ["function", "loop", "block", "if"]);
+        close(token, i, ["function", "loop", "block", "if"]);
         break;
       default:
         break;
     }
   }
-  if (open.length > 0) throw new ScriptSourceError(`an unclosed ${open[open.length - 1]}`, 1);
-  return offsets;
+  if (open.length > 0) throw new ScriptSourceError(`an unclosed ${open[open.length - 1]?.kind}`, 1);
+  return weigh(tokens, steps);
 }
 
 /**
- * The script with its steps: the prefix before the first line, a step after
+ * The script with its steps: the prefix before the first line, a weighed step after
  * each offset, library calls in return statements kept off tail calls
  * (lua-library-calls.ts), every line where it was. Fails with the line on a source the
  * lexer cannot read or that uses a reserved name.
@@ -162,7 +215,7 @@ export function countSteps(source: string): string {
     if (error instanceof LuaLexError) throw new ScriptSourceError(error.message, error.line);
     throw error;
   }
-  const inserts = stepOffsets(tokens).map((offset) => ({ offset, text: ` ${STEP} ` }));
+  const inserts = stepOffsets(tokens).map(({ offset, weight }) => ({ offset, text: ` ${weightedStep(weight)} ` }));
   for (const call of libraryTailCalls(tokens)) {
     inserts.push({ offset: call.open, text: ` ${PASS}(` }, { offset: call.close, text: ")" });
   }
