@@ -33,6 +33,7 @@ describe("accrue billing run", () => {
     expect(dry.stdout).toMatch(/invoices that would be created\s+3/); // January, February, March
     const first = await accrue("billing", "run", "--as-of", "2024-03-01", "--customer", customer);
     expect(first.stdout).toMatch(/invoices created\s+3/);
+    expect(first.stdout).toMatch(/of which finalized\s+0/); // no grace period set: drafts for review
     expect(first.stdout).toMatch(/total\s+30\.00 USD/); // 3 × 10.00
     const second = await accrue("billing", "run", "--as-of", "2024-03-01", "--customer", customer);
     expect(second.stdout).toMatch(/invoices created\s+0/);

@@ -26,6 +26,7 @@ function summary(run: Run): string {
     `${run.dry_run ? "dry run (nothing written)" : `billing run ${run.id}`}: ${run.status}, as of ${run.as_of}`,
     `  subscriptions considered  ${run.subscriptions_considered}`,
     `  invoices ${run.dry_run ? "that would be created" : "created"}  ${run.invoices_created}`,
+    ...(run.dry_run ? [] : [`    of which finalized      ${run.invoices_finalized}`]),
     `  skipped (billing hold)    ${run.skipped_held}`,
     `  skipped (already billed)  ${run.skipped_already_billed}`,
     `  failed                    ${run.failed}`,
