@@ -90,3 +90,11 @@ export function instantToText(instant: Temporal.Instant): string {
 export function fromDate(date: Date): Temporal.Instant {
   return Temporal.Instant.fromEpochMilliseconds(date.getTime());
 }
+
+/**
+ * The wall clock itself, for what is stamped with real time whichever clock
+ * a service runs on: ids, which sort by when they were made (src/kernel/ids.ts).
+ */
+export function wallClockMilliseconds(): number {
+  return Date.now();
+}

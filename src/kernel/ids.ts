@@ -1,4 +1,5 @@
 import { randomFillSync } from "node:crypto";
+import { wallClockMilliseconds } from "./clock.js";
 import { DomainError } from "./errors.js";
 
 /**
@@ -120,7 +121,7 @@ let randC = 0;
  * and counted up from it for the next ones (and if the clock steps back).
  */
 export function newId(kind: IdKind): string {
-  const ms = Date.now();
+  const ms = wallClockMilliseconds();
   if (ms > lastMs) {
     lastMs = ms;
     randA = nextRandomWord() & 0x0fff;
