@@ -55,7 +55,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.setErrorHandler((error, request, reply) => sendError(reply, toErrorPayload(error, request)));
   app.setNotFoundHandler((request, reply) => {
-    if (request.method === "GET" && !isApiPath(request.url) && hasWebApp(options)) {
+    // A page's path gets the web app, which routes it; a missing asset (a chunk of an older
+    // build) gets a 404, so the app can tell, not index.html in its place.
+    if (request.method === "GET" && !isApiPath(request.url) && !isAssetPath(request.url) && hasWebApp(options)) {
       return reply.sendFile("index.html");
     }
     return sendError(
@@ -104,6 +106,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+function isAssetPath(url: string): boolean {
+  return url.startsWith("/assets/");
 }
 
 function isApiPath(url: string): boolean {

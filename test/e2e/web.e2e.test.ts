@@ -165,6 +165,20 @@ afterAll(async () => {
 });
 
 describe("the web app in Chromium", () => {
+  it("serves a page's path as the app, each page's code apart, and a missing asset as a 404", async () => {
+    const deepLink = await fetch(`${baseUrl}/invoices/inv_01jx0000000000000000000000`);
+    expect(deepLink.status).toBe(200);
+    expect(deepLink.headers.get("content-type")).toContain("text/html");
+    const html = await deepLink.text();
+    // The entry script only: pages are chunks of their own, fetched when first visited.
+    const entry = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(entry).toBeDefined();
+    const script = await (await fetch(`${baseUrl}${entry}`)).text();
+    expect(script).toMatch(/import\([`"']\.\/invoice-detail-[\w-]+\.js[`"']\)/);
+    const missing = await fetch(`${baseUrl}/assets/gone-Zz9.js`);
+    expect(missing.status).toBe(404);
+  });
+
   it("refuses a wrong password and says so", async () => {
     await page.goto(`${baseUrl}/ledger/trial-balance`);
     await arrive(/\/login/);

@@ -1,42 +1,20 @@
-import { createRootRoute, createRoute, createRouter, Outlet, redirect } from "@tanstack/react-router";
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from "@tanstack/react-router";
 import { NotFound } from "./components/not-found.js";
 import { queryClient } from "./query-client.js";
-import { ApiKeysPage } from "./routes/api-keys.js";
-import { ApprovalsPage } from "./routes/approvals.js";
-import { AuditLogPage } from "./routes/audit-log.js";
-import { BillingRunDetailPage } from "./routes/billing-runs/billing-run-detail.js";
-import { BillingRunsPage } from "./routes/billing-runs/billing-runs.js";
-import { CatalogPage } from "./routes/catalog/catalog-page.js";
-import { CreditNoteDetailPage } from "./routes/credit-notes/credit-note-detail.js";
-import { CreditNotesPage } from "./routes/credit-notes/credit-notes.js";
-import { CustomerPage } from "./routes/customers/customer-page.js";
-import { CustomersPage } from "./routes/customers/customers-page.js";
-import { InvoiceDetailPage } from "./routes/invoices/invoice-detail.js";
-import { InvoicesPage } from "./routes/invoices/invoices.js";
-import { JournalEntriesPage } from "./routes/journal-entries.js";
-import { LegalEntitiesPage } from "./routes/legal-entities/legal-entities.js";
 import { LoginPage } from "./routes/login.js";
-import { RateCardPage } from "./routes/rate-cards/rate-card-page.js";
-import { RateCardsPage } from "./routes/rate-cards/rate-cards-page.js";
-import { ReviewQueuePage } from "./routes/review/review-queue.js";
-import { ReviewSettingsPage } from "./routes/review/review-settings.js";
-import { ScriptPage } from "./routes/scripts/script-page.js";
-import { ScriptsPage } from "./routes/scripts/scripts-page.js";
-import { VersionPage } from "./routes/scripts/version-page.js";
 import { Shell } from "./routes/shell.js";
-import { SubscriptionPage } from "./routes/subscriptions/subscription-page.js";
-import { SubscriptionsPage } from "./routes/subscriptions/subscriptions-page.js";
-import { TestClockDetailPage } from "./routes/test-clocks/test-clock-detail.js";
-import { TestClocksPage } from "./routes/test-clocks/test-clocks.js";
-import { TrialBalancePage } from "./routes/trial-balance.js";
-import { EventsPage } from "./routes/usage/events-page.js";
-import { MeterDetailPage } from "./routes/usage/meter-detail.js";
-import { MetersPage } from "./routes/usage/meters-page.js";
-import { WebhookEndpointsPage } from "./routes/webhook-endpoints.js";
 import { sessionQuery } from "./session.js";
 
 /**
- * Code-based routes. Filters and cursors live in the URL's search string, so
+ * Code-based routes. Each page is its own chunk, fetched when first visited:
+ * the first screen loads the shell, the sign-in page and the page it shows. Filters and cursors live in the URL's search string, so
  * a filtered page can be bookmarked, shared and reloaded as it was.
  */
 
@@ -90,42 +68,42 @@ const trialBalanceRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/ledger/trial-balance",
   validateSearch: searchOf("as_of", "currency"),
-  component: TrialBalancePage,
+  component: lazyRouteComponent(() => import("./routes/trial-balance.js"), "TrialBalancePage"),
 });
 
 const journalEntriesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/ledger/entries",
   validateSearch: searchOf("account", "source_type", "source_id", "effective_from", "effective_to", "entry", ...CURSOR),
-  component: JournalEntriesPage,
+  component: lazyRouteComponent(() => import("./routes/journal-entries.js"), "JournalEntriesPage"),
 });
 
 const auditLogRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/audit-log",
   validateSearch: searchOf("actor_id", "action", "object_type", "object_id", "event", ...CURSOR),
-  component: AuditLogPage,
+  component: lazyRouteComponent(() => import("./routes/audit-log.js"), "AuditLogPage"),
 });
 
 const apiKeysRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/developers/api-keys",
   validateSearch: searchOf("include_revoked", ...CURSOR),
-  component: ApiKeysPage,
+  component: lazyRouteComponent(() => import("./routes/api-keys.js"), "ApiKeysPage"),
 });
 
 const webhookEndpointsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/developers/webhooks",
   validateSearch: searchOf("endpoint"),
-  component: WebhookEndpointsPage,
+  component: lazyRouteComponent(() => import("./routes/webhook-endpoints.js"), "WebhookEndpointsPage"),
 });
 
 const approvalsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/approvals",
   validateSearch: searchOf("status", ...CURSOR),
-  component: ApprovalsPage,
+  component: lazyRouteComponent(() => import("./routes/approvals.js"), "ApprovalsPage"),
 });
 
 // Invoicing: invoices, the draft review queue, credit notes, billing runs, test clocks.
@@ -134,71 +112,71 @@ const invoicesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/invoices",
   validateSearch: searchOf("status", "customer", "number", "issue_date_from", "issue_date_to", ...CURSOR),
-  component: InvoicesPage,
+  component: lazyRouteComponent(() => import("./routes/invoices/invoices.js"), "InvoicesPage"),
 });
 
 const invoiceRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/invoices/$id",
-  component: InvoiceDetailPage,
+  component: lazyRouteComponent(() => import("./routes/invoices/invoice-detail.js"), "InvoiceDetailPage"),
 });
 
 const reviewQueueRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/review-queue",
   validateSearch: searchOf("customer", ...CURSOR),
-  component: ReviewQueuePage,
+  component: lazyRouteComponent(() => import("./routes/review/review-queue.js"), "ReviewQueuePage"),
 });
 
 const reviewSettingsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/review-settings",
-  component: ReviewSettingsPage,
+  component: lazyRouteComponent(() => import("./routes/review/review-settings.js"), "ReviewSettingsPage"),
 });
 
 const creditNotesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/credit-notes",
   validateSearch: searchOf("invoice", "customer", ...CURSOR),
-  component: CreditNotesPage,
+  component: lazyRouteComponent(() => import("./routes/credit-notes/credit-notes.js"), "CreditNotesPage"),
 });
 
 const creditNoteRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/credit-notes/$id",
-  component: CreditNoteDetailPage,
+  component: lazyRouteComponent(() => import("./routes/credit-notes/credit-note-detail.js"), "CreditNoteDetailPage"),
 });
 
 const billingRunsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/billing-runs",
   validateSearch: searchOf(...CURSOR),
-  component: BillingRunsPage,
+  component: lazyRouteComponent(() => import("./routes/billing-runs/billing-runs.js"), "BillingRunsPage"),
 });
 
 const billingRunRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/billing-runs/$id",
-  component: BillingRunDetailPage,
+  component: lazyRouteComponent(() => import("./routes/billing-runs/billing-run-detail.js"), "BillingRunDetailPage"),
 });
 
 const legalEntitiesRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/legal-entities",
-  component: LegalEntitiesPage,
+  component: lazyRouteComponent(() => import("./routes/legal-entities/legal-entities.js"), "LegalEntitiesPage"),
 });
 
 const testClocksRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/test-clocks",
   validateSearch: searchOf(...CURSOR),
-  component: TestClocksPage,
+  component: lazyRouteComponent(() => import("./routes/test-clocks/test-clocks.js"), "TestClocksPage"),
 });
 
 const testClockRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/test-clocks/$id",
-  component: TestClockDetailPage,
+  component: lazyRouteComponent(() => import("./routes/test-clocks/test-clock-detail.js"), "TestClockDetailPage"),
 });
 
 // Customers, the catalog and subscriptions.
@@ -207,34 +185,34 @@ const customersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers",
   validateSearch: searchOf("q", "tag", "currency", "archived", "billing_hold", ...CURSOR),
-  component: CustomersPage,
+  component: lazyRouteComponent(() => import("./routes/customers/customers-page.js"), "CustomersPage"),
 });
 
 const customerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers/$id",
   validateSearch: searchOf("tab"),
-  component: CustomerPage,
+  component: lazyRouteComponent(() => import("./routes/customers/customer-page.js"), "CustomerPage"),
 });
 
 const catalogRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/catalog",
   validateSearch: searchOf("tab", "status", "product", "plan", "price"),
-  component: CatalogPage,
+  component: lazyRouteComponent(() => import("./routes/catalog/catalog-page.js"), "CatalogPage"),
 });
 
 const subscriptionsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/subscriptions",
   validateSearch: searchOf("status", ...CURSOR),
-  component: SubscriptionsPage,
+  component: lazyRouteComponent(() => import("./routes/subscriptions/subscriptions-page.js"), "SubscriptionsPage"),
 });
 
 const subscriptionRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/subscriptions/$id",
-  component: SubscriptionPage,
+  component: lazyRouteComponent(() => import("./routes/subscriptions/subscription-page.js"), "SubscriptionPage"),
 });
 
 // Usage: events, meters and rate cards.
@@ -243,35 +221,35 @@ const usageEventsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/usage/events",
   validateSearch: searchOf("tab", "customer", "type", "from", "to", "rating_status", "status", "code", ...CURSOR),
-  component: EventsPage,
+  component: lazyRouteComponent(() => import("./routes/usage/events-page.js"), "EventsPage"),
 });
 
 const metersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/usage/meters",
   validateSearch: searchOf("status", ...CURSOR),
-  component: MetersPage,
+  component: lazyRouteComponent(() => import("./routes/usage/meters-page.js"), "MetersPage"),
 });
 
 const meterRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/usage/meters/$id",
   validateSearch: searchOf("customer"),
-  component: MeterDetailPage,
+  component: lazyRouteComponent(() => import("./routes/usage/meter-detail.js"), "MeterDetailPage"),
 });
 
 const rateCardsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/rate-cards",
   validateSearch: searchOf("kind", ...CURSOR),
-  component: RateCardsPage,
+  component: lazyRouteComponent(() => import("./routes/rate-cards/rate-cards-page.js"), "RateCardsPage"),
 });
 
 const rateCardRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/rate-cards/$id",
   validateSearch: searchOf("tab", "from", "to"),
-  component: RateCardPage,
+  component: lazyRouteComponent(() => import("./routes/rate-cards/rate-card-page.js"), "RateCardPage"),
 });
 
 // Charge scripts: the list, one script's versions, and the editor for a version.
@@ -280,20 +258,20 @@ const scriptsRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/scripts",
   validateSearch: searchOf(...CURSOR),
-  component: ScriptsPage,
+  component: lazyRouteComponent(() => import("./routes/scripts/scripts-page.js"), "ScriptsPage"),
 });
 
 const scriptRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/scripts/$id",
-  component: ScriptPage,
+  component: lazyRouteComponent(() => import("./routes/scripts/script-page.js"), "ScriptPage"),
 });
 
 const scriptVersionRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/scripts/$id/versions/$version",
   validateSearch: searchOf("tab"),
-  component: VersionPage,
+  component: lazyRouteComponent(() => import("./routes/scripts/version-page.js"), "VersionPage"),
 });
 
 const routeTree = rootRoute.addChildren([
