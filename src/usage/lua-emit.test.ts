@@ -1,30 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../kernel/errors.js";
 import { ChargeScript } from "./lua-engine.js";
-import type { RatingContext, RatingEvent } from "./lua-types.js";
+import { november, plainEvent, rateScript } from "./lua-test-support.js";
+import type { RatingEvent } from "./lua-types.js";
 
 /** emit(code, quantity, unit_price, description, dimensions): charges without returning tables. */
 
-const context: RatingContext = {
-  customer: "c1",
-  currency: "USD",
-  time_zone: "UTC",
-  period_start: "2026-11-01T00:00:00Z",
-  period_end: "2026-12-01T00:00:00Z",
-};
-
-function event(id: string, properties: RatingEvent["properties"] = {}): RatingEvent {
-  return { transaction_id: id, type: "x", timestamp: "2026-11-10T15:00:00Z", customer: "c1", properties };
-}
-
-async function rateWith(source: string, events: RatingEvent[], rates: Record<string, string> = {}) {
-  const script = await ChargeScript.compile(source);
-  try {
-    return script.rate(events, script.loadRates(rates), context);
-  } finally {
-    script.close();
-  }
-}
+const event = plainEvent;
+const rateWith = (source: string, events: RatingEvent[], rates: Record<string, string> = {}) =>
+  rateScript(source, events, { rates });
 
 describe("emit", () => {
   it("gives the same charges as returning tables", async () => {
@@ -169,7 +153,7 @@ describe("emit", () => {
       function charge() end
       function finalize(period, rates) emit("platform", 1, rates.fee, "Platform fee") end`);
     try {
-      const result = script.finalize([], script.loadRates({ fee: "99" }), context);
+      const result = script.finalize([], script.loadRates({ fee: "99" }), november);
       expect(result.error).toBeNull();
       expect(result.charges).toEqual([
         expect.objectContaining({ code: "platform", amount: "99", minimum: null }), // 1 × 99, exact

@@ -1,8 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
-import { ChargeScript } from "./lua-engine.js";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./lua-sandbox.js";
-import type { RatingContext, RatingEvent } from "./lua-types.js";
+import { plainEvent, rateScript } from "./lua-test-support.js";
+import type { RatingEvent } from "./lua-types.js";
 
 /**
  * Library functions written in C pay steps for their work
@@ -12,30 +12,10 @@ import type { RatingContext, RatingEvent } from "./lua-types.js";
  * the default budget and within a bound on time. Ordinary use still works.
  */
 
-const context: RatingContext = {
-  customer: "c1",
-  currency: "USD",
-  time_zone: "UTC",
-  period_start: "2026-11-01T00:00:00Z",
-  period_end: "2026-12-01T00:00:00Z",
-};
+const event = plainEvent;
 
-const event = (id: string, properties: RatingEvent["properties"] = {}): RatingEvent => ({
-  transaction_id: id,
-  type: "x",
-  timestamp: "2026-11-10T15:00:00Z",
-  customer: "c1",
-  properties,
-});
-
-async function rateWith(source: string, events: RatingEvent[], limits: SandboxLimits = DEFAULT_LIMITS) {
-  const script = await ChargeScript.compile(source, limits);
-  try {
-    return script.rate(events, script.loadRates({}), context);
-  } finally {
-    script.close();
-  }
-}
+const rateWith = (source: string, events: RatingEvent[], limits: SandboxLimits = DEFAULT_LIMITS) =>
+  rateScript(source, events, { limits });
 
 /** The body runs when event.run is set, its last line on line 5; every event then emits "ok". */
 const runaway = (setup: string, body: string) => `

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { DomainError } from "../kernel/errors.js";
 import { ChargeScript } from "./lua-engine.js";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./lua-sandbox.js";
-import type { RatingContext, RatingEvent } from "./lua-types.js";
+import { november, plainEvent, rateScript } from "./lua-test-support.js";
+import type { RatingEvent } from "./lua-types.js";
 
 /**
  * The step budget against scripts that try to run without end or to get
@@ -11,32 +12,12 @@ import type { RatingContext, RatingEvent } from "./lua-types.js";
  * stopped with script_instruction_limit and the next event is still rated.
  */
 
-const context: RatingContext = {
-  customer: "c1",
-  currency: "USD",
-  time_zone: "UTC",
-  period_start: "2026-11-01T00:00:00Z",
-  period_end: "2026-12-01T00:00:00Z",
-};
-
-const event = (id: string, properties: RatingEvent["properties"] = {}): RatingEvent => ({
-  transaction_id: id,
-  type: "x",
-  timestamp: "2026-11-10T15:00:00Z",
-  customer: "c1",
-  properties,
-});
+const event = plainEvent;
 
 const small: SandboxLimits = { ...DEFAULT_LIMITS, steps_per_call: 10_000, memory_bytes: 16 * 1024 * 1024 };
 
-async function rateWith(source: string, events: RatingEvent[], limits: SandboxLimits = small) {
-  const script = await ChargeScript.compile(source, limits);
-  try {
-    return script.rate(events, script.loadRates({}), context);
-  } finally {
-    script.close();
-  }
-}
+const rateWith = (source: string, events: RatingEvent[], limits: SandboxLimits = small) =>
+  rateScript(source, events, { limits });
 
 /** The script's body runs when event.run is set; every event then emits "ok". */
 const runaway = (body: string) => `
@@ -134,7 +115,7 @@ describe("a runaway event stops at the step budget and the next is rated", () =>
       small,
     );
     try {
-      const result = script.finalize([], script.loadRates({}), context);
+      const result = script.finalize([], script.loadRates({}), november);
       expect(result.error?.code).toBe("script_instruction_limit");
     } finally {
       script.close();

@@ -2,7 +2,8 @@ import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { ChargeScript } from "./lua-engine.js";
 import { DEFAULT_LIMITS, type SandboxLimits } from "./lua-sandbox.js";
-import type { RatingContext, RatingEvent } from "./lua-types.js";
+import { november, plainEvent, rateScript } from "./lua-test-support.js";
+import type { RatingEvent } from "./lua-types.js";
 
 /**
  * Strings pay for themselves (lua-allocator.ts): `..` is a VM instruction,
@@ -14,31 +15,13 @@ import type { RatingContext, RatingEvent } from "./lua-types.js";
  * well under a second.
  */
 
-const context: RatingContext = {
-  customer: "c1",
-  currency: "USD",
-  time_zone: "UTC",
-  period_start: "2026-11-01T00:00:00Z",
-  period_end: "2026-12-01T00:00:00Z",
-};
+const event = plainEvent;
 
-const event = (id: string, properties: RatingEvent["properties"] = {}): RatingEvent => ({
-  transaction_id: id,
-  type: "x",
-  timestamp: "2026-11-10T15:00:00Z",
-  customer: "c1",
-  properties,
-});
-
+/** Rated with the time it took (compiling included; the bombs' bound is far above it). */
 async function rateWith(source: string, events: RatingEvent[], limits: SandboxLimits = DEFAULT_LIMITS) {
-  const script = await ChargeScript.compile(source, limits);
-  try {
-    const started = performance.now();
-    const result = script.rate(events, script.loadRates({}), context);
-    return { ...result, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    script.close();
-  }
+  const started = performance.now();
+  const result = await rateScript(source, events, { limits });
+  return { ...result, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The body runs when event.run is set; every event then emits "ok". */
@@ -113,7 +96,7 @@ describe("a script that makes long strings stops at once", () => {
       'function charge(event) end\nfunction finalize(period)\n  local s = ("x"):rep(3000) .. ("y"):rep(3000)\nend';
     const script = await ChargeScript.compile(source);
     try {
-      const result = script.finalize([], script.loadRates({}), context);
+      const result = script.finalize([], script.loadRates({}), november);
       expect(result.error).toMatchObject({ code: "script_string_limit", line: null });
       expect(result.error?.message).toMatch(/a string of 6000 characters/);
     } finally {
