@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import path from "node:path";
 import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -103,6 +104,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       prefix: "/",
       wildcard: false,
       index: ["index.html"],
+      cacheControl: false,
+      // Built files are named by their content: a browser may keep them for good. The page that
+      // names them is asked for again each time, so an upgrade is seen at the next load.
+      setHeaders: (reply, file) => {
+        reply.header(
+          "Cache-Control",
+          file.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
+        );
+      },
     });
   }
   return app;

@@ -173,7 +173,11 @@ describe("the web app in Chromium", () => {
     // The entry script only: pages are chunks of their own, fetched when first visited.
     const entry = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
     expect(entry).toBeDefined();
-    const script = await (await fetch(`${baseUrl}${entry}`)).text();
+    expect(deepLink.headers.get("cache-control")).toBe("no-cache");
+    const entryResponse = await fetch(`${baseUrl}${entry}`);
+    // Named by its content, so kept for good; the page naming it is asked for each time.
+    expect(entryResponse.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const script = await entryResponse.text();
     expect(script).toMatch(/import\([`"']\.\/invoice-detail-[\w-]+\.js[`"']\)/);
     const missing = await fetch(`${baseUrl}/assets/gone-Zz9.js`);
     expect(missing.status).toBe(404);
