@@ -46,7 +46,7 @@ const runSchema = z.object({
   skipped_held: z.number(),
   skipped_already_billed: z.number(),
   failed: z.number(),
-  totals: z.record(z.string(), z.string()).describe("the drafts' totals per currency"),
+  totals: z.record(z.string(), z.string()).describe("the totals of the invoices created, per currency"),
   items: z.array(itemSchema).optional(),
 });
 

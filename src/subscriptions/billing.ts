@@ -25,18 +25,6 @@ import {
  * usage module supplies. The period list itself is model.ts's billablePeriods.
  */
 
-/** Written once per period: periods are kept per schedule (kernel/periods.ts), so a run's lines share them. */
-const spans = new WeakMap<BillingPeriod, string>();
-
-function localSpan(period: BillingPeriod): string {
-  const known = spans.get(period);
-  if (known !== undefined) return known;
-  const date = (zoned: Temporal.ZonedDateTime) => zoned.toPlainDate().toString();
-  const span = `${date(period.startLocal)} to ${date(period.endLocal)} (${period.startLocal.timeZoneId})`;
-  spans.set(period, span);
-  return span;
-}
-
 async function recurringLine(
   deps: Deps,
   terms: SubscriptionTerms,
@@ -52,7 +40,9 @@ async function recurringLine(
   const amount = roundToMinor(exact, currency);
   const shown = `${formatAmountForApi(amount, currency)} ${currency}`;
   return {
-    description: `${item.quantity} × ${item.description}, ${localSpan(period)}`,
+    // What is billed; its quantity and period are the line's own columns. A part of the period
+    // says so: the amount is not quantity × unit price then (the explanation has the sum).
+    description: partial ? `${item.description}, part of the period` : item.description,
     period_start: period.start,
     period_end: period.end,
     quantity: item.quantity,

@@ -66,7 +66,7 @@ export function BillingRunDetailPage() {
             {data.failed}
           </Text>
         </Stat>
-        <Stat label="Drafts' totals">
+        <Stat label="Invoiced totals">
           <RunTotals totals={data.totals} />
         </Stat>
       </SimpleGrid>

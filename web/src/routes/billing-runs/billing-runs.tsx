@@ -44,7 +44,7 @@ export function BillingRunsPage() {
               <Table.Th ta="right">Considered</Table.Th>
               <Table.Th ta="right">Invoiced</Table.Th>
               <Table.Th ta="right">Held · billed · failed</Table.Th>
-              <Table.Th ta="right">Drafts' totals</Table.Th>
+              <Table.Th ta="right">Invoiced totals</Table.Th>
               <Table.Th ta="right">Duration</Table.Th>
             </Table.Tr>
           </Table.Thead>
