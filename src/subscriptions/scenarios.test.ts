@@ -186,7 +186,10 @@ describe("cancel, pause and resume", () => {
     setClock(local("2024-04-21T00:00", NY));
     expect((await resumeSubscription(deps, ctx, sub.id)).status).toBe("active");
     // 100.00 × 20 live days / 30 = 66.666… → 66.67
-    expect(amounts(await periodCharges(deps, sub.id, 0))).toEqual(["66.67"]);
+    const [april] = await periodCharges(deps, sub.id, 0);
+    expect(april).toMatchObject({ amount: "66.67", quantity: "10" });
+    // Not 10 × 10.00: the description says the line pays for part of its period.
+    expect(april?.description).toMatch(/, part of the period$/);
     expect((await rejection(resumeSubscription(deps, ctx, sub.id))).code).toBe("subscription_not_paused");
     // Pause, resume and pause again at one frozen instant: one pause, still open.
     setClock(local("2024-04-25T00:00", NY));
