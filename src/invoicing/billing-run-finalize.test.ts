@@ -11,8 +11,9 @@ import { finalizeDueDrafts } from "./auto-finalize.js";
 import { runBilling } from "./billing-run.js";
 import { finalizeInvoice } from "./finalization.js";
 import { updateCustomerReviewSettings, updateReviewSettings } from "./review-settings-service.js";
-import { type getInvoice, listInvoices } from "./service.js";
+import { listInvoices } from "./service.js";
 import { createTaxRate } from "./tax-rate-service.js";
+import { comparable, postedLinesOf } from "./twin-test-support.js";
 
 /**
  * A billing run finalizes, as it writes them, the invoices the auto-finalize
@@ -55,19 +56,6 @@ async function frenchCustomer(name: string, address: typeof PARIS | null = PARIS
 
 const invoicesOf = async (customer: string) =>
   (await listInvoices(deps, { customer_id: customer }, { limit: 10 })).data.toReversed();
-
-/** The invoice without what differs between twins (ids, the customer, the number, the entry). */
-function comparable(invoice: Awaited<ReturnType<typeof getInvoice>>) {
-  const {
-    id: _id,
-    customer_id: _customer,
-    number: _number,
-    ledger_entry_id: _entry,
-    subscription_id: _sub,
-    ...rest
-  } = invoice;
-  return { ...rest, created_at: undefined, lines: invoice.lines.map(({ id: _line, source: _s, ...line }) => line) };
-}
 
 describe("a billing run finalizing as it writes", () => {
   it("finalizes exactly as finalizing one draft at a time does", async () => {
@@ -114,12 +102,7 @@ describe("a billing run finalizing as it writes", () => {
     // Issued on the run's day in Paris, due per the default terms.
     expect(batchInvoices.map((invoice) => invoice.issue_date)).toEqual(carefulInvoices.map((i) => i.issue_date));
 
-    const entries = await sql<{ source: string; debit: string; credit: string; code: string }>`
-      select i.customer_id as source, l.debit::text, l.credit::text, split_part(a.code, ':', 1) as code
-        from invoices i join ledger_lines l on l.entry_id = i.ledger_entry_id join ledger_accounts a on a.id = l.account_id
-       order by i.number, a.code, l.debit, l.credit`.execute(db);
-    const of = (customer: string) =>
-      entries.rows.filter((row) => row.source === customer).map(({ source: _s, ...row }) => row);
+    const of = await postedLinesOf(db);
     expect(of(batch)).toEqual(of(careful));
     expect(of(batch).length).toBeGreaterThan(0);
     const balance = await trialBalance(deps);

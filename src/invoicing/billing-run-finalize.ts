@@ -3,7 +3,7 @@ import type { RequestContext } from "../kernel/actor.js";
 import type { Tx } from "../kernel/db.js";
 import type { Deps } from "../kernel/deps.js";
 import type { AssembledInvoice } from "./assembly.js";
-import { type Finalizing, postAndNumber, withAccounts } from "./finalize-batch.js";
+import { DEFAULT_ENTITY, type Finalizing, onPlainPath, postAndNumber, withAccounts } from "./finalize-batch.js";
 import { loadLegalEntity } from "./legal-entity-service.js";
 import { type BatchDraft, reviewDraftsInBulk } from "./review-batch.js";
 import { autoFinalizeDecision } from "./review-model.js";
@@ -24,12 +24,6 @@ export interface RunDraft extends BatchDraft {
   assembled: AssembledInvoice;
 }
 
-const DEFAULT_ENTITY = "default";
-
-/** Who may be finalized by the run itself: what the job's fast path takes. */
-const takesPlainPath = ({ invoice, customer }: BatchDraft) =>
-  customer.test_clock === null && invoice.legal_entity === DEFAULT_ENTITY && invoice.po_number === null;
-
 /**
  * The drafts among `drafts` that finalize now, as copies with the number,
  * dates, seller, buyer and ledger entry set (the entries are posted and the
@@ -44,7 +38,7 @@ export async function finalizeOnWrite(
   drafts: readonly RunDraft[],
   at: Temporal.Instant,
 ): Promise<Finalizing[]> {
-  const plain = drafts.filter(takesPlainPath);
+  const plain = drafts.filter(onPlainPath);
   if (plain.length === 0) return [];
   const now = { now: () => at };
   const outcomes = await reviewDraftsInBulk({ ...deps, db: tx, clock: now }, tx, plain, { stored: false });

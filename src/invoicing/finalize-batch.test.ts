@@ -11,8 +11,9 @@ import { finalizeDueDrafts } from "./auto-finalize.js";
 import { runBilling } from "./billing-run.js";
 import { finalizeInvoice } from "./finalization.js";
 import { updateReviewSettings } from "./review-settings-service.js";
-import { type getInvoice, listInvoices } from "./service.js";
+import { listInvoices } from "./service.js";
 import { createTaxRate } from "./tax-rate-service.js";
+import { comparable, postedLinesOf } from "./twin-test-support.js";
 
 /**
  * The batch paths (a billing run's chunk written in one go, a page of drafts
@@ -47,23 +48,6 @@ async function frenchCustomer(name: string) {
     billing_anchor: { kind: "day_of_month", day: 1 },
   });
   return { customer: customer.id, subscription: subscription.id };
-}
-
-/** The invoice without what differs between twins (ids, the customer, the number, the buyer's name). */
-function comparable(invoice: Awaited<ReturnType<typeof getInvoice>>) {
-  const {
-    id: _id,
-    customer_id: _customer,
-    number: _number,
-    ledger_entry_id: _entry,
-    subscription_id: _sub,
-    ...rest
-  } = invoice;
-  return {
-    ...rest,
-    created_at: undefined,
-    lines: invoice.lines.map(({ id: _line, source: _source, ...line }) => line),
-  };
 }
 
 describe("batch billing and finalization", () => {
@@ -108,12 +92,7 @@ describe("batch billing and finalization", () => {
     expect(batchInvoices.map((invoice) => invoice.number)).toEqual(["INV-2026-000003", "INV-2026-000004"]);
 
     // Each finalized invoice posted one entry, with the same lines per account role.
-    const entries = await sql<{ source: string; debit: string; credit: string; code: string }>`
-      select i.customer_id as source, l.debit::text, l.credit::text, split_part(a.code, ':', 1) as code
-        from invoices i join ledger_lines l on l.entry_id = i.ledger_entry_id join ledger_accounts a on a.id = l.account_id
-       order by i.number, a.code, l.debit, l.credit`.execute(db);
-    const of = (customer: string) =>
-      entries.rows.filter((row) => row.source === customer).map(({ source: _s, ...row }) => row);
+    const of = await postedLinesOf(db);
     expect(of(batch.customer)).toEqual(of(careful.customer));
     expect(of(batch.customer).length).toBeGreaterThan(0);
     const balance = await trialBalance(deps);

@@ -56,7 +56,7 @@ export interface Finalizing extends BatchDraft {
   assembled?: AssembledInvoice;
 }
 
-const DEFAULT_ENTITY = "default";
+export const DEFAULT_ENTITY = "default";
 
 async function lockedDrafts(tx: Tx, ids: readonly string[]): Promise<InvoiceRow[]> {
   if (ids.length === 0) return [];
@@ -65,6 +65,14 @@ async function lockedDrafts(tx: Tx, ids: readonly string[]): Promise<InvoiceRow[
   return rows;
 }
 
+/**
+ * A draft the fast path can take by itself: a live customer (a test clock
+ * numbers and posts in its own series and book), the default legal entity,
+ * no purchase order cited (its balance needs the PO's own lock).
+ */
+export const onPlainPath = ({ invoice, customer }: BatchDraft): boolean =>
+  customer.test_clock === null && invoice.legal_entity === DEFAULT_ENTITY && invoice.po_number === null;
+
 /** Who the fast path leaves to the careful one, and why it must. */
 async function carefulOnes(tx: Tx, drafts: readonly BatchDraft[]): Promise<Set<string>> {
   const pending = await customersWithPendingTerms(
@@ -72,15 +80,7 @@ async function carefulOnes(tx: Tx, drafts: readonly BatchDraft[]): Promise<Set<s
     drafts.map((draft) => draft.customer.id),
   );
   return new Set(
-    drafts
-      .filter(
-        ({ invoice, customer }) =>
-          customer.test_clock !== null ||
-          invoice.po_number !== null ||
-          invoice.legal_entity !== DEFAULT_ENTITY ||
-          pending.has(customer.id),
-      )
-      .map((draft) => draft.invoice.id),
+    drafts.filter((draft) => !onPlainPath(draft) || pending.has(draft.customer.id)).map((draft) => draft.invoice.id),
   );
 }
 

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
@@ -57,12 +57,12 @@ async function blockedBy(pid: number): Promise<void> {
 
 /**
  * Another session takes the 2026 number series, `start`s a finalization,
- * and once that waits for the series asks for the drafts it holds: a
- * deadlock the finalization loses (the other session checks for deadlocks
- * only after a minute), so its attempt rolls back. Returns the drafts'
- * statuses as the other session found them.
+ * and once that waits for the series runs `then`, which asks for something
+ * the finalization holds: a deadlock the finalization loses (the other
+ * session checks for deadlocks only after a minute), so its attempt rolls
+ * back. The other session commits when `then` returns.
  */
-async function deadlockOn(ids: readonly string[], start: () => void): Promise<string[]> {
+async function holdingSeries<T>(start: () => void, then: (other: Transaction<unknown>) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (other) => {
     await sql`set local deadlock_timeout = '60s'`.execute(other);
     await sql`
@@ -71,6 +71,13 @@ async function deadlockOn(ids: readonly string[], start: () => void): Promise<st
     const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(other);
     start();
     await blockedBy(rows[0]?.pid as number);
+    return then(other);
+  });
+}
+
+/** holdingSeries, then the drafts `ids` asked for: returns their statuses as the other session found them. */
+async function deadlockOn(ids: readonly string[], start: () => void): Promise<string[]> {
+  return holdingSeries(start, async (other) => {
     const locked = await sql<{ status: string }>`
       select status from invoices where id = any(${[...ids]}::text[]) order by id for update`.execute(other);
     return locked.rows.map((row) => row.status);
@@ -164,17 +171,13 @@ describe("finalizing drafts that lose a deadlock", () => {
     // The other session holds the series; the run's chunk has posted to the revenue and tax
     // accounts and waits for it; the other session then asks for those accounts: the chunk
     // loses the deadlock, rolls back whole and is tried again, which waits for the other.
-    await db.transaction().execute(async (other) => {
-      await sql`set local deadlock_timeout = '60s'`.execute(other);
-      await sql`
-        insert into invoice_number_series as s (legal_entity, prefix, year, next_number) values ('default', 'INV', 2026, 1)
-        on conflict (legal_entity, prefix, year) do update set next_number = s.next_number`.execute(other);
-      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(other);
-      run = runBilling(deps, ctx, { as_of: clock.now() });
-      run.catch(() => undefined);
-      await blockedBy(rows[0]?.pid as number);
-      await sql`select id from ledger_accounts order by id for update`.execute(other);
-    });
+    await holdingSeries(
+      () => {
+        run = runBilling(deps, ctx, { as_of: clock.now() });
+        run.catch(() => undefined);
+      },
+      (other) => sql`select id from ledger_accounts order by id for update`.execute(other),
+    );
     const result = await (run as ReturnType<typeof runBilling>);
     expect(result).toMatchObject({ invoices_created: 1, invoices_finalized: 1, failed: 0 });
     const invoice = await sql<{ status: string; number: string; entries: string }>`
