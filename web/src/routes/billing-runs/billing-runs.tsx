@@ -29,7 +29,7 @@ export function BillingRunsPage() {
     <>
       <PageHeader
         title="Billing runs"
-        description="Each run turns the subscription periods due into draft invoices. Runs are safe to repeat: a period is never billed twice."
+        description="Each run invoices the subscription periods due. A clean invoice for a customer with no grace period is finalized at once; the rest wait as drafts for review. Runs are safe to repeat: a period is never billed twice."
         actions={<Button onClick={() => setRunning(true)}>Run now</Button>}
       />
       <ErrorAlert error={runs.error} title="The billing runs could not be loaded" />
