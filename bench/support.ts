@@ -52,7 +52,12 @@ export async function benchDatabase(poolSize = 20): Promise<BenchDatabase> {
     server,
     close: async () => {
       await db.destroy();
-      await admin.query(`drop database if exists ${name} with (force)`);
+      // BENCH_KEEP_DATABASE=1 leaves the database on an external server, to look at what a run wrote.
+      if (process.env.BENCH_KEEP_DATABASE === "1" && external !== undefined && external !== "") {
+        process.stderr.write(`kept database ${name}\n`);
+      } else {
+        await admin.query(`drop database if exists ${name} with (force)`);
+      }
       await admin.end();
       await stopServer();
     },
