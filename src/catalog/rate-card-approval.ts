@@ -165,7 +165,7 @@ async function approveVersion(tx: Tx, approval: Approval, ctx: RequestContext): 
     updated_at: toDate(decidedAt),
   };
   await updateRateCardVersion(tx, row);
-  await queueDraftRerating(tx, ctx, affected?.draft ?? [], decidedAt);
+  await queueDraftRerating(tx, ctx, { periods: affected?.draft ?? [], version_id: row.id, at: decidedAt });
   await recordCatalogChange(
     tx,
     ctx,

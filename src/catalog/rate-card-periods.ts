@@ -47,8 +47,15 @@ export interface CoverageQuery {
 
 export interface RatedPeriodsPort {
   covered(db: Executor, query: CoverageQuery): Promise<{ finalized: FinalizedPeriod[]; draft: CoveredPeriod[] }>;
-  /** Queues the re-rating of these draft periods as durable jobs, in the caller's transaction. */
-  queueRerating(tx: Tx, ctx: RequestContext, periods: readonly CoveredPeriod[], at: Date): Promise<void>;
+  /**
+   * Queues the re-rating of these draft periods as durable jobs, in the
+   * caller's transaction; their ratings name the version that asked.
+   */
+  queueRerating(
+    tx: Tx,
+    ctx: RequestContext,
+    request: { periods: readonly CoveredPeriod[]; version_id: string; at: Date },
+  ): Promise<void>;
 }
 
 let registered: RatedPeriodsPort | undefined;
@@ -73,9 +80,8 @@ export async function affectedPeriods(
 export async function queueDraftRerating(
   tx: Tx,
   ctx: RequestContext,
-  periods: readonly CoveredPeriod[],
-  at: Temporal.Instant,
+  request: { periods: readonly CoveredPeriod[]; version_id: string; at: Temporal.Instant },
 ): Promise<void> {
-  if (periods.length === 0 || registered === undefined) return;
-  await registered.queueRerating(tx, ctx, periods, new Date(at.epochMilliseconds));
+  if (request.periods.length === 0 || registered === undefined) return;
+  await registered.queueRerating(tx, ctx, { ...request, at: new Date(request.at.epochMilliseconds) });
 }

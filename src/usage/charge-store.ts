@@ -57,7 +57,16 @@ export interface RunRow {
   customer_id: string;
   period_start: Date;
   period_end: Date;
-  reason: "billing" | "rerate" | "late_event" | "adjustment";
+  /**
+   * billing (a billing run), rerate (a person), late_event (late events),
+   * rate_card_change (a backdated rate card version approved over a draft,
+   * late events owed too or not), adjustment (a finalized period, for either).
+   */
+  reason: "billing" | "rerate" | "late_event" | "rate_card_change" | "adjustment";
+  /** The rate card versions whose approval asked for this rating; empty unless a rate card change did. */
+  rate_card_version_ids: string[];
+  /** Late events asked for this rating (alone: late_event; with a rate card version: rate_card_change). */
+  late_events: boolean;
   status: "rated" | "rated_with_errors";
   events_rated: number;
   events_unrated: number;

@@ -78,6 +78,7 @@ describe("late events as a durable job", () => {
       customer: client,
       period_start: "2026-10-01T00:00:00.000Z",
       period_end: "2026-11-01T00:00:00.000Z",
+      reason: "late_event",
     });
     expect(await owed(client)).toEqual([{ requests: "1" }]);
   });
@@ -100,6 +101,13 @@ describe("late events as a durable job", () => {
       ["Monthly minimum, top-up", "1430.00"],
     ]);
     expect(await owed(client)).toEqual([]);
+    const runs = await sql<{ reason: string; rate_card_version_ids: string[]; late_events: boolean }>`
+      select reason, rate_card_version_ids, late_events from usage_rating_runs
+       where customer_id = ${client} order by created_at, id`.execute(db);
+    expect(runs.rows).toEqual([
+      { reason: "billing", rate_card_version_ids: [], late_events: false },
+      { reason: "late_event", rate_card_version_ids: [], late_events: true },
+    ]);
   });
 
   it("retries a failing job, leaves it dead for a person, and runs it again on retry", async () => {

@@ -6,7 +6,13 @@ import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { jobQueueOn } from "../kernel/jobs.js";
 import { type PeriodKey, ratedPeriodsAt } from "./charge-store.js";
-import { deleteLateRating, findLateRating, lateRatingsOf, recordLateRatings } from "./late-rating-store.js";
+import {
+  deleteLateRating,
+  findLateRating,
+  lateRatingsOf,
+  type OwedFor,
+  recordLateRatings,
+} from "./late-rating-store.js";
 import { type LatePeriodOutcome, rateLatePeriod } from "./rating-late.js";
 
 /**
@@ -20,6 +26,13 @@ import { type LatePeriodOutcome, rateLatePeriod } from "./rating-late.js";
  * queue holds one waiting job per period (its singleton key), so a burst of
  * batches for October queues one job; a batch arriving while that job runs
  * queues one more, which rates what the first could not have seen.
+ *
+ * A backdated rate card version approved over periods on a draft queues the
+ * same job. The row keeps what the period is owed for (late events, the
+ * versions), so the job, which reads it when it runs, stores its rating
+ * with the reason that holds then: a version's job that finds late events
+ * owed too says both, and a version approved while a late-event job waits
+ * (one waiting job per period) is rated, and named, by that job.
  */
 export const LATE_RATING_QUEUE = "usage-late-rating";
 
@@ -27,6 +40,10 @@ interface LateRatingJobData {
   customer: string;
   period_start: string;
   period_end: string;
+  /** What asked for this job, to show in /v1/jobs; the rating's reason is read from the owed row when it runs. */
+  reason?: "late_event" | "rate_card_change";
+  /** The rate card version whose approval queued it. */
+  rate_card_version?: string;
   /** The ingestion request that queued it: the re-rating's audit events carry it, to trace a change to its batch. */
   request_id?: string;
 }
@@ -53,29 +70,33 @@ export async function queueLateRatingsIn(
   const distinct = new Map<string, { customer_id: string; ts: Date }>();
   for (const event of events) distinct.set(`${event.customer_id}@${event.ts.getTime()}`, event);
   const periods = await ratedPeriodsAt(tx, [...distinct.values()]);
-  return queuePeriodRatingsIn(tx, ctx, periods, new Date(deps.clock.now().epochMilliseconds));
+  const at = new Date(deps.clock.now().epochMilliseconds);
+  return queuePeriodRatingsIn(tx, ctx, { periods, owed: { late_events: true, rate_card_version_ids: [] }, at });
 }
 
 /**
  * Records periods as owed a re-rating and queues their jobs, in the caller's
- * transaction: late events, and a backdated rate card version approved over
- * periods whose usage is on a draft. Returns the periods, sorted.
+ * transaction: late events, or a backdated rate card version approved over
+ * periods whose usage is on a draft (`owed` says which). Returns the
+ * periods, sorted.
  */
 export async function queuePeriodRatingsIn(
   tx: Tx,
   ctx: RequestContext,
-  periods: readonly PeriodKey[],
-  at: Date,
+  request: { periods: readonly PeriodKey[]; owed: OwedFor; at: Date },
 ): Promise<PeriodKey[]> {
-  const sorted = [...periods].sort(order);
+  const sorted = [...request.periods].sort(order);
   if (sorted.length === 0) return [];
-  await recordLateRatings(tx, sorted, at);
+  await recordLateRatings(tx, sorted, request.owed, request.at);
   const queue = jobQueueOn(tx);
+  const [version] = request.owed.rate_card_version_ids;
   for (const period of sorted) {
     const data: LateRatingJobData = {
       customer: period.customer_id,
       period_start: period.period_start.toISOString(),
       period_end: period.period_end.toISOString(),
+      reason: version === undefined ? "late_event" : "rate_card_change",
+      ...(version === undefined ? {} : { rate_card_version: version }),
       request_id: ctx.request_id,
     };
     await queue.send(LATE_RATING_QUEUE, data, { singletonKey: keyOf(period) });
@@ -95,7 +116,7 @@ export async function rateOwedPeriod(
 ): Promise<LatePeriodOutcome | null> {
   const owed = await findLateRating(deps.db, period);
   if (owed === undefined) return null;
-  const outcome = await rateLatePeriod(await customerDeps(deps, period.customer_id), ctx, period);
+  const outcome = await rateLatePeriod(await customerDeps(deps, period.customer_id), ctx, period, owed);
   // After the rating has committed: a crash in between re-runs it, and re-rating a draft or
   // adjusting a period already adjusted changes nothing the second time.
   await deleteLateRating(deps.db, owed);

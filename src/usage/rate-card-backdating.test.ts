@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
@@ -36,6 +37,12 @@ const client = await book.client("Backdated rates client", { test_clock: clock.i
 const card = await approvedCustomerCard(deps, client, { receiving_carton: "1.00", monthly_minimum: "0.00" });
 
 const invoices = async () => (await listInvoices(deps, { customer_id: client }, { limit: 10 })).data;
+const novemberRuns = async () =>
+  (
+    await sql<{ reason: string; rate_card_version_ids: string[]; late_events: boolean }>`
+      select reason, rate_card_version_ids, late_events from usage_rating_runs
+       where customer_id = ${client} and period_start = '2026-11-01T00:00:00Z' order by created_at, id`.execute(db)
+  ).rows;
 const linesOf = (invoice: { lines: { description: string; quantity: string; amount: string }[] } | undefined) =>
   invoice?.lines.map((line) => [line.description, line.quantity, line.amount]);
 const cartons = (timestamp: string, count: number) =>
@@ -130,7 +137,12 @@ describe("a backdated rate card version", () => {
     });
     const queued = (await listJobs({ db }, { queue: LATE_RATING_QUEUE, state: "created", limit: 10 })).data;
     expect(queued.map((job) => job.data)).toEqual([
-      expect.objectContaining({ customer: client, period_start: "2026-11-01T00:00:00.000Z" }),
+      expect.objectContaining({
+        customer: client,
+        period_start: "2026-11-01T00:00:00.000Z",
+        reason: "rate_card_change",
+        rate_card_version: decided.version.id,
+      }),
     ]);
 
     // The test clock's advance runs what its customers are owed before it bills.
@@ -143,6 +155,18 @@ describe("a backdated rate card version", () => {
     const invoiced = await getInvoice(deps, october);
     expect(invoiced.total).toBe("112.00"); // still 12 × 1.00: a person credits it
     expect(linesOf(invoiced)?.[1]).toEqual(["Receiving, per carton", "12", "12.00"]);
+
+    // The rating says the rate card version asked for it, not late events.
+    expect(await novemberRuns()).toEqual([
+      { reason: "billing", rate_card_version_ids: [], late_events: false },
+      { reason: "rate_card_change", rate_card_version_ids: [decided.version.id], late_events: false },
+    ]);
+    const rated = await listAuditEvents(deps, { limit: 100, object_type: "customer", object_id: client });
+    expect(rated.data.find((event) => event.action === "usage.period_rated")?.after).toMatchObject({
+      reason: "rate_card_change",
+      rate_card_versions: [decided.version.id],
+      late_events: false,
+    });
   });
 
   it("audits the creation and the approval with the periods covered", async () => {
@@ -158,6 +182,30 @@ describe("a backdated rate card version", () => {
       finalized: [{ invoice: october }],
       draft: [{ invoice: november }],
       draft_rerating: "queued",
+    });
+  });
+
+  it("names both reasons when late events are owed too when the job runs", async () => {
+    // On December 12 a late receipt for November 20 arrives, and a third version (receiving 2.00 from
+    // November 15) is approved before the re-rating they both ask for has run.
+    deps.clock = new TestClock("2026-12-12T09:00:00Z");
+    await book.send(client, [cartons("2026-11-20T10:00:00Z", 4)]);
+    const version = await createRateCardVersion(deps, analyst, card, {
+      set: { receiving_carton: "2.00" },
+      effective_from: Temporal.Instant.from("2026-11-15T00:00:00Z"),
+      note: "Receiving at 2.00 from November 15",
+    });
+    await requestRateCardApproval(deps, analyst, card, String(version.number));
+    deps.clock = new TestClock("2026-12-12T15:00:00Z");
+    const decided = await approveRateCardVersion(deps, controller, card, String(version.number));
+    expect(decided.version.affected_periods).toMatchObject({ finalized: [], draft: [{ invoice: november }] });
+
+    await advanceTestClock(deps, analyst, clock.id, { frozen_time: "2026-12-04T00:00:00Z" });
+    expect((await getInvoice(deps, november)).total).toBe("123.00"); // 100.00 + 10 × 1.50 + 4 × 2.00
+    expect((await novemberRuns()).at(-1)).toEqual({
+      reason: "rate_card_change",
+      rate_card_version_ids: [decided.version.id],
+      late_events: true,
     });
   });
 });

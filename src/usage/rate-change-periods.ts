@@ -19,7 +19,8 @@ import { periodInvoice } from "./rating-service.js";
  * versions (a customer whose charges never read the default is not listed).
  * Each period is sorted by where its usage is billed: on a finalized invoice
  * (left as invoiced), on a draft (re-rated on approval by the late-rating
- * job), or on no invoice yet (billing rates it afresh, so it is not listed).
+ * job, its rating run's reason rate_card_change naming the version), or on
+ * no invoice yet (billing rates it afresh, so it is not listed).
  */
 
 async function ratedPeriodsReached(db: Executor, query: CoverageQuery): Promise<PeriodKey[]> {
@@ -59,12 +60,13 @@ async function coveredPeriods(db: Executor, query: CoverageQuery) {
 
 registerRatedPeriods({
   covered: coveredPeriods,
-  queueRerating: async (tx, ctx, periods, at) => {
-    const keys = periods.map((period) => ({
+  queueRerating: async (tx, ctx, request) => {
+    const periods = request.periods.map((period) => ({
       customer_id: period.customer,
       period_start: new Date(period.period_start),
       period_end: new Date(period.period_end),
     }));
-    await queuePeriodRatingsIn(tx, ctx, keys, at);
+    const owed = { late_events: false, rate_card_version_ids: [request.version_id] };
+    await queuePeriodRatingsIn(tx, ctx, { periods, owed, at: request.at });
   },
 });

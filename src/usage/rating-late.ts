@@ -7,6 +7,7 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { Decimal } from "../kernel/money.js";
 import { type ChargeRow, chargedEventIds, type PeriodKey } from "./charge-store.js";
+import type { OwedFor } from "./late-rating-store.js";
 import { adjustmentOf, signedAmount } from "./rating-model.js";
 import { type PeriodRating, ratePeriod } from "./rating-period.js";
 import { usageInvoicing } from "./rating-port.js";
@@ -16,13 +17,14 @@ import { scriptForPeriod } from "./script-choice.js";
 /**
  * Late events: events accepted for a period that was already rated. Ingestion
  * only records the period and queues a job (late-rating-jobs.ts); the job
- * calls rateLatePeriod. A period whose usage is on a draft is re-rated and
- * the draft rebuilt; one whose invoice is finalized is rated again and the
- * difference from what was invoiced goes on the customer's next invoice as a
- * pending item labelled with the period. A period rated but not invoiced
- * needs nothing: billing sees events received after its rating and rates it
- * again. Events older than the configured age never get here (ingestion
- * rejects them).
+ * calls rateLatePeriod. A backdated rate card version approved over a draft
+ * queues the same job, and its rating says so (reason rate_card_change). A
+ * period whose usage is on a draft is re-rated and the draft rebuilt; one
+ * whose invoice is finalized is rated again and the difference from what was
+ * invoiced goes on the customer's next invoice as a pending item labelled
+ * with the period. A period rated but not invoiced needs nothing: billing
+ * sees events received after its rating and rates it again. Events older
+ * than the configured age never get here (ingestion rejects them).
  */
 
 export interface LatePeriodOutcome {
@@ -42,18 +44,34 @@ const NOTHING: LatePeriodOutcome = { draft_rerated: null, adjustment: null };
 const instant = (date: Date) => Temporal.Instant.fromEpochMilliseconds(date.getTime());
 
 /**
- * Rates one period again after late events. An expected failure (the
- * draft finalized meanwhile, an archived customer) is thrown, so the job
- * that called it is retried and, in the end, left failed for a person.
+ * The reason a re-rating owed for these reasons is stored with. A rate card
+ * change is named when there was one, since it moves every event's price, not
+ * only the new events'; the run's late_events says whether late events were
+ * owed too.
  */
-export async function rateLatePeriod(deps: Deps, ctx: RequestContext, period: PeriodKey): Promise<LatePeriodOutcome> {
+function reratingReason(owed: OwedFor): "late_event" | "rate_card_change" {
+  return owed.rate_card_version_ids.length > 0 ? "rate_card_change" : "late_event";
+}
+
+/**
+ * Rates one period again after late events or a rate card change. An
+ * expected failure (the draft finalized meanwhile, an archived customer) is
+ * thrown, so the job that called it is retried and, in the end, left failed
+ * for a person.
+ */
+export async function rateLatePeriod(
+  deps: Deps,
+  ctx: RequestContext,
+  period: PeriodKey,
+  owed: OwedFor,
+): Promise<LatePeriodOutcome> {
   const found = await scriptForPeriod(deps, period);
   if (found.script === null) return NOTHING;
   const invoice = await inTransaction(deps.db, (tx) => periodInvoice(tx, period));
   if (invoice === undefined) return NOTHING;
   if (invoice.status === "draft") {
     const range = { start: instant(period.period_start), end: instant(period.period_end) };
-    const run = await rateCustomerPeriod(deps, ctx, period.customer_id, range, "late_event");
+    const run = await rateCustomerPeriod(deps, ctx, period.customer_id, range, { reason: reratingReason(owed), owed });
     return { draft_rerated: run.draft_invoice, adjustment: null };
   }
   const customer = await getCustomer(deps, period.customer_id);
@@ -65,7 +83,8 @@ export async function rateLatePeriod(deps: Deps, ctx: RequestContext, period: Pe
       { param: "customer" },
     );
   }
-  return { draft_rerated: null, adjustment: await adjustFinalizedPeriod(deps, ctx, customer, period, found.script) };
+  const adjustment = await adjustFinalizedPeriod(deps, ctx, { customer, period, script_id: found.script, owed });
+  return { draft_rerated: null, adjustment };
 }
 
 function dateIn(date: Date, timeZone: string): string {
@@ -83,11 +102,10 @@ function dateIn(date: Date, timeZone: string): string {
 async function adjustFinalizedPeriod(
   deps: Deps,
   ctx: RequestContext,
-  customer: Customer,
-  period: PeriodKey,
-  scriptId: string,
+  input: { customer: Customer; period: PeriodKey; script_id: string; owed: OwedFor },
 ): Promise<LatePeriodOutcome["adjustment"]> {
-  const rating = await ratePeriod(deps, { customer, script_id: scriptId, period });
+  const { customer, period } = input;
+  const rating = await ratePeriod(deps, { customer, script_id: input.script_id, period });
   return inTransaction(deps.db, async (tx) => {
     await lockPeriod(tx, period);
     const difference = adjustmentOf(rating.amount, await billedAmount(tx, period, customer.currency));
@@ -106,7 +124,7 @@ async function adjustFinalizedPeriod(
       period,
       currency: customer.currency,
       rating: { ...rating, charges, amount: difference },
-      reason: "adjustment",
+      cause: { reason: "adjustment", owed: input.owed },
       replacing: [],
     });
     await recordAudit(

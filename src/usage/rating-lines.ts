@@ -70,7 +70,7 @@ export async function scriptedUsage(
       period: key,
       currency: customer.currency,
       rating,
-      reason: "billing",
+      cause: { reason: "billing" },
       replacing: [],
     });
   };

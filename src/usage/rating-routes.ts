@@ -19,7 +19,13 @@ const runSchema = z
     customer: z.string(),
     period_start: z.string(),
     period_end: z.string(),
-    reason: z.string(),
+    reason: z
+      .enum(["billing", "rerate", "late_event", "rate_card_change", "adjustment"])
+      .describe(
+        "billing (a billing run), rerate (a person), late_event (late events), rate_card_change (a backdated rate card version approved over the period's draft), adjustment (a finalized period's difference)",
+      ),
+    rate_card_versions: z.array(z.string()).describe("the rate card versions (rcv_…) whose approval asked for it"),
+    late_events: z.boolean().describe("late events asked for it (with rate_card_change: owed for both)"),
     status: z.string(),
     events_rated: z.number(),
     events_unrated: z.number(),

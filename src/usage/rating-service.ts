@@ -19,6 +19,7 @@ import {
   type PeriodKey,
   type RunRow,
 } from "./charge-store.js";
+import type { OwedFor } from "./late-rating-store.js";
 import { usageLinesOf } from "./rating-invoice-lines.js";
 import { type PeriodRating, ratePeriod } from "./rating-period.js";
 import { usageInvoicing } from "./rating-port.js";
@@ -34,6 +35,12 @@ import { scriptForPeriod } from "./script-choice.js";
 
 export type RatingReason = RunRow["reason"];
 
+/** Why a period is rated: the run's reason and, for a re-rating a job was owed, what it was owed for. */
+export interface RatingCause {
+  reason: RatingReason;
+  owed?: OwedFor;
+}
+
 export interface RatingRunJson {
   object: "usage_rating_run";
   id: string;
@@ -41,6 +48,8 @@ export interface RatingRunJson {
   period_start: string;
   period_end: string;
   reason: RatingReason;
+  rate_card_versions: string[];
+  late_events: boolean;
   status: RunRow["status"];
   events_rated: number;
   events_unrated: number;
@@ -60,6 +69,8 @@ export function runJson(run: RunRow, draft: string | null = null): RatingRunJson
     period_start: run.period_start.toISOString(),
     period_end: run.period_end.toISOString(),
     reason: run.reason,
+    rate_card_versions: run.rate_card_version_ids,
+    late_events: run.late_events,
     status: run.status,
     events_rated: Number(run.events_rated),
     events_unrated: Number(run.events_unrated),
@@ -96,13 +107,15 @@ export async function storeRating(
   deps: Deps,
   tx: Tx,
   ctx: RequestContext | null,
-  input: { period: PeriodKey; currency: string; rating: PeriodRating; reason: RatingReason; replacing: string[] },
+  input: { period: PeriodKey; currency: string; rating: PeriodRating; cause: RatingCause; replacing: string[] },
 ): Promise<RunRow> {
   const { period, rating } = input;
   const run: RunRow = {
     id: newId("usage_rating_run"),
     ...period,
-    reason: input.reason,
+    reason: input.cause.reason,
+    rate_card_version_ids: input.cause.owed?.rate_card_version_ids ?? [],
+    late_events: input.cause.owed?.late_events ?? false,
     status: rating.events_unrated > 0 || rating.errors.length > 0 ? "rated_with_errors" : "rated",
     events_rated: rating.events_rated,
     events_unrated: rating.events_unrated,
@@ -147,7 +160,7 @@ export async function rateCustomerPeriod(
   ctx: RequestContext,
   customerRef: string,
   range: { start: Temporal.Instant; end: Temporal.Instant },
-  reason: RatingReason = "rerate",
+  cause: RatingCause = { reason: "rerate" },
 ): Promise<RatingRunJson> {
   const customer = await getCustomer(deps, customerRef);
   const period = periodKeyOf(customer.id, range);
@@ -164,7 +177,7 @@ export async function rateCustomerPeriod(
       );
     }
     const replacing = invoice?.line_ids ?? [];
-    const run = await storeRating(deps, tx, ctx, { period, currency: customer.currency, rating, reason, replacing });
+    const run = await storeRating(deps, tx, ctx, { period, currency: customer.currency, rating, cause, replacing });
     const draft = invoice === undefined ? null : await rebuildDraft(deps, tx, ctx, invoice.id, customer, period);
     await recordAudit(
       tx,
