@@ -19,7 +19,17 @@ const charge = (
   unit_price: string,
   amount: string,
   dimensions: Record<string, string> = {},
-): ChargeFigures => ({ code, description: null, dimensions, quantity, unit_price, amount });
+): ChargeFigures => ({ event_id: "event", code, description: null, dimensions, quantity, unit_price, amount });
+/** A period-level charge, from finalize: no event. */
+const periodCharge = (code: string, description: string, amount: string): ChargeFigures => ({
+  event_id: null,
+  code,
+  description,
+  dimensions: {},
+  quantity: "1",
+  unit_price: amount,
+  amount,
+});
 
 /** quantity × unit price as rating computes it (lua-amounts.ts), from decimal text. */
 function amountOf(quantity: string, price: string): string {
@@ -42,7 +52,7 @@ describe("lineKey", () => {
 });
 
 describe("usageLineFigures", () => {
-  it("sums each code and dimensions into one line, amount = the exact sum rounded once; a code's lines together", () => {
+  it("sums each code and dimensions into one line, amount = the exact sum rounded once", () => {
     const lines = usageLineFigures(
       [
         charge("storage", "37", "0.85", "31.45", { storage_type: "chilled" }),
@@ -53,10 +63,9 @@ describe("usageLineFigures", () => {
       "USD",
     );
     expect(lines.map((line) => [line.line_key, line.quantity, line.unit_price, line.amount, line.charges])).toEqual([
-      // Storage's first charge came first, so its two lines lead, by their dimensions.
+      ["receiving_carton", "12", "1.25", "15.00", 1], // 12 × 1.25
       ["storage|storage_type=chilled", "77", "0.85", "65.45", 2], // 37 + 40; 31.45 + 34.00
       ["storage|storage_type=frozen", "3", "1.1", "3.30", 1], // 3 × 1.10
-      ["receiving_carton", "12", "1.25", "15.00", 1], // 12 × 1.25
     ]);
   });
 
@@ -72,9 +81,53 @@ describe("usageLineFigures", () => {
       "USD",
     );
     expect(lines.map((line) => [line.code, line.quantity, line.unit_price, line.charges_amount, line.amount])).toEqual([
-      ["sms", "3", "0.333", "0.999", "1.00"], // 3 × 0.333 = 0.999 → 1.00, not 3 × round(0.333) = 0.99
       ["shipping", "2", null, "16.92", "16.92"], // 7.12 + 9.80; two unit prices, none shown
+      ["sms", "3", "0.333", "0.999", "1.00"], // 3 × 0.333 = 0.999 → 1.00, not 3 × round(0.333) = 0.99
     ]);
+  });
+
+  it("orders lines by code, description and dimensions, period-level charges last, whatever order they were rated in", () => {
+    const described = (code: string, description: string, dimensions: Record<string, string>, amount: string) => ({
+      ...charge(code, "1", amount, amount, dimensions),
+      description,
+    });
+    const rated = [
+      periodCharge("minimum_topup", "Monthly minimum, top-up", "120"),
+      described("storage", "Storage, per pallet-day", { warehouse: "RNO1", storage_type: "frozen" }, "3"),
+      described("shipping", "Shipping, carrier charge", { carrier: "UPS" }, "9.8"),
+      described("account", "Warehouse account", {}, "100"),
+      described("storage", "Storage, per pallet-day", { warehouse: "RNO1", storage_type: "chilled" }, "5"),
+      described("shipping", "Shipping, carrier charge", { carrier: "FedEx" }, "7.12"),
+      described("storage", "Storage, per pallet-day", { warehouse: "ATL2", storage_type: "frozen" }, "4"),
+      periodCharge("admin_fee", "Monthly administration", "25"),
+      described("shipping", "Shipping, carrier charge", { carrier: "UPS" }, "6.3"),
+    ];
+    const expected = [
+      ["account", "Warehouse account", "100.00"],
+      ["shipping", "Shipping, carrier charge (FedEx)", "7.12"],
+      ["shipping", "Shipping, carrier charge (UPS)", "16.10"], // 9.80 + 6.30
+      ["storage", "Storage, per pallet-day (chilled, RNO1)", "5.00"], // dimensions in key order: storage_type, warehouse
+      ["storage", "Storage, per pallet-day (frozen, ATL2)", "4.00"],
+      ["storage", "Storage, per pallet-day (frozen, RNO1)", "3.00"],
+      ["admin_fee", "Monthly administration", "25.00"], // period-level: after every event's line, by code
+      ["minimum_topup", "Monthly minimum, top-up", "120.00"],
+    ];
+    const shown = (charges: ChargeFigures[]) =>
+      usageLineFigures(charges, "USD").map((line) => [line.code, line.label, line.amount]);
+    expect(shown(rated)).toEqual(expected);
+    // The same charges rated in the opposite order: the same lines in the same order, the same amounts.
+    expect(shown([...rated].reverse())).toEqual(expected);
+  });
+
+  it("orders a code's lines by description before dimensions", () => {
+    const lines = usageLineFigures(
+      [
+        { ...charge("handling", "1", "2", "2", { zone: "A" }), description: "Pick, per unit" },
+        { ...charge("handling", "1", "1", "1", { zone: "B" }), description: "Pack, per order" },
+      ],
+      "USD",
+    );
+    expect(lines.map((line) => line.label)).toEqual(["Pack, per order (B)", "Pick, per unit (A)"]);
   });
 
   // One row per case where rounding each charge and rounding the line differ.

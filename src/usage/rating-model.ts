@@ -13,6 +13,8 @@ import { currencyMinorUnits, Decimal, formatAmountForApi, roundToMinor } from ".
 
 /** A stored charge as the line builder needs it. */
 export interface ChargeFigures {
+  /** The event charged; null for a period-level charge from finalize (a minimum top-up). */
+  event_id: string | null;
   code: string;
   description: string | null;
   dimensions: Record<string, string>;
@@ -56,40 +58,58 @@ function labelOf(charge: ChargeFigures): string {
   return dims.length === 0 ? name : `${name} (${dims.join(", ")})`;
 }
 
-/** One line per code and dimensions, in the order the codes first appear. */
+interface LineGroup {
+  key: string;
+  first: ChargeFigures;
+  quantity: Decimal;
+  amount: Decimal;
+  units: Set<string>;
+  count: number;
+  /** Every charge of the line is a period-level one (no event): finalize's, such as a minimum top-up. */
+  period_level: boolean;
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The order of a period's usage lines on the invoice and its PDF: by charge
+ * code, then description, then dimensions (in character order, so the same
+ * charges list the same way on every rating, whatever order the events came
+ * in), with the period-level lines from finalize (a minimum top-up) last,
+ * since they are measured against the lines above them.
+ */
+function compareLines(a: LineGroup, b: LineGroup): number {
+  return (
+    Number(a.period_level) - Number(b.period_level) ||
+    byText(a.first.code, b.first.code) ||
+    byText(a.first.description ?? "", b.first.description ?? "") ||
+    byText(a.key, b.key)
+  );
+}
+
+/** One line per code and dimensions, in the order of compareLines. */
 export function usageLineFigures(charges: readonly ChargeFigures[], currency: string): UsageLineFigures[] {
-  const groups = new Map<
-    string,
-    { first: ChargeFigures; quantity: Decimal; amount: Decimal; units: Set<string>; count: number }
-  >();
+  const groups = new Map<string, LineGroup>();
   for (const charge of charges) {
     const key = lineKey(charge.code, charge.dimensions);
     const group = groups.get(key) ?? {
+      key,
       first: charge,
       quantity: new Decimal(0),
       amount: new Decimal(0),
       units: new Set<string>(),
       count: 0,
+      period_level: true,
     };
     group.quantity = group.quantity.plus(charge.quantity);
     group.amount = group.amount.plus(charge.amount);
     group.units.add(new Decimal(charge.unit_price).toString());
     group.count++;
+    group.period_level &&= charge.event_id === null;
     groups.set(key, group);
   }
-  // Lines of one code stay together (a carrier's shipping pass-through after another's), codes in the
-  // order their first charge came (the script's finalize charges, such as a minimum top-up, last),
-  // and a code's lines by their dimensions.
-  const codeOrder = new Map<string, number>();
-  for (const group of groups.values())
-    if (!codeOrder.has(group.first.code)) codeOrder.set(group.first.code, codeOrder.size);
-  const ordered = [...groups].sort(
-    ([keyA, a], [keyB, b]) =>
-      (codeOrder.get(a.first.code) ?? 0) - (codeOrder.get(b.first.code) ?? 0) ||
-      (keyA < keyB ? -1 : keyA > keyB ? 1 : 0),
-  );
-  return ordered.map(([key, group]) => ({
-    line_key: key,
+  return [...groups.values()].sort(compareLines).map((group) => ({
+    line_key: group.key,
     code: group.first.code,
     label: labelOf(group.first),
     dimensions: group.first.dimensions,

@@ -1,8 +1,9 @@
 import { Temporal } from "temporal-polyfill";
+import { extractText, getDocumentProxy } from "unpdf";
 import { describe, expect, it } from "vitest";
 import { freshDatabase } from "../../test/support/database.js";
 import { createCustomer } from "../customers/index.js";
-import { createTaxRate, finalizeInvoice, listInvoices, runBilling } from "../invoicing/index.js";
+import { createTaxRate, finalizeInvoice, invoicePdf, listInvoices, runBilling } from "../invoicing/index.js";
 import { TestClock } from "../kernel/clock.js";
 import { getEntry } from "../ledger/index.js";
 import { createSubscription } from "../subscriptions/index.js";
@@ -413,6 +414,39 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
     // Subtotal 100.00 + 143.43 + 256.57 = 500.00. VAT is the sum of the lines' rounded VAT:
     // 20.00 + 17.05 + 2.50 + 1.90 + 1.65 + 0.27 + 0.24 + 0.14 + 0.17 + 2.17 + 1.69 + 0.31 + 0.60 + 51.31 = 100.00
     expect(invoice).toMatchObject({ subtotal: "500.00", tax: "100.00", total: "600.00", amount_due: "600.00" });
+  });
+
+  it("lists Cobble's usage lines by charge code, then dimensions, the minimum top-up last, on the invoice and its PDF", async () => {
+    const invoice = await octoberInvoice(cobble);
+    const usage = [
+      "Packaging (poly_mailer)", // packaging
+      "Packaging (small_box)",
+      "Pick and pack, additional units", // pick_additional_unit
+      "Pick and pack, first unit", // pick_first_unit
+      "Pick and pack, per order line", // pick_line
+      "Receiving, per carton", // receiving_carton
+      "Receiving, per pallet", // receiving_pallet
+      "Returns processing, per unit", // returns
+      "Shipping, carrier charge passed through (UPS, ground)", // shipping, carrier=UPS before carrier=USPS
+      "Shipping, carrier charge passed through (USPS, ground) — quantity 2",
+      "Shipping markup", // shipping_markup
+      "Storage, per pallet-day (ambient)", // storage
+      "Monthly minimum, top-up", // monthly_minimum: a period-level charge from finalize, measured against the rest
+    ];
+    const descriptions = invoice.lines.map((line) => line.description);
+    expect(descriptions[0]).toMatch(ACCOUNT_FEE); // the subscription's own line first, as before
+    expect(descriptions.slice(1)).toEqual(usage);
+
+    const { pdf } = await invoicePdf(deps, invoice.id);
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true });
+    // The PDF prints the lines in the invoice's order: each found after the one before (long descriptions
+    // may wrap, so their first words are looked for).
+    let from = 0;
+    for (const description of usage) {
+      const at = text.indexOf(description.slice(0, 22), from);
+      expect(at, description).toBeGreaterThanOrEqual(from);
+      from = at + 1;
+    }
   });
 
   it("posts Cobble's invoice to the ledger: receivable 600.00 = revenue 500.00 + VAT 100.00", async () => {
