@@ -113,6 +113,38 @@ describe("appending many audit rows in one statement", () => {
     }
   });
 
+  it("emits a domain event from an entry's after in the same statement: same data, in order, the rest untouched", async () => {
+    const entries = invoiceEntries(5, "e").map((entry, index) =>
+      // The second and fourth are drafts created: audited, no event.
+      index % 2 === 1
+        ? { ...entry, action: "invoice.created" }
+        : { ...entry, emits: { type: "invoice.finalized", key: "invoice" } },
+    );
+    const eventsBefore = await sql<{ n: number }>`select count(*)::int as n from outbox_events`.execute(db);
+    await inTransaction(db, (tx) => recordAuditMany(tx, ctx, entries, clock.now()));
+    const { rows } = await sql<{ type: string; data: unknown; request_id: string; created_at: Date }>`
+      select type, data, request_id, created_at from outbox_events order by seq desc limit 3`.execute(db);
+    expect(rows.reverse()).toEqual(
+      [0, 2, 4].map((index) => ({
+        type: "invoice.finalized",
+        data: { invoice: entries[index]?.after },
+        request_id: "req_run",
+        created_at: new Date("2026-02-01T09:00:00Z"),
+      })),
+    );
+    const eventsAfter = await sql<{ n: number }>`select count(*)::int as n from outbox_events`.execute(db);
+    expect((eventsAfter.rows[0]?.n ?? 0) - (eventsBefore.rows[0]?.n ?? 0)).toBe(3);
+    const { data } = await listAuditEvents(deps, { object_type: "invoice", limit: 100 });
+    const audited = data.filter((event) => event.object_id.startsWith("inv_e_"));
+    expect(audited.map((event) => [event.object_id, event.action]).sort()).toEqual(
+      entries.map((entry) => [entry.object_id, entry.action]).sort(),
+    );
+    // The event's fields are not part of the audit row: the chain verifies as it does for any row.
+    for (const event of audited)
+      expect(event.after).toEqual(entries.find((e) => e.object_id === event.object_id)?.after);
+    expect(await verifyAuditChain(deps)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it("accepts a many-row insert by hand that extends two chains exactly, and moves both heads", async () => {
     const rows = [...(await handRows(3, 4)), ...(await handRows(7, 2))];
     await insertByHand(rows);

@@ -87,6 +87,34 @@ export async function appendAuditEvents(db: Executor, rowsJson: string): Promise
   await sql`select count(*) from audit_append_many(${rowsJson}::jsonb)`.execute(db);
 }
 
+/**
+ * appendAuditEvents where some rows' `after` is also the data of a domain
+ * event (an invoice finalized: its audit row and its `invoice.finalized`
+ * event carry the same view). Such a row carries `event_id`, `event_type` and
+ * `event_key` besides its own fields; the event is written to the outbox
+ * (kernel/outbox.ts: id, type, data, request_id, created_at) with data
+ * `{ [event_key]: after }`, in the rows' order, in the same statement. The
+ * document travels and is parsed once for both: a billing run's invoice
+ * views are most of what it sends.
+ */
+export async function appendAuditEventsEmitting(
+  db: Executor,
+  rowsJson: string,
+  event: { request_id: string | null; created_at: Date },
+): Promise<void> {
+  await sql`
+    with doc as materialized (select ${rowsJson}::jsonb as rows),
+    emitted as (
+      insert into outbox_events (id, type, data, request_id, created_at)
+      select r.row ->> 'event_id', r.row ->> 'event_type', jsonb_build_object(r.row ->> 'event_key', r.row -> 'after'),
+             ${event.request_id}, ${event.created_at}
+        from doc, jsonb_array_elements(doc.rows) with ordinality as r(row, n)
+       where r.row ? 'event_id'
+       order by r.n
+    )
+    select count(*) from doc, audit_append_many(doc.rows)`.execute(db);
+}
+
 export async function readChainHeads(db: Executor): Promise<ChainHead[]> {
   const heads = await tables(db)
     .selectFrom("audit_chain_heads")

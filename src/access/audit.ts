@@ -12,6 +12,7 @@ import {
   type AuditEventRow,
   appendAuditEvent,
   appendAuditEvents,
+  appendAuditEventsEmitting,
   findAuditEvent,
   listAuditEventRows,
   readChainChunk,
@@ -38,6 +39,11 @@ export interface AuditEntry {
   object_id: string;
   before?: unknown;
   after?: unknown;
+  /**
+   * Also emit a domain event whose data is `{ [key]: after }` (recordAuditMany
+   * only): the view is sent and stored once for both, in the same statement.
+   */
+  emits?: { type: string; key: string };
 }
 
 export interface AuditEvent {
@@ -112,21 +118,29 @@ export async function recordAuditMany(
 ): Promise<void> {
   if (entries.length === 0) return;
   const occurred_at = toDate(at).toISOString();
-  const rows = entries.map((entry) => ({
-    id: newId("audit_event"),
-    actor_type: ctx.actor.type,
-    actor_id: ctx.actor.id,
-    actor_name: ctx.actor.display_name ?? null,
-    action: entry.action,
-    object_type: entry.object_type,
-    object_id: entry.object_id,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
-    reason: ctx.reason ?? null,
-    request_id: ctx.request_id,
-    occurred_at,
-  }));
-  await appendAuditEvents(tx, auditDocument(rows));
+  let emitting = false;
+  const rows = entries.map((entry) => {
+    const row = {
+      id: newId("audit_event"),
+      actor_type: ctx.actor.type,
+      actor_id: ctx.actor.id,
+      actor_name: ctx.actor.display_name ?? null,
+      action: entry.action,
+      object_type: entry.object_type,
+      object_id: entry.object_id,
+      before: entry.before ?? null,
+      after: entry.after ?? null,
+      reason: ctx.reason ?? null,
+      request_id: ctx.request_id,
+      occurred_at,
+    };
+    if (entry.emits === undefined) return row;
+    emitting = true;
+    return { ...row, event_id: newId("outbox_event"), event_type: entry.emits.type, event_key: entry.emits.key };
+  });
+  const document = auditDocument(rows);
+  if (emitting) await appendAuditEventsEmitting(tx, document, { request_id: ctx.request_id, created_at: toDate(at) });
+  else await appendAuditEvents(tx, document);
 }
 
 /** Any secret-looking key, anywhere in a JSON text (a string value that merely mentions one matches too). */

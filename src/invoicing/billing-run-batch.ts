@@ -8,7 +8,6 @@ import type { Deps } from "../kernel/deps.js";
 import { DomainError } from "../kernel/errors.js";
 import { newId } from "../kernel/ids.js";
 import { Decimal, formatAmountForApi } from "../kernel/money.js";
-import { emitEvents } from "../kernel/outbox.js";
 import type { BillingPeriod } from "../kernel/periods.js";
 import { markPeriodsBilled, markProrationLinesInvoicedMany, type SubscriptionTerms } from "../subscriptions/index.js";
 import type { ScriptedUsage } from "../usage/index.js";
@@ -235,13 +234,8 @@ async function writeDrafts(
         [...billed].map(([id, period_index]) => ({ id, period_index })),
       );
       const issued = new Map(finalized.map((done) => [done.invoice.id, invoiceJson(done.invoice, done.lines)]));
-      await emitEvents(
-        tx,
-        [...issued.values()].map((invoice) => ({ type: "invoice.finalized", data: { invoice } })),
-        write.at,
-        ctx.request_id,
-      );
-      // One row an invoice: a draft, created; or finalized, with nothing before it (it never was a draft anyone saw).
+      // One row an invoice: a draft, created; or finalized, with nothing before it (it never was a draft anyone saw),
+      // whose view is also the data of its invoice.finalized event, sent once for both.
       await recordAuditMany(
         tx,
         ctx,
@@ -254,7 +248,13 @@ async function writeDrafts(
                 object_id: invoice.id,
                 after: invoiceJson(invoice, lines),
               }
-            : { action: "invoice.finalized", object_type: "invoice", object_id: invoice.id, after };
+            : {
+                action: "invoice.finalized",
+                object_type: "invoice",
+                object_id: invoice.id,
+                after,
+                emits: { type: "invoice.finalized", key: "invoice" },
+              };
         }),
         write.at,
       );

@@ -68,16 +68,30 @@ export function toDate(instant: Temporal.Instant): Date {
 }
 
 /**
+ * The texts of recent instants: a billing run formats the same few (its
+ * instant, the period bounds) for every invoice, and a lookup is a tenth of
+ * toISOString. Emptied when full, so it never grows past a few hundred kB.
+ */
+const instantTexts = new Map<number, string>();
+const INSTANT_TEXTS_KEPT = 4096;
+
+/**
  * A stored instant as the API writes it, exactly Temporal.Instant's text
  * ("2026-02-01T00:00:00Z", fractional seconds only when there are any),
  * without building an Instant: views of thousands of rows (a billing run's
  * audit trail) spend most of their time there otherwise.
  */
 export function instantText(date: Date): string {
+  const epoch = date.getTime();
+  const known = instantTexts.get(epoch);
+  if (known !== undefined) return known;
   const iso = date.toISOString();
   const ms = date.getUTCMilliseconds();
-  if (ms === 0) return `${iso.slice(0, 19)}Z`;
-  return `${iso.slice(0, 20)}${String(ms).padStart(3, "0").replace(/0+$/, "")}Z`;
+  const text =
+    ms === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 20)}${String(ms).padStart(3, "0").replace(/0+$/, "")}Z`;
+  if (instantTexts.size >= INSTANT_TEXTS_KEPT) instantTexts.clear();
+  instantTexts.set(epoch, text);
+  return text;
 }
 
 /** instantText for a Temporal.Instant: the same text as its toString(), faster when it holds whole milliseconds. */
