@@ -33,6 +33,8 @@ export function BillingStatusBadge(props: { status: string; label?: string | und
       variant="light"
       color={INVOICE_COLORS[props.status] ?? "gray"}
       size="sm"
+      // A status is never cut short: the column widens for it.
+      miw="max-content"
       data-testid="status-badge"
     >
       {props.label ?? humanize(props.status)}

@@ -149,7 +149,7 @@ const STATUS_COLORS: Record<string, string> = {
 
 export function StatusBadge(props: { status: string }) {
   return (
-    <Badge variant="light" color={STATUS_COLORS[props.status] ?? "gray"} size="sm">
+    <Badge variant="light" color={STATUS_COLORS[props.status] ?? "gray"} size="sm" miw="max-content">
       {humanize(props.status)}
     </Badge>
   );
