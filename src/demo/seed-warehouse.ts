@@ -239,7 +239,7 @@ export class WarehouseLine {
       product: product.id,
       plan: plan.id,
       charge_model: { kind: "flat", amount: ACCOUNT_FEE },
-      nickname: "Warehouse account fee",
+      nickname: "Monthly fee",
       effective_from: deps.clock.now(),
     });
     for (const [position, client] of this.clients.entries()) {
