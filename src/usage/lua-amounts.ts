@@ -126,3 +126,95 @@ export function chargeAmount(q: DecimalText, p: DecimalText): string {
   }
   return amount;
 }
+
+/** A charge's figures as text: what a quantity and a unit price read as, and their amount. */
+export interface ChargeTexts {
+  quantity: string;
+  unit_price: string;
+  amount: string;
+}
+
+const PAIR_SLOTS_MIN = 1 << 12;
+const PAIR_SLOTS_MAX = 1 << 17;
+const pairBits = new Float64Array(2);
+const pairWords = new Int32Array(pairBits.buffer);
+
+/**
+ * The figures of a charge whose quantity and unit price are both finite
+ * floats, by the two floats. Most charges are, and their pairs repeat, so
+ * the pair is looked up at once in an open-addressed table keyed by the two
+ * floats' bits: no number is boxed for a Map key and no object is made per
+ * charge. A miss goes through decimalOfNumber and chargeAmount, so both
+ * ways give the same text. The table doubles while it is half full, up to
+ * PAIR_SLOTS_MAX, and then starts again empty.
+ */
+class PairTable {
+  /** The two floats of each slot side by side (quantity at 2 × slot, unit price after it): one cache line to compare. */
+  private keys = new Float64Array(2 * PAIR_SLOTS_MIN);
+  private entries: (ChargeTexts | undefined)[] = new Array(PAIR_SLOTS_MIN).fill(undefined);
+  private count = 0;
+
+  private static slot(quantity: number, price: number, mask: number): number {
+    pairBits[0] = quantity;
+    pairBits[1] = price;
+    let hash = Math.imul((pairWords[0] as number) ^ (pairWords[1] as number), 0x9e3779b1);
+    hash ^= Math.imul((pairWords[2] as number) ^ (pairWords[3] as number), 0x85ebca6b);
+    hash ^= hash >>> 15;
+    return hash & mask;
+  }
+
+  figures(quantity: number, price: number): ChargeTexts {
+    const mask = this.entries.length - 1;
+    let slot = PairTable.slot(quantity, price, mask);
+    for (;;) {
+      const entry = this.entries[slot];
+      if (entry === undefined) break;
+      // 0 and -0 compare equal here and read the same ("0"), so either entry serves.
+      if (this.keys[2 * slot] === quantity && this.keys[2 * slot + 1] === price) return entry;
+      slot = (slot + 1) & mask;
+    }
+    const q = decimalOfNumber(quantity);
+    const p = decimalOfNumber(price);
+    const entry: ChargeTexts = { quantity: q.text, unit_price: p.text, amount: chargeAmount(q, p) };
+    if ((this.count + 1) * 2 > this.entries.length) {
+      this.resize(this.entries.length < PAIR_SLOTS_MAX ? this.entries.length * 2 : PAIR_SLOTS_MIN);
+      slot = PairTable.slot(quantity, price, this.entries.length - 1);
+      while (this.entries[slot] !== undefined) slot = (slot + 1) & (this.entries.length - 1);
+    }
+    this.put(slot, quantity, price, entry);
+    return entry;
+  }
+
+  private put(slot: number, quantity: number, price: number, entry: ChargeTexts): void {
+    this.keys[2 * slot] = quantity;
+    this.keys[2 * slot + 1] = price;
+    this.entries[slot] = entry;
+    this.count += 1;
+  }
+
+  /** A table of `slots` with the entries that fit (none when it starts again at the minimum). */
+  private resize(slots: number): void {
+    const old = { keys: this.keys, entries: this.entries };
+    this.keys = new Float64Array(2 * slots);
+    this.entries = new Array(slots).fill(undefined);
+    this.count = 0;
+    if (slots < old.entries.length) return;
+    const mask = slots - 1;
+    for (let i = 0; i < old.entries.length; i++) {
+      const entry = old.entries[i];
+      if (entry === undefined) continue;
+      const quantity = old.keys[2 * i] as number;
+      const price = old.keys[2 * i + 1] as number;
+      let slot = PairTable.slot(quantity, price, mask);
+      while (this.entries[slot] !== undefined) slot = (slot + 1) & mask;
+      this.put(slot, quantity, price, entry);
+    }
+  }
+}
+
+const pairs = new PairTable();
+
+/** The figures of a charge with a finite float quantity and unit price: the same text as decimalOfNumber and chargeAmount give. */
+export function numberFigures(quantity: number, price: number): ChargeTexts {
+  return pairs.figures(quantity, price);
+}

@@ -1,10 +1,17 @@
 import { Decimal, roundToMinor } from "../kernel/money.js";
-import { chargeAmount, type DecimalText, decimalOfNumber, decimalOfText } from "./lua-amounts.js";
+import {
+  type ChargeTexts,
+  chargeAmount,
+  type DecimalText,
+  decimalOfNumber,
+  decimalOfText,
+  numberFigures,
+} from "./lua-amounts.js";
 import { classifyError } from "./lua-errors.js";
 import type { LuaStack } from "./lua-marshal.js";
 import { CHARGE_FIELDS, CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE } from "./lua-prelude.js";
 import { type ChargeValues, readChunks } from "./lua-results.js";
-import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEvent } from "./lua-types.js";
+import type { FinalizeCharge, RatedCharge, RatingResult, UnratedEvent } from "./lua-types.js";
 
 /**
  * Reads one batch's results off the Lua stack (the driver returned the
@@ -28,27 +35,32 @@ export const WRONG_TYPE_ERROR = {
 } as const;
 
 interface ReadOptions {
-  events: readonly RatingEvent[];
+  /** The batch's transaction ids by event position, gathered while the engine reads each event's timestamp. */
+  transactions: readonly string[];
   currency: string;
   digits: number;
   /** For finalize: the period's total as invoiced (each line rounded), against which a minimum top-up is measured. */
   period_total?: Decimal;
 }
 
+/** A charge without dimensions: one object shared by all of them, frozen so that no reader can change it for the rest. */
+const NO_DIMENSIONS: Record<string, string> = Object.freeze({});
+
 function decodeDimensions(key: string | undefined): Record<string, string> {
+  if (key === undefined || key === "") return NO_DIMENSIONS;
   const dimensions: Record<string, string> = {};
-  if (key === undefined || key === "") return dimensions;
   for (const pair of key.split("\u001e")) {
     const equals = pair.indexOf("=");
     dimensions[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
-  return dimensions;
+  return Object.freeze(dimensions);
 }
 
 class RecordReader {
   private readonly strings: string[];
   private readonly values: ChargeValues;
-  private readonly dimensions = new Map<number, Record<string, string>>();
+  /** Decoded dimensions by string id: the charges of a batch with the same dimensions share one frozen object. */
+  private readonly dimensions: (Record<string, string> | undefined)[] = [];
 
   constructor(strings: string[], values: ChargeValues) {
     this.strings = strings;
@@ -60,11 +72,11 @@ class RecordReader {
   }
 
   dims(id: number): Record<string, string> {
-    if (id === 0) return {};
-    let found = this.dimensions.get(id);
+    if (id === 0) return NO_DIMENSIONS;
+    let found = this.dimensions[id];
     if (found === undefined) {
       found = decodeDimensions(this.text(id) ?? undefined);
-      this.dimensions.set(id, found);
+      this.dimensions[id] = found;
     }
     return found;
   }
@@ -106,6 +118,11 @@ function minimumTopUp(
   };
 }
 
+/** The transaction id of the event at a position of the batch ("" for finalize, which has no events). */
+function transactionOf(transactions: readonly string[], index: number): string {
+  return transactions[index] ?? "";
+}
+
 export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult & { recheck: number[] } {
   const values = readChunks(stack, base + 1);
   const numbers = values.numbers;
@@ -114,65 +131,81 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
   const errorList = stack.toIndexedMessages(base + 3);
   const unrated: UnratedEvent[] = [];
   const failed = new Set<number>();
-  const transactionOf = (index: number) => options.events[index]?.transaction_id ?? "";
+  const transactions = options.transactions;
+  const periodTotal = options.period_total;
   for (const error of errorList) {
     const index = error.index - 1;
     failed.add(index);
-    unrated.push({ transaction_id: transactionOf(index), event_index: index, ...classifyError(error.message) });
+    unrated.push({
+      transaction_id: transactionOf(transactions, index),
+      event_index: index,
+      ...classifyError(error.message),
+    });
   }
   const charges: RatedCharge[] = [];
   let eventStart = 0;
   let current = -2;
-  for (let offset = 0; offset + CHARGE_FIELDS <= numbers.length; offset += CHARGE_FIELDS) {
+  let transaction = "";
+  const end = numbers.length;
+  for (let offset = 0; offset + CHARGE_FIELDS <= end; offset += CHARGE_FIELDS) {
     const first = numbers[offset] as number;
     const index = Math.floor(first / CHARGE_ID_BASE) - 1;
     if (index !== current) {
       current = index;
       eventStart = charges.length;
+      transaction = transactionOf(transactions, index);
     }
     if (failed.size !== 0 && failed.has(index)) continue;
     const labels = numbers[offset + 1] as number;
-    if (reader.invalid(offset + 2) || reader.invalid(offset + 3)) {
-      charges.length = eventStart;
-      failed.add(index);
-      recheck.push(index);
-      continue;
-    }
-    const quantity = reader.value(offset + 2);
-    const unitPrice = reader.value(offset + 3);
-    const code = reader.text(first % CHARGE_ID_BASE) ?? "";
-    if (quantity === null || unitPrice === null) {
-      charges.length = eventStart;
-      failed.add(index);
-      const which = quantity === null ? "quantity" : "unit_price";
-      const text = values.exact.has(quantity === null ? offset + 2 : offset + 3);
-      unrated.push({
-        transaction_id: transactionOf(index),
-        event_index: index,
-        code: "script_invalid_charge",
-        message: `charge ${code}: ${which} is ${text ? "text that is not a decimal number" : "not a finite number"}`,
-        line: null,
-      });
-      continue;
+    const quantityNumber = numbers[offset + 2] as number;
+    const priceNumber = numbers[offset + 3] as number;
+    let figures: ChargeTexts;
+    // Both plain finite floats, the usual case: NaN marks a value read apart (text, a large integer, another type).
+    if (Number.isFinite(quantityNumber) && Number.isFinite(priceNumber)) {
+      figures = numberFigures(quantityNumber, priceNumber);
+    } else {
+      if (reader.invalid(offset + 2) || reader.invalid(offset + 3)) {
+        charges.length = eventStart;
+        failed.add(index);
+        recheck.push(index);
+        continue;
+      }
+      const quantity = reader.value(offset + 2);
+      const unitPrice = reader.value(offset + 3);
+      if (quantity === null || unitPrice === null) {
+        charges.length = eventStart;
+        failed.add(index);
+        const code = reader.text(first % CHARGE_ID_BASE) ?? "";
+        const which = quantity === null ? "quantity" : "unit_price";
+        const text = values.exact.has(quantity === null ? offset + 2 : offset + 3);
+        unrated.push({
+          transaction_id: transaction,
+          event_index: index,
+          code: "script_invalid_charge",
+          message: `charge ${code}: ${which} is ${text ? "text that is not a decimal number" : "not a finite number"}`,
+          line: null,
+        });
+        continue;
+      }
+      figures = { quantity: quantity.text, unit_price: unitPrice.text, amount: chargeAmount(quantity, unitPrice) };
     }
     const charge: RatedCharge = {
-      transaction_id: transactionOf(index),
+      transaction_id: transaction,
       event_index: index,
-      code,
+      code: reader.text(first % CHARGE_ID_BASE) ?? "",
       description: reader.text(labels % CHARGE_ID_BASE),
       dimensions: reader.dims(Math.floor(labels / CHARGE_ID_BASE) % CHARGE_ID_BASE),
-      quantity: quantity.text,
-      unit_price: unitPrice.text,
-      amount: chargeAmount(quantity, unitPrice),
+      quantity: figures.quantity,
+      unit_price: figures.unit_price,
+      amount: figures.amount,
     };
-    const minimum = (Math.floor(labels / CHARGE_ID_BASE / CHARGE_ID_BASE) & CHARGE_FLAG_MINIMUM) !== 0;
-    if (minimum && options.period_total !== undefined) {
-      charges.push(minimumTopUp(charge, options.period_total, options.currency, options.digits));
-    } else if (options.period_total !== undefined) {
-      charges.push({ ...charge, minimum: null } as RatedCharge);
-    } else {
+    if (periodTotal === undefined) {
       charges.push(charge);
+      continue;
     }
+    const minimum = (Math.floor(labels / CHARGE_ID_BASE / CHARGE_ID_BASE) & CHARGE_FLAG_MINIMUM) !== 0;
+    if (minimum) charges.push(minimumTopUp(charge, periodTotal, options.currency, options.digits));
+    else charges.push({ ...charge, minimum: null } as RatedCharge);
   }
   unrated.sort((a, b) => a.event_index - b.event_index);
   return { charges, unrated, recheck };

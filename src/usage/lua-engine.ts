@@ -6,6 +6,7 @@ import { BatchEncoder, decoderSource, encodeStrings, pushBytes, type Shape } fro
 import { readCharges, WRONG_TYPE_ERROR } from "./lua-charges.js";
 import { offsetSpan, utcOffsets } from "./lua-date.js";
 import { classifyError } from "./lua-errors.js";
+import { instantMilliseconds } from "./lua-instant.js";
 import { LUA_OK, type LuaStack, type Plain } from "./lua-marshal.js";
 import { createSandbox, DEFAULT_LIMITS, type Sandbox, type SandboxLimits } from "./lua-sandbox.js";
 import { loadScript } from "./lua-script-load.js";
@@ -33,35 +34,6 @@ import { LineTotals, lineKey } from "./rating-model.js";
  */
 
 const ENVELOPE_FIELDS = 3;
-
-const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
-const pair = (text: string, at: number) => digit(text, at) * 10 + digit(text, at + 1);
-
-/**
- * Milliseconds of an ISO 8601 instant. The usual "2026-11-03T10:00:00Z" and
- * "…:00.123Z" forms are read digit by digit (Date.parse was a tenth of a
- * batch's time); anything else goes to Date.parse.
- */
-export function instantMilliseconds(text: string): number {
-  const length = text.length;
-  if ((length === 20 || length === 24) && text.charCodeAt(length - 1) === 90 && text.charCodeAt(10) === 84) {
-    const year = pair(text, 0) * 100 + pair(text, 2);
-    const month = pair(text, 5);
-    const day = pair(text, 8);
-    const millis = length === 24 ? pair(text, 20) * 10 + digit(text, 22) : 0;
-    const ms = Date.UTC(year, month - 1, day, pair(text, 11), pair(text, 14), pair(text, 17), millis);
-    const ok =
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      day <= 31 &&
-      pair(text, 11) < 24 &&
-      pair(text, 14) < 60 &&
-      pair(text, 17) < 60;
-    if (ok && !Number.isNaN(ms) && new Date(ms).getUTCDate() === day) return ms;
-  }
-  return Date.parse(text);
-}
 
 function unixSeconds(iso: string, param: string): number {
   const ms = Date.parse(iso);
@@ -221,16 +193,21 @@ export class ChargeScript {
     context: RatingContext,
     strict: boolean,
   ): RatingResult & { recheck: number[] } {
-    const timestamps = events.map((event, i) => {
+    const timestamps: number[] = new Array(events.length);
+    const seconds: number[] = new Array(events.length);
+    const transactions: string[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as RatingEvent;
+      transactions[i] = event.transaction_id;
       const ms = instantMilliseconds(event.timestamp);
       if (Number.isNaN(ms)) {
         throw new DomainError("invalid_date", `event ${i}: timestamp is not an ISO 8601 instant`, {
           param: `events[${i}].timestamp`,
         });
       }
-      return ms;
-    });
-    const seconds = timestamps.map((ms) => Math.floor(ms / 1000));
+      timestamps[i] = ms;
+      seconds[i] = Math.floor(ms / 1000);
+    }
     const batch = this.encoder.encode(events, seconds);
     this.loadDecoders(this.encoder.fresh);
     const digits = currencyMinorUnits(context.currency);
@@ -250,7 +227,7 @@ export class ChargeScript {
       if (stack.pcall(9, 4) !== LUA_OK) {
         return { ...this.rateInHalves(events, rates, context, stack.toString(-1)), recheck: [] };
       }
-      return readCharges(stack, base, { events, currency: context.currency, digits });
+      return readCharges(stack, base, { transactions, currency: context.currency, digits });
     } finally {
       stack.setTop(base);
     }
@@ -310,7 +287,7 @@ export class ChargeScript {
         return { charges: [], error: classifyError(stack.toString(-1)) };
       }
       const read = readCharges(stack, base, {
-        events: [],
+        transactions: [],
         currency: context.currency,
         digits,
         period_total: totals.total,
