@@ -1,3 +1,4 @@
+import { dueDate, getCustomer } from "../customers/index.js";
 import type { Deps } from "../kernel/deps.js";
 import { parseId } from "../kernel/ids.js";
 import { renderInvoicePdf } from "./document.js";
@@ -12,9 +13,10 @@ import { dateIn, plainDate, storedAssembly } from "./views.js";
  * The invoice PDF, rendered from the stored invoice each time it is asked
  * for: rendering is pure (the issue date is the PDF's creation date), so the
  * same finalized invoice always gives the same bytes and nothing is stored.
- * A draft renders as a preview numbered "DRAFT" and dated today, with the
- * seller as its legal entity is now; a finalized invoice prints the seller
- * it was finalized with.
+ * A draft renders as a preview numbered "DRAFT" and dated today, due when
+ * the customer's payment terms would make it due if it were finalized today,
+ * with the seller as its legal entity is now; a finalized invoice prints the
+ * seller and the dates it was finalized with.
  */
 export async function invoicePdf(deps: Deps, id: string): Promise<{ number: string; pdf: Buffer }> {
   const invoice = await findInvoice(deps.db, parseId("invoice", id, "id"));
@@ -32,7 +34,10 @@ export async function invoicePdf(deps: Deps, id: string): Promise<{ number: stri
     buyer,
     number,
     issue_date: issueDate,
-    due_date: invoice.due_date === null ? issueDate : plainDate(invoice.due_date),
+    due_date:
+      invoice.due_date === null
+        ? dueDate((await getCustomer(deps, invoice.customer_id)).payment_terms, issueDate)
+        : plainDate(invoice.due_date),
     po_number: invoice.po_number,
     payment_instructions: seller.payment_instructions,
     memo: invoice.memo,

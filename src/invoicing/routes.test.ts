@@ -51,6 +51,24 @@ describe("invoice routes", () => {
     expect(finalized.body).toMatchObject({ status: "open", number: "INV-2026-000001", due_date: "2026-05-04" });
   });
 
+  it("previews a draft's PDF due when the customer's terms would make it due if finalized today", async () => {
+    const created = await call("POST", "/v1/customers", {
+      legal_name: "Northwind Traders",
+      currency: "USD",
+      billing_address: { line1: "1 Pike St", city: "Seattle", region: "WA", postal_code: "98101", country: "US" },
+      payment_terms: { type: "net", days: 30 },
+    });
+    const draft = await call("POST", "/v1/invoices", {
+      customer: created.body.id,
+      lines: [{ description: "Setup", quantity: "1", unit_amount: "100" }],
+    });
+    const response = await app.inject({ method: "GET", url: `/v1/invoices/${draft.body.id}/pdf`, headers: admin });
+    const { text } = await extractText(new Uint8Array(response.rawPayload), { mergePages: true });
+    // Today is 4 May 2026 (the test clock); net 30 → due 3 June 2026.
+    expect(text).toContain("DRAFT");
+    expect(text).toContain("$100.00 due Jun 3, 2026");
+  });
+
   it("refuses to edit a finalized invoice with 409 invoice_not_draft", async () => {
     const response = await call("POST", `/v1/invoices/${invoice}/lines`, {
       description: "Late fee",

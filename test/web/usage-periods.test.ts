@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatQuantity, groupLabel, pastPeriods, periodLabel } from "../../web/src/usage.js";
+import { formatQuantity, groupLabel, lineSourceText, pastPeriods, periodLabel } from "../../web/src/usage.js";
 
 /** The web app's usage charts: which earlier periods are compared with the current one, and how figures read. */
 
@@ -89,4 +89,25 @@ describe("figures as people read them", () => {
   it("labels a group by its properties, a missing value as (none)", () => {
     expect(groupLabel({ warehouse: "DAL", service_level: null })).toBe("warehouse DAL · service_level (none)");
   });
+});
+
+describe("lineSourceText", () => {
+  const cases = [
+    {
+      source: { type: "subscription", id: "usage:packaging|packaging=large_box" },
+      text: "Usage · packaging · packaging=large_box",
+    },
+    {
+      source: { type: "subscription", id: "usage:shipping|carrier=DHL,service_level=2day" },
+      text: "Usage · shipping · carrier=DHL, service_level=2day",
+    },
+    { source: { type: "subscription", id: "usage:monthly_minimum|" }, text: "Usage · monthly_minimum" },
+    { source: { type: "subscription", id: "price_01abc" }, text: "Subscription · price_01abc" },
+    { source: { type: "manual", id: null }, text: "Manual" },
+  ];
+  for (const { source, text } of cases) {
+    it(`${source.id ?? source.type} reads "${text}"`, () => {
+      expect(lineSourceText({ source })).toBe(text);
+    });
+  }
 });

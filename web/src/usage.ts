@@ -1,5 +1,6 @@
 import { Decimal } from "decimal.js";
 import { Temporal } from "temporal-polyfill";
+import { humanize } from "./format.js";
 
 /**
  * Shapes of usage events, meters, usage and rate cards as the API sends them,
@@ -354,4 +355,17 @@ export interface LineExplanation {
 /** A usage line carries source id `usage:<code and dimensions>`: its charges explain it. */
 export function isUsageLine(line: { source: { id: string | null } }): boolean {
   return line.source.id?.startsWith("usage:") ?? false;
+}
+
+/**
+ * Where a line came from, for people: "Usage · packaging · packaging=large_box"
+ * for a usage line (its source id is the charge code and dimensions it sums,
+ * "usage:packaging|packaging=large_box"), otherwise the source's kind and id.
+ */
+export function lineSourceText(line: { source: { type: string; id: string | null } }): string {
+  const id = line.source.id;
+  if (id === null) return humanize(line.source.type);
+  if (!isUsageLine(line)) return `${humanize(line.source.type)} · ${id}`;
+  const [code, dimensions = ""] = id.slice("usage:".length).split("|");
+  return dimensions === "" ? `Usage · ${code}` : `Usage · ${code} · ${dimensions.split(",").join(", ")}`;
 }

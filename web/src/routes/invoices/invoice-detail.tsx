@@ -23,9 +23,9 @@ import { type ReactNode, useState } from "react";
 import { api } from "../../api.js";
 import { type ApprovalRequested, type Invoice, type InvoiceLine, utcInstant, utcLocal } from "../../billing.js";
 import { AppLink, BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
-import { Amount, ErrorAlert, fieldError, Id, MessageRow, PageHeader } from "../../components/ui.js";
-import { formatAmount, formatInstant, humanize, isZero } from "../../format.js";
-import { isUsageLine } from "../../usage.js";
+import { Amount, ErrorAlert, fieldError, MessageRow, PageHeader } from "../../components/ui.js";
+import { formatAmount, formatInstant, isZero } from "../../format.js";
+import { isUsageLine, lineSourceText } from "../../usage.js";
 import { ReviewPanel, useInvoiceReview } from "../review/review-panel.js";
 import { CreditNoteDialog } from "./credit-note-dialog.js";
 import { InvoiceCreditNotes } from "./invoice-credit-notes.js";
@@ -203,11 +203,11 @@ function InvoiceView(props: { invoice: Invoice }) {
 
 function Field(props: { label: string; children: ReactNode }) {
   return (
-    <Stack gap={0}>
+    <Stack gap={0} miw={0}>
       <Text size="xs" c="dimmed" tt="uppercase" fw={600}>
         {props.label}
       </Text>
-      <Text size="sm" component="div">
+      <Text size="sm" component="div" style={{ overflowWrap: "anywhere" }}>
         {props.children}
       </Text>
     </Stack>
@@ -234,7 +234,13 @@ function InvoiceHeader(props: { invoice: Invoice }) {
           {formatInstant(invoice.voided_at ?? invoice.uncollectible_at ?? invoice.finalized_at)}
         </Field>
         <Field label="Subscription">
-          <Id value={invoice.subscription_id} />
+          {invoice.subscription_id === null ? (
+            "—"
+          ) : (
+            <AppLink to={`/subscriptions/${encodeURIComponent(invoice.subscription_id)}`}>
+              <span className="mono">{invoice.subscription_id}</span>
+            </AppLink>
+          )}
         </Field>
         <Field label="Ledger entry">
           {invoice.ledger_entry_id === null ? (
@@ -337,9 +343,8 @@ function LinesTable(props: {
                     {periodText(line.period)}
                   </Text>
                 )}
-                <Text size="xs" c="dimmed">
-                  {humanize(line.source.type)}
-                  {line.source.id === null ? "" : ` · ${line.source.id}`}
+                <Text size="xs" c="dimmed" style={{ overflowWrap: "anywhere" }}>
+                  {lineSourceText(line)}
                 </Text>
                 {isUsageLine(line) ? (
                   <Button size="compact-xs" variant="light" mt={4} onClick={() => props.onExplain(line)}>
