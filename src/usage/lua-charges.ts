@@ -11,7 +11,7 @@ import { classifyError } from "./lua-errors.js";
 import type { LuaStack } from "./lua-marshal.js";
 import { CHARGE_FIELDS, CHARGE_FLAG_MINIMUM, CHARGE_ID_BASE } from "./lua-prelude.js";
 import { type ChargeValues, readChunks } from "./lua-results.js";
-import type { FinalizeCharge, RatedCharge, RatingResult, UnratedEvent } from "./lua-types.js";
+import type { FinalizeCharge, RatedCharge, RatingEvent, RatingResult, UnratedEvent } from "./lua-types.js";
 
 /**
  * Reads one batch's results off the Lua stack (the driver returned the
@@ -35,8 +35,7 @@ export const WRONG_TYPE_ERROR = {
 } as const;
 
 interface ReadOptions {
-  /** The batch's transaction ids by event position, gathered while the engine reads each event's timestamp. */
-  transactions: readonly string[];
+  events: readonly RatingEvent[];
   currency: string;
   digits: number;
   /** For finalize: the period's total as invoiced (each line rounded), against which a minimum top-up is measured. */
@@ -119,8 +118,8 @@ function minimumTopUp(
 }
 
 /** The transaction id of the event at a position of the batch ("" for finalize, which has no events). */
-function transactionOf(transactions: readonly string[], index: number): string {
-  return transactions[index] ?? "";
+function transactionOf(events: readonly RatingEvent[], index: number): string {
+  return events[index]?.transaction_id ?? "";
 }
 
 export function readCharges(stack: LuaStack, base: number, options: ReadOptions): RatingResult & { recheck: number[] } {
@@ -131,13 +130,13 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
   const errorList = stack.toIndexedMessages(base + 3);
   const unrated: UnratedEvent[] = [];
   const failed = new Set<number>();
-  const transactions = options.transactions;
+  const events = options.events;
   const periodTotal = options.period_total;
   for (const error of errorList) {
     const index = error.index - 1;
     failed.add(index);
     unrated.push({
-      transaction_id: transactionOf(transactions, index),
+      transaction_id: transactionOf(events, index),
       event_index: index,
       ...classifyError(error.message),
     });
@@ -153,7 +152,7 @@ export function readCharges(stack: LuaStack, base: number, options: ReadOptions)
     if (index !== current) {
       current = index;
       eventStart = charges.length;
-      transaction = transactionOf(transactions, index);
+      transaction = transactionOf(events, index);
     }
     if (failed.size !== 0 && failed.has(index)) continue;
     const labels = numbers[offset + 1] as number;

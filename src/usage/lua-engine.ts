@@ -195,10 +195,8 @@ export class ChargeScript {
   ): RatingResult & { recheck: number[] } {
     const timestamps: number[] = new Array(events.length);
     const seconds: number[] = new Array(events.length);
-    const transactions: string[] = new Array(events.length);
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as RatingEvent;
-      transactions[i] = event.transaction_id;
       const ms = instantMilliseconds(event.timestamp);
       if (Number.isNaN(ms)) {
         throw new DomainError("invalid_date", `event ${i}: timestamp is not an ISO 8601 instant`, {
@@ -227,7 +225,7 @@ export class ChargeScript {
       if (stack.pcall(9, 4) !== LUA_OK) {
         return { ...this.rateInHalves(events, rates, context, stack.toString(-1)), recheck: [] };
       }
-      return readCharges(stack, base, { transactions, currency: context.currency, digits });
+      return readCharges(stack, base, { events, currency: context.currency, digits });
     } finally {
       stack.setTop(base);
     }
@@ -287,7 +285,7 @@ export class ChargeScript {
         return { charges: [], error: classifyError(stack.toString(-1)) };
       }
       const read = readCharges(stack, base, {
-        transactions: [],
+        events: [],
         currency: context.currency,
         digits,
         period_total: totals.total,
