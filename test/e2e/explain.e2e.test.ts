@@ -26,7 +26,13 @@ const EMAIL = "grace.hopper@example.com";
 
 let web: WebApp;
 let page: Page;
-const seeded = { customer: "", invoice: "" };
+const seeded = {
+  customer: "",
+  invoice: "",
+  /** Publishes a script version, approved by a second person, effective from the given instant. */
+  publishFix: async (_source: string, _from: string): Promise<void> => {},
+  monthStart: "",
+};
 
 /** Mid-month last month (UTC): inside the billing period that has just ended. */
 function lastMonth(day: number, hour: number): string {
@@ -79,6 +85,15 @@ async function seed(): Promise<void> {
     { effective_from: "2026-01-01T00:00:00Z" },
   );
   await approve(deps, userContext(checker, "req_e2e_explain_seed"), request.approval.id);
+  seeded.publishFix = async (source, from) => {
+    const fixed = await callApi<{ id: string }>("POST", `/v1/scripts/${script.id}/versions`, { source });
+    const asked = await callApi<{ approval: { id: string } }>(
+      "POST",
+      `/v1/scripts/${script.id}/versions/${fixed.id}/publish`,
+      { effective_from: from },
+    );
+    await approve(deps, userContext(checker, "req_e2e_explain_fix"), asked.approval.id);
+  };
 
   const customer = await createCustomer(deps, ctx, {
     legal_name: "Northwind Logistics LLC",
@@ -101,6 +116,7 @@ async function seed(): Promise<void> {
     effective_from: Temporal.Instant.from("2020-01-01T00:00:00Z"),
   });
   const monthStart = systemClock.now().toZonedDateTimeISO("UTC").subtract({ months: 1 }).with({ day: 1 }).startOfDay();
+  seeded.monthStart = monthStart.toInstant().toString();
   await createSubscription(deps, ctx, {
     customer: customer.id,
     items: [{ price: fee.id }],
@@ -241,5 +257,31 @@ describe("rated usage in the web app", () => {
 
     await versions.getByRole("link", { name: "3PL warehouse version 1" }).click();
     await arrive(page, /\/scripts\/scr_.*\/versions\/scrv_/);
+  });
+  it("rates the draft's usage again after a script fix: the order the old version could not rate is billed", async () => {
+    // Version 2 reads a missing unit count as one, from the start of last month: a retroactive fix.
+    const source = readFileSync(path.join(ROOT, "src/usage/reference/3pl.lua"), "utf8");
+    const fixed = source.replace(
+      'rating["order.shipped"] = function(event, rates)\n  local units = event.units\n',
+      'rating["order.shipped"] = function(event, rates)\n  local units = event.units or 1\n',
+    );
+    expect(fixed).not.toBe(source);
+    await seeded.publishFix(fixed, seeded.monthStart);
+
+    await page.goto(`${web.baseUrl}/invoices/${seeded.invoice}`);
+    const lines = page.getByTestId("invoice-lines");
+    const markup = lines.locator("tbody tr").filter({ hasText: "Shipping markup" });
+    await markup.waitFor();
+    expect((await markup.locator("td").nth(4).textContent())?.trim()).toBe("$1.51");
+    const pdfBefore = await page.getByTestId("pdf-preview").getAttribute("src");
+    await page.getByRole("button", { name: "Rate usage again" }).click();
+    // SO-1001…1004 now all rated: four orders at 6.30 × 8 % = 0.504 each, 2.016 exact, rounded once to 2.02.
+    await expect.poll(async () => (await markup.locator("td").nth(4).textContent())?.trim()).toBe("$2.02");
+    await page.getByText(/\d+ events rated: \$\d/).waitFor();
+    // The total stays (the monthly minimum tops it up either way), but the PDF preview is the new one.
+    await expect.poll(() => page.getByTestId("pdf-preview").getAttribute("src")).not.toBe(pdfBefore);
+    await shoot(page, "invoice-rate-usage-again", { guide: true, fullPage: false });
+    const first = lines.locator("tbody tr").filter({ hasText: "Pick and pack, first unit" });
+    expect((await first.locator("td").nth(1).textContent())?.trim()).toBe("4");
   });
 });

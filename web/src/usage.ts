@@ -1,6 +1,6 @@
 import { Decimal } from "decimal.js";
 import { Temporal } from "temporal-polyfill";
-import { humanize } from "./format.js";
+import { formatAmount, humanize } from "./format.js";
 
 /**
  * Shapes of usage events, meters, usage and rate cards as the API sends them,
@@ -208,6 +208,51 @@ export interface ResolvedRates {
 
 export const rateCardPath = (id: string) => `/v1/rate_cards/${encodeURIComponent(id)}`;
 export const meterPath = (id: string) => `/v1/meters/${encodeURIComponent(id)}`;
+
+// ---------------------------------------------------------------------------
+// Rating a period again (POST /v1/usage/rate).
+
+export interface UsageRatingRun {
+  object: "usage_rating_run";
+  id: string;
+  customer: string;
+  period_start: string;
+  period_end: string;
+  reason: string;
+  status: string;
+  events_rated: number;
+  events_unrated: number;
+  charges: number;
+  amount: string;
+  currency: string;
+  draft_invoice: string | null;
+}
+
+export interface UsageRatingSkipped {
+  object: "usage_rating_skipped";
+  customer: string;
+  code: string;
+  message: string;
+}
+
+/** The distinct periods of an invoice's script-rated usage lines, in order: what "rate again" rates. */
+export function usagePeriodsOf(
+  lines: readonly { source: { id: string | null }; period: { start: string; end: string } | null }[],
+): PeriodRange[] {
+  const periods = new Map<string, PeriodRange>();
+  for (const line of lines) {
+    if (!isUsageLine(line) || line.period === null) continue;
+    periods.set(`${line.period.start}/${line.period.end}`, { start: line.period.start, end: line.period.end });
+  }
+  return [...periods.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/** "1,204 events rated, 2 unrated: $8,433.49 of usage" for one re-rating; a skip says why. */
+export function ratingSummary(result: UsageRatingRun | UsageRatingSkipped): string {
+  if (result.object === "usage_rating_skipped") return result.message;
+  const unrated = result.events_unrated === 0 ? "" : `, ${result.events_unrated.toLocaleString("en-US")} unrated`;
+  return `${result.events_rated.toLocaleString("en-US")} events rated${unrated}: ${formatAmount(result.amount, result.currency)} of usage`;
+}
 
 // ---------------------------------------------------------------------------
 // Periods for the usage charts.

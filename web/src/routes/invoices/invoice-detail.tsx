@@ -25,7 +25,14 @@ import { type ApprovalRequested, type Invoice, type InvoiceLine, utcInstant, utc
 import { AppLink, BillingStatusBadge, CustomerLink } from "../../components/billing-ui.js";
 import { Amount, ErrorAlert, fieldError, MessageRow, PageHeader } from "../../components/ui.js";
 import { formatAmount, formatInstant, isZero } from "../../format.js";
-import { isUsageLine, lineSourceText } from "../../usage.js";
+import {
+  isUsageLine,
+  lineSourceText,
+  ratingSummary,
+  type UsageRatingRun,
+  type UsageRatingSkipped,
+  usagePeriodsOf,
+} from "../../usage.js";
 import { ReviewPanel, useInvoiceReview } from "../review/review-panel.js";
 import { CreditNoteDialog } from "./credit-note-dialog.js";
 import { InvoiceCreditNotes } from "./invoice-credit-notes.js";
@@ -86,6 +93,30 @@ function InvoiceView(props: { invoice: Invoice }) {
       await refresh(result);
     },
   });
+  // A draft's script-rated usage, rated again with the scripts and rate cards in force now (POST /v1/usage/rate).
+  const usagePeriods = draft ? usagePeriodsOf(invoice.lines) : [];
+  const rerate = useMutation({
+    mutationFn: async () => {
+      const results: (UsageRatingRun | UsageRatingSkipped)[] = [];
+      for (const period of usagePeriods) {
+        const { data } = await api.post<{ data: (UsageRatingRun | UsageRatingSkipped)[] }>("/v1/usage/rate", {
+          customer: invoice.customer_id,
+          period_start: period.start,
+          period_end: period.end,
+        });
+        results.push(...data);
+      }
+      return results;
+    },
+    onSuccess: async (results) => {
+      notifications.show({
+        color: "teal",
+        title: "Usage rated again",
+        message: results.map(ratingSummary).join(" · "),
+      });
+      await refresh();
+    },
+  });
   const blockedByReview = review.data !== undefined && !review.data.can_finalize;
   const creditable = ["open", "paid", "uncollectible"].includes(invoice.status);
 
@@ -117,6 +148,16 @@ function InvoiceView(props: { invoice: Invoice }) {
                 >
                   Add line
                 </Button>
+                {usagePeriods.length === 0 ? null : (
+                  <Button
+                    variant="default"
+                    onClick={() => rerate.mutate()}
+                    loading={rerate.isPending}
+                    title="Rate this draft's usage again with the charge script and rate cards in force now"
+                  >
+                    Rate usage again
+                  </Button>
+                )}
                 <Button
                   onClick={() => finalize.mutate()}
                   loading={finalize.isPending}
@@ -146,6 +187,7 @@ function InvoiceView(props: { invoice: Invoice }) {
         }
       />
       <ErrorAlert error={finalize.error} title="Not finalized" />
+      <ErrorAlert error={rerate.error} title="The usage was not rated again" />
       {approval === null ? null : (
         <Alert color="yellow" variant="light" title="Sent for approval" mb="sm" data-testid="sent-for-approval">
           <Text size="sm">
@@ -433,9 +475,29 @@ function TotalRow(props: { label: string; value: string; currency: string; stron
 }
 
 /** The PDF as the customer receives it (a draft renders numbered DRAFT); reloaded when the invoice changes. */
+/** A short fingerprint of a text (32-bit FNV-1a, hex): enough to tell one version of an invoice from the next. */
+function textHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16);
+}
+
 function PdfPreview(props: { invoice: Invoice }) {
   const invoice = props.invoice;
-  const version = `${invoice.status}-${invoice.total}-${invoice.lines.length}-${invoice.po_number ?? ""}`;
+  // Anything the PDF prints: a change reloads it (a re-rating can change lines and leave the total, under a minimum).
+  const version = textHash(
+    JSON.stringify([
+      invoice.status,
+      invoice.number,
+      invoice.total,
+      invoice.po_number,
+      invoice.memo,
+      invoice.lines.map((line) => [line.description, line.quantity, line.unit_amount, line.amount, line.tax_amount]),
+    ]),
+  );
   const src = `${invoicePath(invoice.id)}/pdf#v=${encodeURIComponent(version)}`;
   return (
     <Paper withBorder radius="sm" p="xs" style={{ position: "sticky", top: 60 }}>
