@@ -86,7 +86,7 @@ describe("usageLineFigures", () => {
     ]);
   });
 
-  it("orders lines by code, description and dimensions, period-level charges last, whatever order they were rated in", () => {
+  it("orders lines by description, code and dimensions, period-level charges last, whatever order they were rated in", () => {
     const described = (code: string, description: string, dimensions: Record<string, string>, amount: string) => ({
       ...charge(code, "1", amount, amount, dimensions),
       description,
@@ -103,13 +103,13 @@ describe("usageLineFigures", () => {
       described("shipping", "Shipping, carrier charge", { carrier: "UPS" }, "6.3"),
     ];
     const expected = [
-      ["account", "Warehouse account", "100.00"],
       ["shipping", "Shipping, carrier charge (FedEx)", "7.12"],
       ["shipping", "Shipping, carrier charge (UPS)", "16.10"], // 9.80 + 6.30
       ["storage", "Storage, per pallet-day (chilled, RNO1)", "5.00"], // dimensions in key order: storage_type, warehouse
       ["storage", "Storage, per pallet-day (frozen, ATL2)", "4.00"],
       ["storage", "Storage, per pallet-day (frozen, RNO1)", "3.00"],
-      ["admin_fee", "Monthly administration", "25.00"], // period-level: after every event's line, by code
+      ["account", "Warehouse account", "100.00"], // by what the line says, not its code
+      ["admin_fee", "Monthly administration", "25.00"], // period-level: after every event's line, by description
       ["minimum_topup", "Monthly minimum, top-up", "120.00"],
     ];
     const shown = (charges: ChargeFigures[]) =>

@@ -72,17 +72,27 @@ interface LineGroup {
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The order of a period's usage lines on the invoice and its PDF: by charge
- * code, then description, then dimensions (in character order, so the same
- * charges list the same way on every rating, whatever order the events came
- * in), with the period-level lines from finalize (a minimum top-up) last,
- * since they are measured against the lines above them.
+ * How a person sorts line texts: letters before punctuation matters, case
+ * aside, numbers by value ("Shipping, carrier charge" before "Shipping
+ * markup", "Zone 2" before "Zone 10"). Ties fall to code and dimensions in
+ * character order, so the order never depends on the machine.
+ */
+const READING_ORDER = new Intl.Collator("en", { sensitivity: "base", ignorePunctuation: true, numeric: true });
+
+/**
+ * The order of a period's usage lines on the invoice and its PDF: by what
+ * the line says (its description, or its charge code when it has none), so
+ * the customer reads them alphabetically (READING_ORDER), then by code and dimensions (in
+ * character order, so the same charges list the same way on every rating,
+ * whatever order the events came in), with the period-level lines from
+ * finalize (a minimum top-up) last, since they are measured against the
+ * lines above them.
  */
 function compareLines(a: LineGroup, b: LineGroup): number {
   return (
     Number(a.period_level) - Number(b.period_level) ||
+    READING_ORDER.compare(a.first.description ?? a.first.code, b.first.description ?? b.first.code) ||
     byText(a.first.code, b.first.code) ||
-    byText(a.first.description ?? "", b.first.description ?? "") ||
     byText(a.key, b.key)
   );
 }

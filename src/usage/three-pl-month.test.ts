@@ -416,22 +416,22 @@ describe("a month at a 3PL warehouse, billed in arrears and finalized", () => {
     expect(invoice).toMatchObject({ subtotal: "500.00", tax: "100.00", total: "600.00", amount_due: "600.00" });
   });
 
-  it("lists Cobble's usage lines by charge code, then dimensions, the minimum top-up last, on the invoice and its PDF", async () => {
+  it("lists Cobble's usage lines alphabetically by what they say, then dimensions, the minimum top-up last, on the invoice and its PDF", async () => {
     const invoice = await octoberInvoice(cobble);
     const usage = [
-      "Packaging (poly_mailer)", // packaging
-      "Packaging (small_box)",
-      "Pick and pack, additional units", // pick_additional_unit
-      "Pick and pack, first unit", // pick_first_unit
-      "Pick and pack, per order line", // pick_line
-      "Receiving, per carton", // receiving_carton
-      "Receiving, per pallet", // receiving_pallet
-      "Returns processing, per unit", // returns
-      "Shipping, carrier charge passed through (UPS, ground)", // shipping, carrier=UPS before carrier=USPS
-      "Shipping, carrier charge passed through (USPS, ground) — quantity 2",
-      "Shipping markup", // shipping_markup
-      "Storage, per pallet-day (ambient)", // storage
-      "Monthly minimum, top-up", // monthly_minimum: a period-level charge from finalize, measured against the rest
+      "Packaging (poly_mailer)",
+      "Packaging (small_box)", // one description: by dimensions
+      "Pick and pack, additional units",
+      "Pick and pack, first unit",
+      "Pick and pack, per order line",
+      "Receiving, per carton",
+      "Receiving, per pallet",
+      "Returns processing, per unit",
+      "Shipping, carrier charge passed through (UPS, ground)", // punctuation aside: "carrier" before "markup"
+      "Shipping, carrier charge passed through (USPS, ground) — quantity 2", // carrier=UPS before carrier=USPS
+      "Shipping markup",
+      "Storage, per pallet-day (ambient)",
+      "Monthly minimum, top-up", // a period-level charge from finalize, measured against the rest: last
     ];
     const descriptions = invoice.lines.map((line) => line.description);
     expect(descriptions[0]).toMatch(ACCOUNT_FEE); // the subscription's own line first, as before
