@@ -115,6 +115,18 @@ describe("usage rating over HTTP", () => {
       "usage_period_invalid",
       "period_end",
     ]);
+    const stranger = await call("POST", "/v1/usage/rate", { customer: "wms-nobody", ...october });
+    expect([stranger.status, stranger.body.error.code, stranger.body.error.param]).toEqual([
+      404,
+      "customer_not_found",
+      "customer",
+    ]);
+    const malformed = await call("POST", "/v1/usage/rate", { customer: "cus_nobody", ...october });
+    expect([malformed.status, malformed.body.error.code, malformed.body.error.param]).toEqual([
+      400,
+      "invalid_id",
+      "customer",
+    ]);
     const forbidden = await call("POST", "/v1/usage/rate", { customer: customer.id, ...october }, supportKey);
     expect(forbidden.status).toBe(403);
   });
