@@ -88,6 +88,17 @@ export async function recordAudit(
   at: Temporal.Instant,
 ): Promise<AuditEvent> {
   const row = await appendAuditEvent(tx, {
+    ...auditRow(ctx, entry),
+    before: redactSecrets(toJsonValue(entry.before)),
+    after: redactSecrets(toJsonValue(entry.after)),
+    occurred_at: toDate(at),
+  });
+  return toAuditEvent(row);
+}
+
+/** An entry's row as the log stores it, but for its before, after and time, which each append writes its way. */
+function auditRow(ctx: RequestContext, entry: AuditEntry) {
+  return {
     id: newId("audit_event"),
     actor_type: ctx.actor.type,
     actor_id: ctx.actor.id,
@@ -95,13 +106,9 @@ export async function recordAudit(
     action: entry.action,
     object_type: entry.object_type,
     object_id: entry.object_id,
-    before: redactSecrets(toJsonValue(entry.before)),
-    after: redactSecrets(toJsonValue(entry.after)),
     reason: ctx.reason ?? null,
     request_id: ctx.request_id,
-    occurred_at: toDate(at),
-  });
-  return toAuditEvent(row);
+  };
 }
 
 /**
@@ -120,20 +127,7 @@ export async function recordAuditMany(
   const occurred_at = toDate(at).toISOString();
   let emitting = false;
   const rows = entries.map((entry) => {
-    const row = {
-      id: newId("audit_event"),
-      actor_type: ctx.actor.type,
-      actor_id: ctx.actor.id,
-      actor_name: ctx.actor.display_name ?? null,
-      action: entry.action,
-      object_type: entry.object_type,
-      object_id: entry.object_id,
-      before: entry.before ?? null,
-      after: entry.after ?? null,
-      reason: ctx.reason ?? null,
-      request_id: ctx.request_id,
-      occurred_at,
-    };
+    const row = { ...auditRow(ctx, entry), before: entry.before ?? null, after: entry.after ?? null, occurred_at };
     if (entry.emits === undefined) return row;
     emitting = true;
     return { ...row, event_id: newId("outbox_event"), event_type: entry.emits.type, event_key: entry.emits.key };

@@ -114,16 +114,25 @@ function fieldsOf(row: CustomerRow): CustomerFields {
   return fields;
 }
 
-function notFound(reference: string): DomainError {
-  return new DomainError("customer_not_found", `no customer ${reference}`, { param: "id" });
+function notFound(reference: string, param = "id"): DomainError {
+  return new DomainError("customer_not_found", `no customer ${reference}`, { param });
 }
 
-/** Loads a customer by `cus_…` id or external id; `lock` holds the row until the transaction ends. */
-export async function loadCustomerRow(db: Executor, reference: string, lock = false): Promise<CustomerRow> {
+/**
+ * Loads a customer by `cus_…` id or external id; `lock` holds the row until
+ * the transaction ends. An error names `param`, the field the reference came
+ * in (the path's `id`, or a body's `customer`).
+ */
+export async function loadCustomerRow(
+  db: Executor,
+  reference: string,
+  lock = false,
+  param = "id",
+): Promise<CustomerRow> {
   const key = customerReference(reference);
-  if ("id" in key) parseId("customer", key.id, "id");
+  if ("id" in key) parseId("customer", key.id, param);
   const row = await findCustomer(db, key, { lock });
-  if (row === null) throw notFound(reference);
+  if (row === null) throw notFound(reference, param);
   return row;
 }
 
@@ -136,9 +145,12 @@ export async function loadActiveCustomerRow(db: Executor, reference: string): Pr
   return row;
 }
 
-/** A customer by our id or the caller's external id, optionally inside the caller's transaction. */
-export async function getCustomer(deps: Deps, idOrExternalId: string, tx?: Tx): Promise<Customer> {
-  return toCustomer(await loadCustomerRow(tx ?? deps.db, idOrExternalId));
+/**
+ * A customer by our id or the caller's external id, optionally inside the
+ * caller's transaction; a bad reference's error names `param`.
+ */
+export async function getCustomer(deps: Deps, idOrExternalId: string, tx?: Tx, param = "id"): Promise<Customer> {
+  return toCustomer(await loadCustomerRow(tx ?? deps.db, idOrExternalId, false, param));
 }
 
 /**

@@ -162,13 +162,8 @@ export async function rateCustomerPeriod(
   range: { start: Temporal.Instant; end: Temporal.Instant },
   cause: RatingCause = { reason: "rerate" },
 ): Promise<RatingRunJson> {
-  const customer = await getCustomer(deps, customerRef).catch((error: unknown) => {
-    // The request names the customer in `customer`: the error points there.
-    if (error instanceof DomainError && (error.code === "customer_not_found" || error.code === "invalid_id")) {
-      throw new DomainError(error.code, error.message, { param: "customer" });
-    }
-    throw error;
-  });
+  // The request names the customer in `customer`: a bad reference's error points there.
+  const customer = await getCustomer(deps, customerRef, undefined, "customer");
   const period = periodKeyOf(customer.id, range);
   const scriptId = await scriptOf(deps, period);
   const rating = await ratePeriod(deps, { customer, script_id: scriptId, period });
